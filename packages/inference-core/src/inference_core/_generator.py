@@ -1,0 +1,294 @@
+"""Generator contracts: metadata and the base classes every generator extends."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import re
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from inference_core import _observers
+from inference_core._result import GenerationResult
+from inference_core.errors import InferenceError
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from inference_core._schema import CompiledSchema, SchemaSpec
+
+__all__ = [
+    "BaseAudioGenerator",
+    "BaseGenerator",
+    "BaseImageGenerator",
+    "BaseVideoGenerator",
+    "GeneratorMetadata",
+    "MODALITIES",
+]
+
+MODALITIES = ("image", "video", "audio")
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True, slots=True)
+class GeneratorMetadata:
+    """What a generator is and what it takes.
+
+    ``input_schema`` is the seed dict format (field name to ``type``,
+    ``required``, ``default``, ``description``, ``enum``, ``minimum``,
+    ``maximum``, ``min_length``, ``max_length``, ``items``; a field marked
+    ``secret: True`` is never stored in results) or a pydantic model class.
+    ``capabilities`` lists what the generator accepts, for example
+    ``{"input_media": ["image"]}``.
+    """
+
+    id: str
+    name: str
+    description: str
+    version: str = "0.0.0"
+    input_schema: SchemaSpec = field(default_factory=dict)
+    output_schema: Mapping[str, Any] = field(default_factory=dict)
+    capabilities: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not _ID.match(self.id):
+            raise ValueError(
+                f"generator id {self.id!r} must be lowercase letters, digits and underscores"
+            )
+
+
+def _wrap_sync(impl: Callable[..., GenerationResult]) -> Callable[..., GenerationResult]:
+    @functools.wraps(impl)
+    def generate(self: BaseGenerator, **inputs: Any) -> GenerationResult:
+        params = self.validate_inputs(inputs)
+        generator_id = self.metadata.id
+        observed = _observers.active()
+        if observed:
+            _observers.started(generator_id, params)
+        start = time.perf_counter()
+        try:
+            result = impl(self, **params)
+        except BaseException as exc:
+            if observed:
+                _observers.finished(generator_id, params, None, exc, time.perf_counter() - start)
+            raise
+        self._finish(result, params)
+        if observed:
+            _observers.finished(generator_id, params, result, None, time.perf_counter() - start)
+        return result
+
+    generate.__inference_core_wrapped__ = True  # type: ignore[attr-defined]
+    return generate
+
+
+def _wrap_async(
+    impl: Callable[..., Awaitable[GenerationResult]],
+) -> Callable[..., Awaitable[GenerationResult]]:
+    @functools.wraps(impl)
+    async def agenerate(self: BaseGenerator, **inputs: Any) -> GenerationResult:
+        params = self.validate_inputs(inputs)
+        generator_id = self.metadata.id
+        observed = _observers.active()
+        if observed:
+            _observers.started(generator_id, params)
+        start = time.perf_counter()
+        try:
+            result = await impl(self, **params)
+        except BaseException as exc:
+            if observed:
+                _observers.finished(generator_id, params, None, exc, time.perf_counter() - start)
+            raise
+        self._finish(result, params)
+        if observed:
+            _observers.finished(generator_id, params, result, None, time.perf_counter() - start)
+        return result
+
+    agenerate.__inference_core_wrapped__ = True  # type: ignore[attr-defined]
+    return agenerate
+
+
+def run_sync(awaitable: Awaitable[GenerationResult]) -> GenerationResult:
+    """Run a coroutine to completion from synchronous code.
+
+    Works whether or not the calling thread already runs an event loop (as in
+    a notebook): in that case the coroutine runs on a fresh loop in a worker
+    thread while this thread waits.
+    """
+
+    async def main() -> GenerationResult:
+        return await awaitable
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(main())
+    return _worker_pool().submit(asyncio.run, main()).result()
+
+
+@functools.cache
+def _worker_pool() -> Any:
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(thread_name_prefix="inference-core-sync")
+
+
+class BaseGenerator:
+    """Base of every generator; extend one of the modality bases.
+
+    Implement ``generate`` or ``agenerate`` (the base bridges the other) and
+    set ``metadata``. Inputs arrive validated, with defaults applied::
+
+        class EchoImage(BaseImageGenerator):
+            metadata = GeneratorMetadata(
+                id="echo_image", name="Echo", description="Returns a stored PNG.",
+                input_schema={"prompt": {"type": "string", "required": True}},
+            )
+
+            def generate(self, **inputs):
+                return GenerationResult(assets=[MediaAsset(data=PNG, mime_type="image/png")])
+
+    Calling ``generate`` or ``agenerate`` on an instance always validates the
+    inputs first and raises :class:`~inference_core.InputValidationError`
+    naming every failing field.
+    """
+
+    modality: ClassVar[str] = ""
+    metadata: ClassVar[GeneratorMetadata]
+    _compiled: ClassVar[CompiledSchema | None] = None
+    _secret_fields: ClassVar[frozenset[str]] = frozenset()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._compiled = None
+        own = cls.__dict__
+        if "generate" in own and not getattr(own["generate"], "__inference_core_wrapped__", False):
+            cls.generate = _wrap_sync(own["generate"])  # type: ignore[method-assign]
+        if "agenerate" in own and not getattr(
+            own["agenerate"], "__inference_core_wrapped__", False
+        ):
+            cls.agenerate = _wrap_async(own["agenerate"])  # type: ignore[method-assign]
+
+    # -- description -------------------------------------------------------
+
+    @classmethod
+    def get_metadata(cls) -> GeneratorMetadata:
+        """The generator's metadata."""
+        return cls.metadata
+
+    @classmethod
+    def compiled_schema(cls) -> CompiledSchema:
+        """The input schema compiled into a validator, built on first use and cached."""
+        compiled = cls.__dict__.get("_compiled")
+        if compiled is None:
+            from inference_core._schema import compile_schema
+
+            spec = cls.metadata.input_schema
+            compiled = compile_schema(cls.metadata.id, spec)
+            cls._compiled = compiled
+            if isinstance(spec, Mapping):
+                cls._secret_fields = frozenset(k for k, v in spec.items() if v.get("secret"))
+        return compiled
+
+    @classmethod
+    def get_input_schema(cls) -> dict[str, Any]:
+        """The input schema as JSON Schema (draft 2020-12)."""
+        return cls.compiled_schema().json_schema()
+
+    @classmethod
+    def get_output_schema(cls) -> dict[str, Any]:
+        """What the generator returns, as its metadata describes it."""
+        return dict(cls.metadata.output_schema)
+
+    @classmethod
+    def get_info(cls) -> dict[str, Any]:
+        """Everything a user or an agent needs to call the generator, as plain data."""
+        meta = cls.metadata
+        return {
+            "id": meta.id,
+            "name": meta.name,
+            "description": meta.description,
+            "version": meta.version,
+            "modality": cls.modality,
+            "capabilities": dict(meta.capabilities),
+            "input_schema": cls.get_input_schema(),
+            "output_schema": cls.get_output_schema(),
+        }
+
+    @classmethod
+    def get_tool_definition(cls) -> dict[str, Any]:
+        """An OpenAI-style function tool definition built from the input schema."""
+        parameters = cls.get_input_schema()
+        parameters.pop("$schema", None)
+        return {
+            "type": "function",
+            "function": {
+                "name": cls.metadata.id,
+                "description": cls.metadata.description,
+                "parameters": parameters,
+            },
+        }
+
+    # -- generation --------------------------------------------------------
+
+    def validate_inputs(self, inputs: Mapping[str, Any] | None = None, **kwargs: Any) -> dict[str, Any]:
+        """Validate inputs against the schema; return them with defaults applied.
+
+        Raises :class:`~inference_core.InputValidationError` listing every bad field.
+        """
+        compiled = type(self).__dict__.get("_compiled") or self.compiled_schema()
+        data = {**inputs, **kwargs} if inputs is not None else kwargs
+        return compiled.validate(self.metadata.id, data)
+
+    def _finish(self, result: GenerationResult, params: dict[str, Any]) -> None:
+        if not isinstance(result, GenerationResult):
+            raise InferenceError(
+                f"{self.metadata.id}: generate returned {type(result).__name__}, "
+                "not a GenerationResult"
+            )
+        result.generator_id = self.metadata.id
+        secret = self._secret_fields
+        result.parameters = (
+            {k: v for k, v in params.items() if k not in secret} if secret else params
+        )
+
+    def generate(self, **inputs: Any) -> GenerationResult:
+        """Generate synchronously. Bridges to ``agenerate`` when only that is implemented."""
+        if type(self).agenerate is BaseGenerator.agenerate:
+            raise NotImplementedError(f"{type(self).__name__} implements neither generate nor agenerate")
+        return run_sync(self.agenerate(**inputs))
+
+    async def agenerate(self, **inputs: Any) -> GenerationResult:
+        """Generate asynchronously. Runs ``generate`` in a worker thread when only that exists."""
+        if type(self).generate is BaseGenerator.generate:
+            raise NotImplementedError(f"{type(self).__name__} implements neither generate nor agenerate")
+        return await asyncio.to_thread(functools.partial(self.generate, **inputs))
+
+    @classmethod
+    def implements_generation(cls) -> bool:
+        """Whether the class implements ``generate`` or ``agenerate`` itself."""
+        return cls.generate is not BaseGenerator.generate or (
+            cls.agenerate is not BaseGenerator.agenerate
+        )
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.metadata.id}>"
+
+
+class BaseImageGenerator(BaseGenerator):
+    """Base class of image generators: ``prompt``, ``width``/``height``, ``n``, ``seed``, ``images``."""
+
+    modality = "image"
+
+
+class BaseVideoGenerator(BaseGenerator):
+    """Base class of video generators: ``prompt``, ``images``, ``videos``, ``duration``, ``fps``."""
+
+    modality = "video"
+
+
+class BaseAudioGenerator(BaseGenerator):
+    """Base class of audio generators: ``text``, ``voice``, ``response_format``, ``speed``."""
+
+    modality = "audio"

@@ -1,0 +1,220 @@
+"""What a generation returns: media assets and the result that holds them."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import pathlib
+import shutil
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from inference_core._files import atomic_write, extension_for
+
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Iterator
+
+    from PIL.Image import Image
+
+__all__ = ["GenerationResult", "MediaAsset"]
+
+_CHUNK = 1 << 20
+
+
+@dataclass(eq=False, slots=True)
+class MediaAsset:
+    """One generated image, video or audio clip, in memory (``data``) or on disk (``path``).
+
+    >>> asset = MediaAsset(data=b"...", mime_type="image/png", width=64, height=64)
+    >>> asset.save("out/")  # doctest: +SKIP
+    PosixPath('out/3f1c...png')
+    """
+
+    mime_type: str
+    data: bytes | None = None
+    path: pathlib.Path | None = None
+    url: str | None = None
+    width: int | None = None
+    height: int | None = None
+    duration_s: float | None = None
+    sample_rate: int | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    _sha256: str | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.data is None and self.path is None:
+            raise ValueError("MediaAsset needs data or a path")
+        if self.data is not None and not isinstance(self.data, bytes):
+            raise TypeError(f"MediaAsset.data must be bytes, not {type(self.data).__name__}")
+        if self.path is not None:
+            self.path = pathlib.Path(self.path)
+
+    @property
+    def kind(self) -> str:
+        """``image``, ``video`` or ``audio``: the first part of the media type."""
+        return self.mime_type.partition("/")[0]
+
+    @property
+    def extension(self) -> str:
+        """The usual file extension for the media type, with the dot."""
+        return extension_for(self.mime_type)
+
+    @property
+    def size(self) -> int:
+        """Size in bytes."""
+        if self.data is not None:
+            return len(self.data)
+        assert self.path is not None
+        return self.path.stat().st_size
+
+    def iter_bytes(self, chunk_size: int = _CHUNK) -> Iterator[bytes]:
+        """Yield the content in chunks without loading a file-backed asset whole."""
+        if self.data is not None:
+            yield self.data
+            return
+        assert self.path is not None
+        with self.path.open("rb") as handle:
+            while chunk := handle.read(chunk_size):
+                yield chunk
+
+    def read_bytes(self) -> bytes:
+        """The whole content as bytes."""
+        if self.data is not None:
+            return self.data
+        assert self.path is not None
+        return self.path.read_bytes()
+
+    @property
+    def sha256(self) -> str:
+        """Hex SHA-256 of the content, computed once."""
+        if self._sha256 is None:
+            digest = hashlib.sha256()
+            for chunk in self.iter_bytes():
+                digest.update(chunk)
+            self._sha256 = digest.hexdigest()
+        return self._sha256
+
+    def save(self, target: str | os.PathLike[str], *, name: str | None = None) -> pathlib.Path:
+        """Write the asset atomically and return its path.
+
+        ``target`` is a file path, or an existing directory (or one ending in
+        ``/``) in which the file is named ``name`` plus the extension, by
+        default the first 16 hex digits of its SHA-256.
+        """
+        path = pathlib.Path(target)
+        if path.is_dir() or str(target).endswith(("/", "\\")):
+            path = path / f"{name or self.sha256[:16]}{self.extension}"
+        with atomic_write(path) as handle:
+            if self.data is not None:
+                handle.write(self.data)
+            else:
+                assert self.path is not None
+                with self.path.open("rb") as source:
+                    shutil.copyfileobj(source, handle, _CHUNK)
+        return path
+
+    def to_base64(self) -> str:
+        """The content as a base64 string."""
+        return base64.b64encode(self.read_bytes()).decode("ascii")
+
+    def to_data_url(self) -> str:
+        """The content as a ``data:`` URL."""
+        return f"data:{self.mime_type};base64,{self.to_base64()}"
+
+    def to_pil(self) -> Image:
+        """Open an image asset with Pillow (which must be installed)."""
+        if self.kind != "image":
+            raise TypeError(f"to_pil() needs an image asset, this one is {self.mime_type}")
+        import io
+
+        from PIL import Image as PILImage
+
+        image = PILImage.open(io.BytesIO(self.read_bytes()) if self.data else self.path)
+        image.load()
+        return image
+
+    def __repr__(self) -> str:
+        where = f"path={str(self.path)!r}" if self.data is None else f"{len(self.data)} bytes"
+        dims = ""
+        if self.width is not None and self.height is not None:
+            dims = f", {self.width}x{self.height}"
+        if self.duration_s is not None:
+            dims += f", {self.duration_s:.2f}s"
+        return f"MediaAsset({self.mime_type}, {where}{dims})"
+
+
+_COMPAT_KINDS = {"images": "image", "video": "video", "audio": "audio"}
+
+
+@dataclass(eq=False, slots=True)
+class GenerationResult:
+    """The outcome of one generation.
+
+    ``assets`` holds the media; ``metadata`` what the provider said beside it
+    (revised prompt, seed, ids); ``usage`` tokens and ``cost_usd`` when known;
+    ``parameters`` the validated inputs. The result also reads like the older
+    dicts: ``result["images"]`` (a list of base64 strings), ``result["video"]``
+    and ``result["audio"]`` (base64 of the first such asset, or ``None``) and
+    ``result["metadata"]``.
+    """
+
+    assets: list[MediaAsset] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)
+    usage: dict[str, Any] = field(default_factory=dict)
+    generator_id: str | None = None
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+    def of_kind(self, kind: str) -> list[MediaAsset]:
+        """The assets whose media type starts with ``kind`` (``image``, ``video``, ``audio``)."""
+        return [a for a in self.assets if a.kind == kind]
+
+    @property
+    def images(self) -> list[MediaAsset]:
+        return self.of_kind("image")
+
+    @property
+    def videos(self) -> list[MediaAsset]:
+        return self.of_kind("video")
+
+    @property
+    def audios(self) -> list[MediaAsset]:
+        return self.of_kind("audio")
+
+    def save(self, out_dir: str | os.PathLike[str], *, stem: str | None = None) -> list[pathlib.Path]:
+        """Save every asset into ``out_dir`` atomically; return the paths.
+
+        Files are named ``{stem}{ext}`` (``{stem}-{i}{ext}`` when there are
+        several), by default from the generator id and the content hash.
+        """
+        directory = pathlib.Path(out_dir)
+        directory.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for index, asset in enumerate(self.assets):
+            if stem is None:
+                name = f"{self.generator_id or 'asset'}-{asset.sha256[:12]}"
+            else:
+                name = stem if len(self.assets) == 1 else f"{stem}-{index + 1}"
+            paths.append(asset.save(directory, name=name))
+        return paths
+
+    def __getitem__(self, key: str) -> Any:
+        if key == "metadata":
+            return self.metadata
+        if key == "usage":
+            return self.usage
+        if key == "images":
+            return [a.to_base64() for a in self.images]
+        if key in _COMPAT_KINDS:
+            found = self.of_kind(_COMPAT_KINDS[key])
+            return found[0].to_base64() if found else None
+        raise KeyError(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def __contains__(self, key: object) -> bool:
+        return key in ("metadata", "usage", "images", "video", "audio")

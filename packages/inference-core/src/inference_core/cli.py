@@ -1,0 +1,302 @@
+"""The ``infer`` command line (also ``python -m inference_core``).
+
+Exit codes: 0 success, 1 generation failure, 2 usage or validation error.
+Expected errors print one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import json
+import mimetypes
+import sys
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+
+from inference_core import plugins
+from inference_core._generator import MODALITIES
+from inference_core._registry import get_registry
+from inference_core.errors import (
+    ConfigurationError,
+    GeneratorNotFoundError,
+    InferenceError,
+    InputValidationError,
+    PluginError,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    from inference_core._generator import BaseGenerator
+
+__all__ = ["app", "fail", "handle_errors", "main"]
+
+app = typer.Typer(
+    name="infer",
+    help="Generate images, video and audio through installed inference-core plugins.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+#: Input fields that take each kind of media, in order of preference.
+_MEDIA_FIELDS = {
+    "image": ("images", "image"),
+    "video": ("videos", "video"),
+    "audio": ("audio", "audios"),
+}
+
+
+def fail(message: str, code: int) -> NoReturn:
+    """Print ``error: message`` on stderr and exit with ``code``."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def exit_code(exc: InferenceError) -> int:
+    """2 for usage, validation, configuration and plugin errors; 1 for failed generations."""
+    if isinstance(exc, InputValidationError | ConfigurationError | PluginError):
+        return 2
+    return 1
+
+
+@contextlib.contextmanager
+def handle_errors() -> Iterator[None]:
+    """Turn library errors into one-line messages and the documented exit codes."""
+    try:
+        yield
+    except InferenceError as exc:
+        fail(" ".join(str(exc).split()), exit_code(exc))
+    except KeyboardInterrupt:
+        fail("interrupted", 130)
+
+
+def _print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2, default=str))
+
+
+def _print_table(title: str, columns: list[str], rows: list[list[str]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*row)
+    Console().print(table)
+
+
+def _find_generator_class(generator_id: str) -> type[BaseGenerator]:
+    not_found: GeneratorNotFoundError | None = None
+    for modality in MODALITIES:
+        try:
+            return get_registry(modality).get_generator_class(generator_id)
+        except GeneratorNotFoundError as exc:
+            if not exc.suggestions and "is a" in str(exc):
+                continue
+            if not_found is None or (exc.suggestions and not not_found.suggestions):
+                not_found = exc
+    assert not_found is not None
+    known = sorted(g for m in MODALITIES for g in get_registry(m).list_generators())
+    import difflib
+
+    close = difflib.get_close_matches(generator_id, known, n=3, cutoff=0.5)
+    message = f"no generator {generator_id!r}"
+    message += f"; did you mean {', '.join(map(repr, close))}?" if close else (
+        f"; installed: {', '.join(known)}" if known else "; no generators are installed"
+    )
+    raise GeneratorNotFoundError(message, generator_id=generator_id, suggestions=close)
+
+
+@app.command("plugins")
+def plugins_command(as_json: JsonOption = False) -> None:
+    """List installed plugin distributions, their generators and load errors."""
+    with handle_errors():
+        found = plugins.get_plugins()
+    entries = [
+        {"distribution": p.distribution, "version": p.version, "entry_point": p.entry_point,
+         "generators": sorted(p.generators), "error": None}
+        for p in found.plugins
+    ] + [
+        {"distribution": f.distribution, "version": f.version, "entry_point": f.entry_point,
+         "generators": [], "error": f.error}
+        for f in found.failures
+    ]
+    for generator_id, owners in sorted(found.duplicates.items()):
+        entries.append({"distribution": ", ".join(owners), "version": "", "entry_point": "",
+                        "generators": [generator_id],
+                        "error": f"duplicate generator id {generator_id!r}"})
+    if as_json:
+        _print_json(entries)
+        return
+    _print_table(
+        "Plugins",
+        ["distribution", "version", "generators", "error"],
+        [[e["distribution"], e["version"], ", ".join(e["generators"]), e["error"] or ""]
+         for e in entries],
+    )
+
+
+@app.command("list")
+def list_command(
+    modality: Annotated[
+        str | None, typer.Option("--modality", "-m", help="image, video or audio.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List the generators that can be used."""
+    if modality is not None and modality not in MODALITIES:
+        fail(f"unknown modality {modality!r}; use one of {', '.join(MODALITIES)}", 2)
+    with handle_errors():
+        found = plugins.get_plugins()
+        rows = []
+        for name in (modality,) if modality else MODALITIES:
+            registry = get_registry(name)
+            for generator_id in registry.list_generators():
+                cls = registry.get_generator_class(generator_id)
+                entry = found.generators.get(generator_id)
+                rows.append({
+                    "id": generator_id,
+                    "modality": name,
+                    "name": cls.metadata.name,
+                    "description": cls.metadata.description,
+                    "distribution": entry[1].distribution if entry else None,
+                    "version": cls.metadata.version,
+                })
+    if as_json:
+        _print_json(rows)
+        return
+    _print_table(
+        "Generators",
+        ["id", "modality", "name", "distribution"],
+        [[r["id"], r["modality"], r["name"], r["distribution"] or "(registered in code)"]
+         for r in rows],
+    )
+
+
+@app.command("info")
+def info_command(generator_id: str, as_json: JsonOption = False) -> None:
+    """Show a generator's description, input schema and output schema."""
+    with handle_errors():
+        info = _find_generator_class(generator_id).get_info()
+    if as_json:
+        _print_json(info)
+        return
+    typer.echo(f"{info['id']} ({info['modality']}, version {info['version']}): {info['name']}")
+    typer.echo(info["description"])
+    schema = info["input_schema"]
+    required = set(schema.get("required", []))
+    rows = []
+    for name, prop in schema.get("properties", {}).items():
+        kind = prop.get("type") or " | ".join(
+            str(p.get("type", p.get("enum", "?"))) for p in prop.get("anyOf", [])
+        ) or ("enum: " + ", ".join(map(str, prop["enum"])) if "enum" in prop else "any")
+        default = "(required)" if name in required else json.dumps(prop.get("default"))
+        rows.append([name, str(kind), default, prop.get("description", "")])
+    _print_table("Inputs", ["field", "type", "default", "description"], rows)
+    if info["output_schema"]:
+        typer.echo("Output: " + json.dumps(info["output_schema"]))
+
+
+def parse_params(pairs: list[str], schema: dict[str, Any]) -> dict[str, Any]:
+    """Turn ``key=value`` pairs into inputs; repeated keys and array fields become lists."""
+    properties = schema.get("properties", {})
+    params: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key:
+            fail(f"-p expects key=value, got {pair!r}", 2)
+        value: Any = raw
+        if raw[:1] in "[{":
+            with contextlib.suppress(ValueError):
+                value = json.loads(raw)
+        if _is_array(properties.get(key, {})) and not isinstance(value, list):
+            params.setdefault(key, []).append(value)
+        elif key in params:
+            previous = params[key]
+            params[key] = [*previous, value] if isinstance(previous, list) else [previous, value]
+        else:
+            params[key] = value
+    return params
+
+
+def _is_array(prop: dict[str, Any]) -> bool:
+    if prop.get("type") == "array":
+        return True
+    return any(option.get("type") == "array" for option in prop.get("anyOf", []))
+
+
+def add_inputs(params: dict[str, Any], files: list[str], schema: dict[str, Any]) -> None:
+    """Add ``--input`` files, given as ``field=path`` or a bare path placed by its media type."""
+    properties = schema.get("properties", {})
+    for item in files:
+        field, sep, path = item.partition("=")
+        if not sep:
+            path = item
+            kind = (mimetypes.guess_type(path)[0] or "").partition("/")[0]
+            field = next((f for f in _MEDIA_FIELDS.get(kind, ()) if f in properties), "")
+            if not field:
+                fail(f"cannot tell which input takes {path!r}; use --input FIELD={path}", 2)
+        if _is_array(properties.get(field, {})):
+            params.setdefault(field, []).append(path)
+        else:
+            params[field] = path
+
+
+@app.command("generate")
+def generate_command(
+    generator_id: str,
+    out: Annotated[str, typer.Option("--out", "-o", help="Folder to save the files in.")],
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="An input as key=value; repeatable.")
+    ] = None,
+    input_file: Annotated[
+        list[str] | None,
+        typer.Option("--input", "-i", help="An input file, as PATH or FIELD=PATH; repeatable."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Generate with GENERATOR_ID and print the paths of the saved files."""
+    with handle_errors():
+        cls = _find_generator_class(generator_id)
+        schema = cls.get_input_schema()
+        params = parse_params(param or [], schema)
+        add_inputs(params, input_file or [], schema)
+        registry = get_registry(cls.modality)
+        result = registry.generate(generator_id, **params)
+        paths: list[Path] = result.save(out)
+    if as_json:
+        _print_json({
+            "generator_id": generator_id,
+            "files": [str(p) for p in paths],
+            "metadata": result.metadata,
+            "usage": result.usage,
+        })
+        return
+    for path in paths:
+        typer.echo(str(path))
+
+
+def _register_optional_commands() -> None:
+    # The LLM and batch commands live beside their subsystems; each registers its own.
+    for module_name in ("inference_core.llm.cli", "inference_core.pipeline.cli"):
+        if importlib.util.find_spec(module_name.rpartition(".")[0]) is None:
+            continue
+        with contextlib.suppress(ModuleNotFoundError):
+            module = importlib.import_module(module_name)
+            module.register(app)
+
+
+def main() -> None:
+    """Entry point of the ``infer`` console script."""
+    _register_optional_commands()
+    try:
+        app()
+    except BrokenPipeError:
+        sys.stderr.close()

@@ -1,0 +1,212 @@
+"""Every error inference-core raises.
+
+```
+InferenceError
+├── ConfigurationError
+│   └── MissingAPIKeyError
+├── PluginError
+│   ├── PluginLoadError
+│   ├── DuplicateGeneratorError
+│   └── GeneratorNotFoundError
+├── InputValidationError
+└── ProviderError(provider, status_code, retryable)
+    ├── AuthenticationError
+    ├── RateLimitError(retry_after)
+    ├── ProviderTimeoutError
+    ├── ContentPolicyError
+    └── InvalidResponseError
+```
+
+Errors carry their context as attributes so callers never parse messages.
+Provider plugins translate SDK and HTTP errors into this tree at one boundary
+(``raise RateLimitError(...) from exc``). Messages name the generator and never
+contain an API key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+__all__ = [
+    "AuthenticationError",
+    "ConfigurationError",
+    "ContentPolicyError",
+    "DuplicateGeneratorError",
+    "FieldError",
+    "GeneratorNotFoundError",
+    "InferenceError",
+    "InputValidationError",
+    "InvalidResponseError",
+    "MissingAPIKeyError",
+    "PluginError",
+    "PluginLoadError",
+    "ProviderError",
+    "ProviderTimeoutError",
+    "RateLimitError",
+]
+
+
+class InferenceError(Exception):
+    """Base class of every error raised by inference-core and its plugins."""
+
+    #: Set when the error concerns one generator.
+    generator_id: str | None = None
+
+
+class ConfigurationError(InferenceError):
+    """The library or a generator is configured wrongly (file, environment, arguments)."""
+
+
+class MissingAPIKeyError(ConfigurationError):
+    """No API key was found for a generator.
+
+    ``env_var`` names the environment variable that would provide it.
+    """
+
+    def __init__(self, message: str, *, env_var: str, generator_id: str | None = None) -> None:
+        super().__init__(message)
+        self.env_var = env_var
+        self.generator_id = generator_id
+
+
+class PluginError(InferenceError):
+    """A problem with a plugin or with the generators it registers."""
+
+
+class PluginLoadError(PluginError):
+    """A distribution's plugin could not be loaded.
+
+    ``distribution`` and ``version`` name the installed distribution and
+    ``error`` is what went wrong (the original exception is the ``__cause__``).
+    """
+
+    def __init__(self, message: str, *, distribution: str, version: str, error: str) -> None:
+        super().__init__(message)
+        self.distribution = distribution
+        self.version = version
+        self.error = error
+
+
+class DuplicateGeneratorError(PluginError):
+    """Two distributions registered the same generator id.
+
+    ``distributions`` lists ``"name version"`` of each one that claimed it.
+    """
+
+    def __init__(self, message: str, *, generator_id: str, distributions: Sequence[str]) -> None:
+        super().__init__(message)
+        self.generator_id = generator_id
+        self.distributions = list(distributions)
+
+
+class GeneratorNotFoundError(PluginError):
+    """No generator has the requested id; ``suggestions`` holds the closest known ids."""
+
+    def __init__(self, message: str, *, generator_id: str, suggestions: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.generator_id = generator_id
+        self.suggestions = list(suggestions)
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    """One failing input field: where, what is wrong, and how to fix it."""
+
+    field: str
+    message: str
+    hint: str | None = None
+
+    def __str__(self) -> str:
+        text = f"{self.field}: {self.message}"
+        return f"{text} ({self.hint})" if self.hint else text
+
+
+class InputValidationError(InferenceError, ValueError):
+    """The inputs given to a generator do not match its schema.
+
+    Every failing field is reported at once in ``errors``.
+    """
+
+    def __init__(self, generator_id: str, errors: Sequence[FieldError]) -> None:
+        self.generator_id = generator_id
+        self.errors = list(errors)
+        detail = "; ".join(str(e) for e in self.errors)
+        super().__init__(f"invalid input for {generator_id}: {detail}")
+
+    @property
+    def fields(self) -> list[str]:
+        """The names of the failing fields, in order."""
+        return [e.field for e in self.errors]
+
+
+class ProviderError(InferenceError):
+    """A provider failed to produce a result.
+
+    ``provider`` names the service, ``status_code`` is the HTTP status when
+    there was one, and ``retryable`` tells the retry policy whether trying the
+    same request again may succeed.
+    """
+
+    default_retryable = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str | None = None,
+        status_code: int | None = None,
+        retryable: bool | None = None,
+        generator_id: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.provider = provider
+        self.status_code = status_code
+        self.retryable = self.default_retryable if retryable is None else retryable
+        self.generator_id = generator_id
+
+
+class AuthenticationError(ProviderError):
+    """The provider rejected the credentials (401, 403) or payment is required (402)."""
+
+
+class RateLimitError(ProviderError):
+    """The provider is rate limiting; ``retry_after`` is its advice in seconds, if any."""
+
+    default_retryable = True
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        provider: str | None = None,
+        status_code: int | None = 429,
+        retryable: bool | None = None,
+        generator_id: str | None = None,
+    ) -> None:
+        super().__init__(
+            message,
+            provider=provider,
+            status_code=status_code,
+            retryable=retryable,
+            generator_id=generator_id,
+        )
+        self.retry_after = retry_after
+
+
+class ProviderTimeoutError(ProviderError):
+    """The provider did not answer in time."""
+
+    default_retryable = True
+
+
+class ContentPolicyError(ProviderError):
+    """The provider refused the request on content-policy grounds."""
+
+
+class InvalidResponseError(ProviderError):
+    """The provider answered with something unusable (bad JSON, no media, undecodable bytes)."""

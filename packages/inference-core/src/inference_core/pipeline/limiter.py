@@ -1,0 +1,116 @@
+"""Adaptive concurrency: additive increase, decrease on 429, pause for ``Retry-After``.
+
+The limit starts at ``max_limit``. Each success raises it by ``1 / limit``
+(about one more slot per round of requests). A rate-limited answer lowers it
+to the number of requests the provider was already handling (``in_flight - 1``
+when the 429 arrived), never by more than half at once and never below
+``min_limit``; and when the provider said ``Retry-After``, no new request
+starts before that time. The limit then grows back towards ``max_limit``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections import deque
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+__all__ = ["AdaptiveLimiter"]
+
+
+class AdaptiveLimiter:
+    """An AIMD-like concurrency limit for one provider.
+
+    >>> limiter = AdaptiveLimiter(16)
+    >>> # await limiter.acquire(); ...; limiter.release_ok()  (or release_rate_limited(retry_after))
+    """
+
+    def __init__(
+        self,
+        max_limit: int,
+        *,
+        min_limit: int = 1,
+        backoff_ratio: float = 0.5,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if max_limit < 1 or not 1 <= min_limit <= max_limit:
+            raise ValueError(f"need 1 <= min_limit <= max_limit, got {min_limit} and {max_limit}")
+        self.max_limit = max_limit
+        self.min_limit = min_limit
+        self.backoff_ratio = backoff_ratio
+        self._limit = float(max_limit)
+        self._in_flight = 0
+        self._paused_until = 0.0
+        self._clock = clock
+        self._waiters: deque[asyncio.Future[None]] = deque()
+        self.rate_limited = 0
+        self.lowest = max_limit
+
+    @property
+    def limit(self) -> int:
+        """Requests allowed at once right now."""
+        return max(self.min_limit, math.floor(self._limit))
+
+    @property
+    def in_flight(self) -> int:
+        return self._in_flight
+
+    async def acquire(self) -> None:
+        """Wait for a free slot (and for any ``Retry-After`` pause to end)."""
+        while True:
+            delay = self._paused_until - self._clock()
+            if delay > 0:
+                await asyncio.sleep(delay)
+                continue
+            if self._in_flight < self.limit and not self._waiters:
+                self._in_flight += 1
+                return
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiters.append(waiter)
+            self._wake()  # room but others queued: the head of the queue goes first
+            try:
+                await waiter
+            except BaseException:
+                if waiter in self._waiters:
+                    self._waiters.remove(waiter)
+                self._wake()  # pass on a wake-up this task can no longer use
+                raise
+            if self._paused_until <= self._clock() and self._in_flight < self.limit:
+                self._in_flight += 1
+                return
+
+    def _wake(self) -> None:
+        free = self.limit - self._in_flight
+        while free > 0 and self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                free -= 1
+
+    def _release(self) -> None:
+        self._in_flight -= 1
+        self._wake()
+
+    def release_ok(self) -> None:
+        """Give the slot back after a success: grow the limit a little."""
+        self._limit = min(float(self.max_limit), self._limit + 1.0 / max(self._limit, 1.0))
+        self._release()
+
+    def release_error(self) -> None:
+        """Give the slot back after a failure that says nothing about load."""
+        self._release()
+
+    def release_rate_limited(self, retry_after: float | None = None) -> None:
+        """Give the slot back after a 429: shrink the limit and honour ``retry_after``."""
+        target = max(self._in_flight - 1, self._limit * self.backoff_ratio, float(self.min_limit))
+        self._limit = min(self._limit, target)
+        self.lowest = min(self.lowest, self.limit)
+        self.rate_limited += 1
+        if retry_after:
+            self._paused_until = max(self._paused_until, self._clock() + retry_after)
+        self._release()
+

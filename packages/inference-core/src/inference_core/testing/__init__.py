@@ -1,0 +1,22 @@
+"""What plugin authors need to test generators: a loopback HTTP server with fault
+injection, generator registration for one test, and the conformance kit
+(:mod:`inference_core.testing.conformance`).
+
+The pytest fixtures (``register_generator``, ``loopback_server``) are provided
+by the ``inference_core`` pytest plugin, active wherever inference-core is
+installed.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "Fault",
+    "LoopbackServer",
+    "RecordedRequest",
+    "registered",
+]
+
+from inference_core.testing._fixtures import registered
+from inference_core.testing._server import Fault
+from inference_core.testing._server import LoopbackServer
+from inference_core.testing._server import RecordedRequest
