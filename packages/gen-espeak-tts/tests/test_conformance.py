@@ -15,4 +15,4 @@ class TestEspeakConformance(GeneratorConformance):
         {"response_format": "wma"},
     ]
     # These validate against the schema but name no shipped voice.
-    error_inputs: ClassVar[list[dict[str, Any]]] = [{"voice": "klingon"}, {"voice": "en+nobody"}]
+    error_inputs: ClassVar[list[dict[str, Any]]] = [{"voice": "vulcan"}, {"voice": "en+nobody"}]

@@ -76,17 +76,18 @@ class Voice:
 _GENDERS = {0: "none", 1: "male", 2: "female"}
 
 
-def _read_languages(address: int | None) -> tuple[str, ...]:
+def _read_languages(address: int | None) -> list[tuple[int, str]]:
+    """(priority, language) pairs; a lower priority number is a better match."""
     if not address:
-        return ()
-    languages: list[str] = []
+        return []
+    languages: list[tuple[int, str]] = []
     offset = 0
     while True:
         priority = ctypes.string_at(address + offset, 1)[0]
         if priority == 0:
-            return tuple(languages)
+            return languages
         language = ctypes.string_at(address + offset + 1)  # up to the NUL
-        languages.append(language.decode("utf-8", "replace"))
+        languages.append((priority, language.decode("utf-8", "replace")))
         offset += 1 + len(language) + 1
 
 
@@ -135,6 +136,7 @@ class Engine:
         self.sample_rate: int = sample_rate
         self.version: str = (lib.espeak_Info(None) or b"").decode()
         self.data_path = data_path
+        self._best: dict[str, tuple[int, str]] = {}
         self._voices = self._list(None)
         self._variants = self._list(b"variant")
 
@@ -145,11 +147,11 @@ class Engine:
             self._chunks.append(ctypes.string_at(wav, count * 2))
         return 0  # 0 = continue synthesis
 
-    def _list(self, languages: bytes | None) -> tuple[Voice, ...]:
+    def _list(self, languages_filter: bytes | None) -> tuple[Voice, ...]:
         spec = None
         keep = None
-        if languages is not None:
-            keep = ctypes.create_string_buffer(languages)
+        if languages_filter is not None:
+            keep = ctypes.create_string_buffer(languages_filter)
             spec = _EspeakVoice()
             spec.languages = ctypes.cast(keep, ctypes.c_void_p).value
         with _LOCK:
@@ -159,14 +161,20 @@ class Engine:
         while array[index]:
             raw = array[index].contents
             identifier = (raw.identifier or b"").decode("utf-8", "replace")
+            languages = _read_languages(raw.languages)
             voices.append(
                 Voice(
                     name=(raw.name or b"").decode("utf-8", "replace"),
                     identifier=identifier.removeprefix("!v/"),
-                    languages=_read_languages(raw.languages),
+                    languages=tuple(language for _, language in languages),
                     gender=_GENDERS.get(raw.gender, "none"),
                 )
             )
+            if languages_filter is None:
+                for priority, language in languages:
+                    best = self._best.get(language.lower())
+                    if best is None or priority < best[0]:
+                        self._best[language.lower()] = (priority, identifier)
             index += 1
         del keep
         return tuple(voices)
@@ -175,6 +183,11 @@ class Engine:
     def voices(self) -> tuple[Voice, ...]:
         """Every language voice in the shipped data, in eSpeak's order."""
         return self._voices
+
+    @property
+    def language_voices(self) -> dict[str, str]:
+        """Language code (lower case) -> identifier of the voice that speaks it best."""
+        return {language: identifier for language, (_, identifier) in self._best.items()}
 
     @property
     def variants(self) -> tuple[Voice, ...]:
@@ -223,7 +236,7 @@ def get_engine() -> Engine:
     if _ENGINE is None:
         with _LOCK:
             if _ENGINE is None:
-                import espeakng_loader
+                import espeakng_loader  # type: ignore[import-untyped]
 
                 _ENGINE = Engine(
                     espeakng_loader.get_library_path(), espeakng_loader.get_data_path()

@@ -6,7 +6,7 @@ import difflib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
 
     from gen_espeak_tts._engine import Voice
 
@@ -21,13 +21,12 @@ class UnknownVoiceError(LookupError):
         self.suggestions = suggestions
 
 
-def _index(voices: Iterable[Voice], *, languages: bool) -> dict[str, tuple[str, str]]:
+def _index(
+    voices: Iterable[Voice], languages: Mapping[str, str] | None = None
+) -> dict[str, tuple[str, str]]:
     """Map every accepted spelling (lower case) to (what eSpeak is given, display form)."""
-    index: dict[str, tuple[str, str]] = {}
+    index = {code: (identifier, code) for code, identifier in (languages or {}).items()}
     for voice in voices:
-        if languages:
-            for language in voice.languages:
-                index.setdefault(language.lower(), (language.lower(), language.lower()))
         index.setdefault(voice.identifier.lower(), (voice.identifier, voice.identifier))
         index.setdefault(voice.name.lower(), (voice.identifier, voice.name))
     return index
@@ -35,7 +34,9 @@ def _index(voices: Iterable[Voice], *, languages: bool) -> dict[str, tuple[str, 
 
 def _suggest(key: str, index: dict[str, tuple[str, str]]) -> list[str]:
     """Names that contain ``key`` ("english" -> "English (America)"), then look-alikes."""
-    found = sorted((k for k in index if key and key in k), key=lambda k: not k.startswith(key))
+    found = sorted(
+        (k for k in index if key and key in k), key=lambda k: (not k.startswith(key), len(k))
+    )
     found += difflib.get_close_matches(key, list(index), n=5, cutoff=0.6)
     return list(dict.fromkeys(index[k][1] for k in found))[:5]
 
@@ -47,11 +48,17 @@ def _lookup(kind: str, requested: str, index: dict[str, tuple[str, str]]) -> str
     raise UnknownVoiceError(f"unknown {kind} {requested.strip()!r}", _suggest(key, index))
 
 
-def resolve_voice(requested: str, voices: Iterable[Voice], variants: Iterable[Voice]) -> str:
+def resolve_voice(
+    requested: str,
+    voices: Iterable[Voice],
+    variants: Iterable[Voice],
+    languages: Mapping[str, str],
+) -> str:
     """Turn ``requested`` into the name handed to ``espeak_SetVoiceByName``.
 
-    Accepted: a language code (``en-us``), a voice identifier (``gmw/en-US``) or
-    a voice name (``English (America)``), case-insensitively, optionally
+    Accepted: a language code (``en-gb``; ``languages`` maps each code to the
+    identifier of the voice that speaks it best), a voice identifier
+    (``gmw/en-US``) or a voice name (``English (America)``), case-insensitively, optionally
     followed by ``+variant`` (``en+f3``, ``en-us+Alex``). eSpeak itself silently
     ignores unknown variants and falls back on odd names, so both parts are
     checked here.
@@ -59,9 +66,9 @@ def resolve_voice(requested: str, voices: Iterable[Voice], variants: Iterable[Vo
     base, plus, variant = requested.partition("+")
     if not base.strip():
         raise UnknownVoiceError(f"voice {requested!r} names no language", ["en", "en-us"])
-    spec = _lookup("voice", base, _index(voices, languages=True))
+    spec = _lookup("voice", base, _index(voices, languages))
     if plus and not variant.strip():
         raise UnknownVoiceError(f"voice {requested!r} has no variant after '+'", [])
     if variant.strip():
-        spec += "+" + _lookup("voice variant", variant, _index(variants, languages=False))
+        spec += "+" + _lookup("voice variant", variant, _index(variants))
     return spec

@@ -190,7 +190,7 @@ class EspeakTTSGenerator(BaseAudioGenerator):
         from gen_espeak_tts._voices import UnknownVoiceError, resolve_voice
 
         try:
-            return resolve_voice(requested, engine.voices, engine.variants)
+            return resolve_voice(requested, engine.voices, engine.variants, engine.language_voices)
         except UnknownVoiceError as exc:
             hint = "list voices with `python -m gen_espeak_tts`"
             if exc.suggestions:

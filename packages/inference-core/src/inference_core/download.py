@@ -88,7 +88,12 @@ def _tls_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-def http_client(*, timeout: float = 60.0, headers: Mapping[str, str] | None = None, **kwargs: Any) -> httpx.Client:
+def http_client(
+    *,
+    timeout: float = 60.0,
+    headers: Mapping[str, str] | None = None,
+    **kwargs: Any,  # noqa: ANN401
+) -> httpx.Client:
     """An ``httpx.Client`` sharing one TLS context (cheap to create), following redirects."""
     import httpx
 
@@ -98,7 +103,10 @@ def http_client(*, timeout: float = 60.0, headers: Mapping[str, str] | None = No
 
 
 def async_http_client(
-    *, timeout: float = 60.0, headers: Mapping[str, str] | None = None, **kwargs: Any
+    *,
+    timeout: float = 60.0,
+    headers: Mapping[str, str] | None = None,
+    **kwargs: Any,  # noqa: ANN401
 ) -> httpx.AsyncClient:
     """An ``httpx.AsyncClient`` sharing one TLS context (cheap to create), following redirects."""
     import httpx
@@ -140,7 +148,9 @@ class _Sink:
         self.errors.raise_for_status(response)
         announced = response.headers.get("content-length", "")
         if announced.isdigit() and int(announced) > self.max_bytes:
-            raise self.errors.invalid(f"the output is {int(announced)} bytes, over the {self.max_bytes}-byte cap")
+            raise self.errors.invalid(
+                f"the output is {int(announced)} bytes, over the {self.max_bytes}-byte cap"
+            )
 
     def write(self, chunk: bytes) -> None:
         self.size += len(chunk)
@@ -159,8 +169,11 @@ class _Sink:
         mime = sniff_mime(self.head)
         if mime is None:
             raise self.errors.invalid("the downloaded content is not a recognised media type")
-        if self.accept is not None and not any(mime == a or (a.endswith("/") and mime.startswith(a)) for a in self.accept):
-            raise self.errors.invalid(f"expected {' or '.join(self.accept)}, the download is {mime}")
+        accept = self.accept
+        if accept is not None and not any(
+            mime == a or (a.endswith("/") and mime.startswith(a)) for a in accept
+        ):
+            raise self.errors.invalid(f"expected {' or '.join(accept)}, the download is {mime}")
         self.mime = mime
 
     def finish(self, path: pathlib.Path | None) -> DownloadResult:
@@ -316,4 +329,3 @@ async def afetch_bytes(
         if owned:
             await client.aclose()
     return buffer.getvalue()
-

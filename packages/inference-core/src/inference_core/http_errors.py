@@ -171,7 +171,9 @@ class HTTPErrorContext:
         who = f"{self.generator_id}: " if self.generator_id else ""
         return redact(f"{who}{message}", *self.secrets)
 
-    def invalid(self, message: str, *, retryable: bool = False, status_code: int | None = None) -> InvalidResponseError:
+    def invalid(
+        self, message: str, *, retryable: bool = False, status_code: int | None = None
+    ) -> InvalidResponseError:
         """An :class:`InvalidResponseError` for a response that lacks what was expected."""
         return InvalidResponseError(
             self._text(f"{self.provider} sent an unusable response: {message}"),
@@ -183,7 +185,9 @@ class HTTPErrorContext:
 
     def timeout(self, message: str) -> ProviderTimeoutError:
         """A :class:`ProviderTimeoutError` (retryable) with this context."""
-        return ProviderTimeoutError(self._text(message), provider=self.provider, generator_id=self.generator_id)
+        return ProviderTimeoutError(
+            self._text(message), provider=self.provider, generator_id=self.generator_id
+        )
 
     def error_for_response(self, response: httpx.Response) -> ProviderError:
         """The core error for an httpx error response; reads (at most part of) its body."""
@@ -206,7 +210,7 @@ class HTTPErrorContext:
         if response.status_code >= 400:
             raise self.error_for_response(response)
 
-    def json(self, response: httpx.Response, *, status: tuple[int, ...] = (200, 201)) -> Any:
+    def json(self, response: httpx.Response, *, status: tuple[int, ...] = (200, 201)) -> Any:  # noqa: ANN401
         """The JSON body of a successful response, or the matching core error.
 
         Error statuses raise via :meth:`raise_for_status`; an unexpected status,
@@ -215,7 +219,9 @@ class HTTPErrorContext:
         """
         self.raise_for_status(response)
         if response.status_code not in status:
-            raise self.invalid(f"unexpected HTTP status {response.status_code}", status_code=response.status_code)
+            raise self.invalid(
+                f"unexpected HTTP status {response.status_code}", status_code=response.status_code
+            )
         content_type = response.headers.get("content-type", "")
         if "json" not in content_type:
             raise self.invalid(f"expected JSON, got content type {content_type or 'none'!r}")

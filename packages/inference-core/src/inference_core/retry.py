@@ -40,9 +40,11 @@ import logging
 import math
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Mapping
 
 __all__ = [
     "DEFAULT_RETRY_POLICY",
@@ -173,7 +175,7 @@ class RetryPolicy:
         if self.total_timeout is not None and self.total_timeout < 0:
             raise ValueError("total_timeout must not be negative")
 
-    def replace(self, **changes: Any) -> RetryPolicy:
+    def replace(self, **changes: Any) -> RetryPolicy:  # noqa: ANN401
         """A copy of this policy with some attributes changed."""
         return replace(self, **changes)
 

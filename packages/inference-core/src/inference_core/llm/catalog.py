@@ -43,7 +43,7 @@ def _m(name: str, provider: str, display: str, ctx: int | None, out: int | None,
 
 _FULL = {"supports_vision": True, "supports_json_schema": True, "supports_tools": True}
 _REASONING = {**_FULL, "supports_reasoning": True}
-_GPT5 = {**_REASONING, "client": "gpt5_sdk", "supports_temperature": False}
+_GPT5 = {**_REASONING, "supports_temperature": False}
 
 BUILTIN_MODELS: list[dict[str, Any]] = [
     _m("openai/gpt-4o", "openai", "GPT-4o", 128_000, 16_384, 2.5, 10.0, **_FULL, aliases=["gpt-4o"]),

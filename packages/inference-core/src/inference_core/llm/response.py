@@ -1,0 +1,275 @@
+"""What LLM calls return: :class:`LLMResponse` with :class:`Usage`, and streams of chunks."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["AsyncLLMStream", "LLMResponse", "LLMStream", "Usage"]
+
+
+def _get(obj: Any, name: str, default: Any = None) -> Any:
+    if isinstance(obj, dict):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
+@dataclass(slots=True)
+class Usage:
+    """Token counts and cost (USD, ``None`` when unknown) of one call."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+    cost: float | None = None
+    reasoning_tokens: int | None = None
+
+    @classmethod
+    def from_raw(cls, usage: Any) -> Usage:
+        """Read an OpenAI-shaped ``usage`` object or dict (missing parts count as zero)."""
+        if usage is None:
+            return cls()
+        prompt = int(_get(usage, "prompt_tokens", 0) or 0)
+        completion = int(_get(usage, "completion_tokens", 0) or 0)
+        details = _get(usage, "completion_tokens_details")
+        reasoning = _get(details, "reasoning_tokens") if details is not None else None
+        cost = _get(usage, "cost")
+        return cls(
+            prompt_tokens=prompt,
+            completion_tokens=completion,
+            total_tokens=int(_get(usage, "total_tokens", 0) or prompt + completion),
+            cost=float(cost) if isinstance(cost, int | float) else None,
+            reasoning_tokens=int(reasoning) if isinstance(reasoning, int) else None,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data, as ``GenerationResult.usage`` holds it."""
+        data: dict[str, Any] = {
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "total_tokens": self.total_tokens,
+            "cost": self.cost,
+        }
+        if self.reasoning_tokens is not None:
+            data["reasoning_tokens"] = self.reasoning_tokens
+        return data
+
+
+@dataclass(slots=True)
+class LLMResponse:
+    """One chat completion: text, tool calls, usage and cost, and the provider's raw response.
+
+    ``message`` is the assistant message ready to append to the conversation.
+    """
+
+    text: str
+    model: str
+    usage: Usage = field(default_factory=Usage)
+    finish_reason: str | None = None
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    raw: Any = None
+    latency_s: float = 0.0
+
+    @property
+    def cost(self) -> float | None:
+        """USD cost of the call, ``None`` when no price is known."""
+        return self.usage.cost
+
+    @property
+    def message(self) -> dict[str, Any]:
+        """The assistant message (with ``tool_calls`` when there are any)."""
+        message: dict[str, Any] = {"role": "assistant", "content": self.text or None}
+        if self.tool_calls:
+            message["tool_calls"] = self.tool_calls
+        elif message["content"] is None:
+            message["content"] = ""
+        return message
+
+    @property
+    def choices(self) -> Any:
+        """The raw response's ``choices``, for code written against the OpenAI SDK."""
+        return _get(self.raw, "choices", [])
+
+    def json(self) -> Any:
+        """``text`` parsed as JSON."""
+        return json.loads(self.text)
+
+    def __str__(self) -> str:
+        return self.text
+
+    @classmethod
+    def from_completion(cls, raw: Any, *, model: str, cost: float | None, latency_s: float) -> LLMResponse:
+        """Build from an OpenAI-shaped completion (LiteLLM ``ModelResponse`` or openai ``ChatCompletion``)."""
+        choices = _get(raw, "choices") or []
+        first = choices[0] if choices else None
+        message = _get(first, "message") if first is not None else None
+        usage = Usage.from_raw(_get(raw, "usage"))
+        if usage.cost is None:
+            usage.cost = cost
+        return cls(
+            text=_get(message, "content") or "" if message is not None else "",
+            model=_get(raw, "model") or model,
+            usage=usage,
+            finish_reason=_get(first, "finish_reason") if first is not None else None,
+            tool_calls=[_tool_call_dict(call) for call in (_get(message, "tool_calls") or [])],
+            raw=raw,
+            latency_s=latency_s,
+        )
+
+
+def _tool_call_dict(call: Any) -> dict[str, Any]:
+    function = _get(call, "function")
+    arguments = _get(function, "arguments") or "{}"
+    return {
+        "id": _get(call, "id") or "",
+        "type": "function",
+        "function": {"name": _get(function, "name") or "",
+                     "arguments": arguments if isinstance(arguments, str) else json.dumps(arguments)},
+    }
+
+
+class _Accumulator:
+    """Collects OpenAI-shaped chunks into text, tool calls and usage."""
+
+    def __init__(self, model: str) -> None:
+        self.model = model
+        self.parts: list[str] = []
+        self.tool_calls: dict[int, dict[str, Any]] = {}
+        self.finish_reason: str | None = None
+        self.usage: Any = None
+        self.started = time.perf_counter()
+
+    def add(self, chunk: Any) -> None:
+        if _get(chunk, "usage") is not None:
+            self.usage = _get(chunk, "usage")
+        self.model = _get(chunk, "model") or self.model
+        for choice in _get(chunk, "choices") or []:
+            delta = _get(choice, "delta")
+            content = _get(delta, "content") if delta is not None else None
+            if content:
+                self.parts.append(content)
+            for call in (_get(delta, "tool_calls") or []) if delta is not None else []:
+                index = _get(call, "index", 0) or 0
+                slot = self.tool_calls.setdefault(
+                    index, {"id": "", "type": "function", "function": {"name": "", "arguments": ""}}
+                )
+                slot["id"] = _get(call, "id") or slot["id"]
+                function = _get(call, "function")
+                if function is not None:
+                    slot["function"]["name"] += _get(function, "name") or ""
+                    slot["function"]["arguments"] += _get(function, "arguments") or ""
+            if _get(choice, "finish_reason"):
+                self.finish_reason = _get(choice, "finish_reason")
+
+    def response(self, cost_of: Callable[[Usage], float | None]) -> LLMResponse:
+        usage = Usage.from_raw(self.usage)
+        if usage.cost is None:
+            usage.cost = cost_of(usage)
+        return LLMResponse(
+            text="".join(self.parts),
+            model=self.model,
+            usage=usage,
+            finish_reason=self.finish_reason,
+            tool_calls=[self.tool_calls[i] for i in sorted(self.tool_calls)],
+            raw=None,
+            latency_s=time.perf_counter() - self.started,
+        )
+
+
+class LLMStream:
+    """An iterator of OpenAI-shaped chunks; after it is exhausted, :attr:`response` holds the whole answer.
+
+    Example::
+
+        stream = client.stream_call("Tell me a story")
+        for chunk in stream:
+            print(chunk.choices[0].delta.content or "", end="")
+        print(stream.response.usage.cost)
+
+    :meth:`text_chunks` yields just the text pieces.
+    """
+
+    def __init__(self, chunks: Iterator[Any], *, model: str, cost_of: Callable[[Usage], float | None]) -> None:
+        self._chunks = chunks
+        self._acc = _Accumulator(model)
+        self._cost_of = cost_of
+        self._response: LLMResponse | None = None
+
+    def __iter__(self) -> Iterator[Any]:
+        for chunk in self._chunks:
+            self._acc.add(chunk)
+            yield chunk
+        self._response = self._acc.response(self._cost_of)
+
+    def text_chunks(self) -> Iterator[str]:
+        """Only the text of each chunk, skipping empty ones."""
+        for chunk in self:
+            for choice in _get(chunk, "choices") or []:
+                delta = _get(choice, "delta")
+                content = _get(delta, "content") if delta is not None else None
+                if content:
+                    yield content
+
+    @property
+    def response(self) -> LLMResponse:
+        """The assembled answer with usage and cost; consumes the rest of the stream if needed."""
+        if self._response is None:
+            for _ in self:
+                pass
+        assert self._response is not None
+        return self._response
+
+    @property
+    def text(self) -> str:
+        return self.response.text
+
+    @property
+    def usage(self) -> Usage:
+        return self.response.usage
+
+    @property
+    def cost(self) -> float | None:
+        return self.response.usage.cost
+
+
+class AsyncLLMStream:
+    """The async counterpart of :class:`LLMStream` (``async for chunk in stream``)."""
+
+    def __init__(self, chunks: AsyncIterator[Any], *, model: str, cost_of: Callable[[Usage], float | None]) -> None:
+        self._chunks = chunks
+        self._acc = _Accumulator(model)
+        self._cost_of = cost_of
+        self._response: LLMResponse | None = None
+
+    async def __aiter__(self) -> AsyncIterator[Any]:
+        async for chunk in self._chunks:
+            self._acc.add(chunk)
+            yield chunk
+        self._response = self._acc.response(self._cost_of)
+
+    async def text_chunks(self) -> AsyncIterator[str]:
+        """Only the text of each chunk, skipping empty ones."""
+        async for chunk in self:
+            for choice in _get(chunk, "choices") or []:
+                delta = _get(choice, "delta")
+                content = _get(delta, "content") if delta is not None else None
+                if content:
+                    yield content
+
+    async def aresponse(self) -> LLMResponse:
+        """The assembled answer; consumes the rest of the stream if needed."""
+        if self._response is None:
+            async for _ in self:
+                pass
+        assert self._response is not None
+        return self._response
+
+    @property
+    def response(self) -> LLMResponse:
+        """The assembled answer; only after the stream was consumed."""
+        if self._response is None:
+            raise RuntimeError("consume the stream (or await aresponse()) before reading response")
+        return self._response

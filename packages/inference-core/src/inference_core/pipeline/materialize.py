@@ -1,0 +1,102 @@
+"""Putting bytes on disk: content-addressed blobs, scene files linked from them."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+import struct
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from inference_core import atomic_write
+from inference_core._files import extension_for
+
+if TYPE_CHECKING:
+    from inference_core import MediaAsset
+
+__all__ = ["StoredFile", "file_sha256", "link_into_place", "media_facts", "safe_output_path", "write_blob"]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFile:
+    sha256: str
+    size: int
+    mime_type: str
+    width: int | None
+    height: int | None
+    duration: float | None
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def safe_output_path(out_dir: Path, stem: str, mime_type: str) -> Path:
+    """``out_dir/stem.ext``, refusing any name that would land outside ``out_dir``."""
+    name = f"{stem}{extension_for(mime_type)}"
+    if os.sep in name or (os.altsep and os.altsep in name) or name.startswith("."):
+        raise ValueError(f"unsafe output name {name!r}")
+    path = out_dir / name
+    if path.resolve().parent != out_dir.resolve():
+        raise ValueError(f"output {name!r} would leave {out_dir}")
+    return path
+
+
+def _png_size(head: bytes) -> tuple[int, int] | None:
+    if head.startswith(b"\x89PNG\r\n\x1a\n") and head[12:16] == b"IHDR":
+        width, height = struct.unpack(">II", head[16:24])
+        return int(width), int(height)
+    return None
+
+
+def media_facts(path: Path, asset: MediaAsset | None = None) -> tuple[int | None, int | None, float | None]:
+    """Width, height and duration: from the asset when it says, else from cheap headers."""
+    width = asset.width if asset else None
+    height = asset.height if asset else None
+    duration = asset.duration_s if asset else None
+    if width is None or height is None:
+        with path.open("rb") as handle:
+            size = _png_size(handle.read(32))
+        if size:
+            width, height = size
+    if duration is None and path.suffix == ".wav":
+        with contextlib.suppress(Exception):
+            from inference_core.audio import read_audio_info
+
+            duration = read_audio_info(path).duration_s
+    return width, height, duration
+
+
+def write_blob(blob_dir: Path, asset: MediaAsset) -> StoredFile:
+    """Store the asset's content under its sha256 (atomically; skipped when already there)."""
+    sha = asset.sha256
+    blob = blob_dir / sha[:2] / sha
+    if not blob.is_file() or blob.stat().st_size != asset.size:
+        with atomic_write(blob) as handle:
+            for chunk in asset.iter_bytes():
+                handle.write(chunk)
+    width, height, duration = media_facts(blob, asset)
+    return StoredFile(sha, blob.stat().st_size, asset.mime_type, width, height, duration)
+
+
+def link_into_place(blob: Path, target: Path, sha256: str) -> None:
+    """Make ``target`` hold the blob's content, atomically; a no-op when it already does."""
+    if target.is_file() and target.stat().st_size == blob.stat().st_size and file_sha256(target) == sha256:
+        return
+    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.part")
+    try:
+        os.link(blob, tmp)
+        os.replace(tmp, target)
+    except OSError:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        with atomic_write(target) as handle, blob.open("rb") as source:
+            shutil.copyfileobj(source, handle, 1 << 20)

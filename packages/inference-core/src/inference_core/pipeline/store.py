@@ -1,0 +1,283 @@
+"""History and cache of a batch folder, in SQLite (``<out>/.inference/history.sqlite``).
+
+Three tables:
+
+- ``attempts``: every call made or answered from the cache, with parameters
+  (secrets redacted), status, error, timing, usage, cost, output path, sha256,
+  size and dimensions or duration;
+- ``outputs``: the latest state of each scene and role (``visual``,
+  ``narration``, ``final``), which resume and ``regenerate --failed`` read;
+- ``cache``: content-addressed results keyed on generator id, version,
+  canonical parameters and input media hashes; the content lives in
+  ``<out>/.inference/blobs/<sha256>``.
+
+Plus ``batches`` with each run's manifest so ``regenerate`` can replay it.
+The database runs in WAL mode: a killed process loses at most the
+transaction it had not committed, never the file.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["AttemptRecord", "CacheEntry", "HistoryStore", "OutputRecord", "STATE_DIR"]
+
+STATE_DIR = ".inference"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS batches (
+    id TEXT PRIMARY KEY, started_at REAL NOT NULL, finished_at REAL,
+    status TEXT NOT NULL, manifest TEXT NOT NULL, summary TEXT
+);
+CREATE TABLE IF NOT EXISTS attempts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, batch_id TEXT, scene_id TEXT NOT NULL,
+    role TEXT NOT NULL, generator_id TEXT NOT NULL, generator_version TEXT,
+    attempt INTEGER NOT NULL, status TEXT NOT NULL, params TEXT NOT NULL,
+    cache_key TEXT, error_type TEXT, error TEXT, started_at REAL NOT NULL,
+    duration_s REAL NOT NULL, usage TEXT, cost_usd REAL, path TEXT, sha256 TEXT,
+    size INTEGER, width INTEGER, height INTEGER, duration REAL, mime_type TEXT
+);
+CREATE INDEX IF NOT EXISTS attempts_scene ON attempts (scene_id, role);
+CREATE TABLE IF NOT EXISTS outputs (
+    scene_id TEXT NOT NULL, role TEXT NOT NULL, status TEXT NOT NULL,
+    modality TEXT NOT NULL, path TEXT, sha256 TEXT, size INTEGER,
+    width INTEGER, height INTEGER, duration REAL, mime_type TEXT,
+    generator_id TEXT, generator_version TEXT, params TEXT, attempts INTEGER,
+    fallbacks TEXT, error TEXT, cached INTEGER, cache_key TEXT, batch_id TEXT,
+    updated_at REAL NOT NULL,
+    PRIMARY KEY (scene_id, role)
+);
+CREATE TABLE IF NOT EXISTS cache (
+    key TEXT PRIMARY KEY, generator_id TEXT NOT NULL, generator_version TEXT,
+    sha256 TEXT NOT NULL, mime_type TEXT NOT NULL, size INTEGER NOT NULL,
+    width INTEGER, height INTEGER, duration REAL, usage TEXT, metadata TEXT,
+    created_at REAL NOT NULL
+);
+"""
+
+
+@dataclass(slots=True)
+class AttemptRecord:
+    """One row of ``attempts``."""
+
+    scene_id: str
+    role: str
+    generator_id: str
+    generator_version: str | None
+    attempt: int
+    status: str  # "ok", "cached", "error"
+    params: dict[str, Any]
+    started_at: float
+    duration_s: float
+    batch_id: str | None = None
+    cache_key: str | None = None
+    error_type: str | None = None
+    error: str | None = None
+    usage: dict[str, Any] = field(default_factory=dict)
+    cost_usd: float | None = None
+    path: str | None = None
+    sha256: str | None = None
+    size: int | None = None
+    width: int | None = None
+    height: int | None = None
+    duration: float | None = None
+    mime_type: str | None = None
+
+
+@dataclass(slots=True)
+class OutputRecord:
+    """The current state of one scene output (a row of ``outputs``)."""
+
+    scene_id: str
+    role: str
+    status: str  # "ok", "failed", "cancelled"
+    modality: str
+    path: str | None = None
+    sha256: str | None = None
+    size: int | None = None
+    width: int | None = None
+    height: int | None = None
+    duration: float | None = None
+    mime_type: str | None = None
+    generator_id: str | None = None
+    generator_version: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    attempts: int = 0
+    fallbacks: list[dict[str, Any]] = field(default_factory=list)
+    error: str | None = None
+    cached: bool = False
+    cache_key: str | None = None
+    batch_id: str | None = None
+    updated_at: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class CacheEntry:
+    """A cached result; its content is the blob named by ``sha256``."""
+
+    key: str
+    generator_id: str
+    generator_version: str | None
+    sha256: str
+    mime_type: str
+    size: int
+    width: int | None = None
+    height: int | None = None
+    duration: float | None = None
+    usage: dict[str, Any] = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+_JSON_COLUMNS = {"params", "usage", "fallbacks", "metadata"}
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+class HistoryStore:
+    """The SQLite database of one output folder. Use from one thread (the event loop's)."""
+
+    def __init__(self, out_dir: str | Path) -> None:
+        self.out_dir = Path(out_dir)
+        self.state_dir = self.out_dir / STATE_DIR
+        self.blob_dir = self.state_dir / "blobs"
+        self.blob_dir.mkdir(parents=True, exist_ok=True)
+        self.path = self.state_dir / "history.sqlite"
+        self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+
+    @classmethod
+    def exists(cls, out_dir: str | Path) -> bool:
+        return (Path(out_dir) / STATE_DIR / "history.sqlite").is_file()
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> HistoryStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- batches -------------------------------------------------------------
+
+    def start_batch(self, manifest: dict[str, Any]) -> str:
+        batch_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+        self._db.execute(
+            "INSERT INTO batches (id, started_at, status, manifest) VALUES (?, ?, 'running', ?)",
+            (batch_id, time.time(), _dump(manifest)),
+        )
+        return batch_id
+
+    def finish_batch(self, batch_id: str, status: str, summary: dict[str, Any]) -> None:
+        self._db.execute(
+            "UPDATE batches SET finished_at = ?, status = ?, summary = ? WHERE id = ?",
+            (time.time(), status, _dump(summary), batch_id),
+        )
+
+    def batches(self) -> list[dict[str, Any]]:
+        rows = self._db.execute("SELECT * FROM batches ORDER BY started_at").fetchall()
+        return [self._row(r, json_cols={"manifest", "summary"}) for r in rows]
+
+    def last_manifest(self) -> dict[str, Any] | None:
+        row = self._db.execute(
+            "SELECT manifest FROM batches ORDER BY started_at DESC, rowid DESC LIMIT 1"
+        ).fetchone()
+        return json.loads(row["manifest"]) if row else None
+
+    # -- attempts and outputs ------------------------------------------------
+
+    def record(self, attempt: AttemptRecord | None = None, output: OutputRecord | None = None,
+               cache: CacheEntry | None = None) -> None:
+        """Write an attempt, the output state and a cache entry in one transaction."""
+        with self._db:
+            self._db.execute("BEGIN")
+            if cache is not None:
+                self._put_cache(cache)
+            if attempt is not None:
+                self._put(
+                    "attempts",
+                    {k: (_dump(v) if k in _JSON_COLUMNS else v) for k, v in asdict(attempt).items()},
+                    replace=False,
+                )
+            if output is not None:
+                output.updated_at = time.time()
+                values = {k: (_dump(v) if k in _JSON_COLUMNS else v) for k, v in asdict(output).items()}
+                values["cached"] = int(output.cached)
+                self._put("outputs", values, replace=True)
+
+    def _put(self, table: str, values: dict[str, Any], *, replace: bool) -> None:
+        verb = "INSERT OR REPLACE" if replace else "INSERT"
+        cols = ", ".join(values)
+        marks = ", ".join("?" for _ in values)
+        self._db.execute(f"{verb} INTO {table} ({cols}) VALUES ({marks})", tuple(values.values()))
+
+    def output(self, scene_id: str, role: str) -> OutputRecord | None:
+        row = self._db.execute(
+            "SELECT * FROM outputs WHERE scene_id = ? AND role = ?", (scene_id, role)
+        ).fetchone()
+        return self._output(row) if row else None
+
+    def outputs(self) -> list[OutputRecord]:
+        rows = self._db.execute("SELECT * FROM outputs ORDER BY scene_id, role").fetchall()
+        return [self._output(r) for r in rows]
+
+    def attempts(self, scene_id: str | None = None) -> list[dict[str, Any]]:
+        if scene_id is None:
+            rows = self._db.execute("SELECT * FROM attempts ORDER BY id").fetchall()
+        else:
+            rows = self._db.execute(
+                "SELECT * FROM attempts WHERE scene_id = ? ORDER BY id", (scene_id,)
+            ).fetchall()
+        return [self._row(r, json_cols=_JSON_COLUMNS) for r in rows]
+
+    def _output(self, row: sqlite3.Row) -> OutputRecord:
+        data = self._row(row, json_cols=_JSON_COLUMNS)
+        data["cached"] = bool(data["cached"])
+        return OutputRecord(**data)
+
+    @staticmethod
+    def _row(row: sqlite3.Row, *, json_cols: set[str]) -> dict[str, Any]:
+        data = dict(row)
+        for key in json_cols & data.keys():
+            if data[key] is not None:
+                data[key] = json.loads(data[key])
+        return data
+
+    # -- cache ---------------------------------------------------------------
+
+    def blob_path(self, sha256: str) -> Path:
+        return self.blob_dir / sha256[:2] / sha256
+
+    def _put_cache(self, entry: CacheEntry) -> None:
+        values = asdict(entry)
+        values["usage"] = _dump(entry.usage)
+        values["metadata"] = _dump(entry.metadata)
+        values["created_at"] = time.time()
+        self._put("cache", values, replace=True)
+
+    def cache_get(self, key: str) -> CacheEntry | None:
+        """The cache entry for ``key`` if its blob is still there, else ``None``."""
+        row = self._db.execute("SELECT * FROM cache WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            return None
+        data = self._row(row, json_cols={"usage", "metadata"})
+        data.pop("created_at")
+        entry = CacheEntry(**data)
+        blob = self.blob_path(entry.sha256)
+        if not blob.is_file() or blob.stat().st_size != entry.size:
+            return None
+        return entry

@@ -1,0 +1,406 @@
+"""The conformance checks: plain functions that raise ``AssertionError`` naming what is wrong.
+
+Each check takes a generator instance (or class, instantiated with no
+arguments) and starts its message with the generator id, for example
+``"mock_broken: asset 0 claims image/png but Pillow cannot decode it: ..."``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import threading
+from typing import TYPE_CHECKING, Any
+
+from inference_core import (
+    BaseGenerator,
+    GenerationResult,
+    GeneratorMetadata,
+    GeneratorNotFoundError,
+    InferenceError,
+    InputValidationError,
+    get_registry,
+)
+from inference_core.testing._conformance_media import asset_problems, duration_tolerance
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Mapping, Sequence
+
+__all__ = [
+    "GeneratorLike",
+    "check_agenerate_agrees",
+    "check_assets",
+    "check_errors",
+    "check_generate",
+    "check_metadata",
+    "check_rejects_invalid",
+    "check_schema",
+    "resolve_generator",
+]
+
+GeneratorLike = BaseGenerator | type[BaseGenerator]
+
+MODALITIES = ("image", "video", "audio")
+JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+#: An input name no generator declares, used to check that unknown inputs are rejected.
+UNKNOWN_FIELD = "conformance_unknown_field"
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+_VERSION = re.compile(r"^\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?(\+[a-zA-Z0-9.]+)?$")
+
+
+def resolve_generator(generator_id: str) -> type[BaseGenerator]:
+    """The class registered under ``generator_id`` in whichever modality's registry has it."""
+    for modality in MODALITIES:
+        try:
+            return get_registry(modality).get_generator_class(generator_id)
+        except GeneratorNotFoundError:
+            continue
+        except InferenceError as exc:
+            raise AssertionError(f"{generator_id}: cannot be loaded: {exc}") from exc
+    known = sorted(g for m in MODALITIES for g in get_registry(m).list_generators())
+    raise AssertionError(
+        f"{generator_id}: no generator with this id is registered (known: {', '.join(known) or 'none'}); "
+        "is the package installed and its [project.entry-points.inference_core] entry point declared?"
+    )
+
+
+def instance(generator: GeneratorLike) -> BaseGenerator:
+    """``generator`` itself, or a new instance of it when it is a class."""
+    return generator() if isinstance(generator, type) else generator
+
+
+def gid(generator: GeneratorLike) -> str:
+    meta = getattr(generator, "metadata", None)
+    return meta.id if isinstance(meta, GeneratorMetadata) else getattr(generator, "__name__", repr(generator))
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _fail_non_inference(label: str, call: str, exc: Exception) -> AssertionError:
+    return AssertionError(
+        f"{label}: {call} raised {_describe(exc)}, which is not an InferenceError subclass; "
+        "translate it at the plugin's boundary (raise ProviderError(...) from exc)"
+    )
+
+
+# -- metadata --------------------------------------------------------------------
+
+
+def check_metadata(generator: GeneratorLike, expected_id: str | None = None) -> None:
+    """Metadata is complete: id, name, description, version, modality, JSON-safe info."""
+    cls = generator if isinstance(generator, type) else type(generator)
+    meta = cls.get_metadata()
+    if not isinstance(meta, GeneratorMetadata):
+        raise AssertionError(f"{gid(cls)}: get_metadata() returned {type(meta).__name__}, not GeneratorMetadata")
+    label = meta.id
+    problems = []
+    if expected_id is not None and meta.id != expected_id:
+        problems.append(f"metadata.id is {meta.id!r}, expected {expected_id!r}")
+    if not _ID.match(meta.id):
+        problems.append(f"metadata.id {meta.id!r} is not lowercase letters, digits and underscores")
+    for name in ("name", "description", "version"):
+        value = getattr(meta, name)
+        if not isinstance(value, str) or not value.strip():
+            problems.append(f"metadata.{name} is empty")
+    if meta.version.strip() and not _VERSION.match(meta.version):
+        problems.append(f"metadata.version {meta.version!r} is not a PEP 440 version")
+    problems += _version_problems(meta)
+    if cls.modality not in MODALITIES:
+        problems.append(f"modality is {cls.modality!r}; extend BaseImageGenerator, BaseVideoGenerator or BaseAudioGenerator")
+    if not cls.implements_generation():
+        problems.append("implements neither generate nor agenerate")
+    try:
+        info = cls.get_info()
+        json.dumps(info)
+    except Exception as exc:
+        problems.append(f"get_info() is not JSON-serialisable plain data: {_describe(exc)}")
+    else:
+        for key, want in (("id", meta.id), ("modality", cls.modality)):
+            if info.get(key) != want:
+                problems.append(f"get_info()[{key!r}] is {info.get(key)!r}, expected {want!r}")
+    if problems:
+        raise AssertionError(f"{label}: " + "; ".join(problems))
+
+
+def _version_problems(meta: GeneratorMetadata) -> list[str]:
+    from inference_core.plugins import get_plugins
+
+    entry = get_plugins().generators.get(meta.id)
+    if entry is None:
+        return []
+    info = entry[1]
+    if info.version != meta.version:
+        return [f"metadata.version is {meta.version!r} but the installed distribution {info.distribution} is {info.version}"]
+    return []
+
+
+# -- schema ----------------------------------------------------------------------
+
+
+def check_schema(generator: GeneratorLike, valid_inputs: Mapping[str, Any]) -> None:
+    """The schema compiles, exports valid JSON Schema 2020-12 and a tool definition, and accepts ``valid_inputs``."""
+    gen = instance(generator)
+    label = gid(gen)
+    try:
+        schema = gen.get_input_schema()
+    except Exception as exc:
+        raise AssertionError(f"{label}: the input schema does not compile: {_describe(exc)}") from exc
+    problems = _json_schema_problems(schema, "input JSON Schema")
+    if schema.get("$schema") != JSON_SCHEMA_DIALECT:
+        problems.append(f"input JSON Schema has $schema {schema.get('$schema')!r}, expected {JSON_SCHEMA_DIALECT!r}")
+    properties = schema.get("properties", {})
+    unknown = sorted(set(valid_inputs) - set(properties))
+    if unknown:
+        problems.append(f"valid_inputs use {unknown}, which the JSON Schema does not list in properties")
+    problems += _validates_against(schema, valid_inputs)
+    problems += _tool_problems(gen)
+    try:
+        validated = gen.validate_inputs(dict(valid_inputs))
+    except InputValidationError as exc:
+        problems.append(f"valid_inputs are rejected: {exc}")
+    except Exception as exc:
+        raise _fail_non_inference(label, "validate_inputs(valid_inputs)", exc) from exc
+    else:
+        if not isinstance(validated, dict):
+            problems.append(f"validate_inputs() returned {type(validated).__name__}, not a dict")
+    if problems:
+        raise AssertionError(f"{label}: " + "; ".join(problems))
+
+
+def _json_schema_problems(schema: Any, what: str) -> list[str]:
+    if not isinstance(schema, dict):
+        return [f"{what} is {type(schema).__name__}, not a dict"]
+    problems = []
+    try:
+        json.dumps(schema)
+    except (TypeError, ValueError) as exc:
+        problems.append(f"{what} is not JSON-serialisable: {exc}")
+    if schema.get("type") != "object":
+        problems.append(f"{what} has type {schema.get('type')!r}, expected 'object'")
+    if not isinstance(schema.get("properties", {}), dict):
+        problems.append(f"{what} properties is not an object")
+    try:
+        from jsonschema import Draft202012Validator
+        from jsonschema.exceptions import SchemaError
+    except ImportError:
+        return problems
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        problems.append(f"{what} is not valid JSON Schema 2020-12: {exc.message}")
+    return problems
+
+
+def _validates_against(schema: dict[str, Any], valid_inputs: Mapping[str, Any]) -> list[str]:
+    try:
+        from jsonschema import Draft202012Validator
+        from jsonschema.exceptions import SchemaError
+    except ImportError:
+        return []
+    try:
+        as_json = json.loads(json.dumps(dict(valid_inputs)))
+    except (TypeError, ValueError):
+        return []  # bytes or paths: nothing a JSON caller could send
+    try:
+        errors = list(Draft202012Validator(schema).iter_errors(as_json))
+    except SchemaError:
+        return []
+    return [f"valid_inputs fail the exported JSON Schema at {list(e.absolute_path)}: {e.message}" for e in errors[:3]]
+
+
+def _tool_problems(gen: BaseGenerator) -> list[str]:
+    try:
+        tool = gen.get_tool_definition()
+        json.dumps(tool)
+    except Exception as exc:
+        return [f"get_tool_definition() fails or is not JSON: {_describe(exc)}"]
+    function = tool.get("function") if isinstance(tool, dict) else None
+    if not isinstance(tool, dict) or tool.get("type") != "function" or not isinstance(function, dict):
+        return [f"tool definition is not {{'type': 'function', 'function': {{...}}}}: {tool!r:.200}"]
+    problems = []
+    name = function.get("name")
+    if not isinstance(name, str) or not _TOOL_NAME.match(name):
+        problems.append(f"tool name {name!r} is not 1-64 letters, digits, '_' or '-'")
+    if not str(function.get("description") or "").strip():
+        problems.append("tool description is empty")
+    problems += _json_schema_problems(function.get("parameters"), "tool parameters")
+    return problems
+
+
+# -- invalid inputs ------------------------------------------------------------------
+
+
+def check_rejects_invalid(
+    generator: GeneratorLike,
+    valid_inputs: Mapping[str, Any],
+    invalid_inputs: Sequence[Mapping[str, Any]] = (),
+) -> None:
+    """Each invalid set (merged over ``valid_inputs``), an unknown field and each missing
+    required field raise ``InputValidationError`` naming the field, from ``validate_inputs``,
+    ``generate`` and ``agenerate``."""
+    gen = instance(generator)
+    label = gid(gen)
+    cases: list[tuple[str, dict[str, Any], set[str]]] = []
+    for bad in invalid_inputs:
+        cases.append((f"invalid input {dict(bad)!r}", {**valid_inputs, **bad}, set(bad)))
+    cases.append((f"unknown input {UNKNOWN_FIELD!r}", {**valid_inputs, UNKNOWN_FIELD: 1}, {UNKNOWN_FIELD}))
+    for name in gen.get_input_schema().get("required", []):
+        missing = {k: v for k, v in valid_inputs.items() if k != name}
+        cases.append((f"missing required input {name!r}", missing, {name}))
+    problems = []
+    for what, inputs, fields in cases:
+        for call, run in (
+            ("validate_inputs", lambda i=inputs: gen.validate_inputs(i)),
+            ("generate", lambda i=inputs: gen.generate(**i)),
+            ("agenerate", lambda i=inputs: run_async(gen.agenerate(**i))),
+        ):
+            problem = _expect_rejection(label, call, run, fields)
+            if problem:
+                problems.append(f"{what}: {problem}")
+                break  # one message per case is enough
+    if problems:
+        raise AssertionError(f"{label}: " + "; ".join(problems))
+
+
+def _expect_rejection(label: str, call: str, run: Callable[[], Any], fields: set[str]) -> str | None:
+    try:
+        run()
+    except InputValidationError as exc:
+        reported = {str(f).split(".")[0] for f in exc.fields}
+        if not fields <= reported:
+            return f"{call} raised InputValidationError naming {sorted(reported)}, not {sorted(fields - reported)}"
+        return None
+    except InferenceError as exc:
+        return f"{call} raised {_describe(exc)} instead of InputValidationError"
+    except Exception as exc:
+        return f"{call} raised {_describe(exc)} instead of InputValidationError (not an InferenceError subclass)"
+    return f"{call} accepted it (validation bypassed?) instead of raising InputValidationError"
+
+
+# -- generation ----------------------------------------------------------------------
+
+
+def run_async(awaitable: Awaitable[Any]) -> Any:
+    """Run a coroutine to completion, from a worker thread if this one already runs a loop."""
+
+    async def main() -> Any:
+        return await awaitable
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(main())
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["result"] = asyncio.run(main())
+        except BaseException as exc:
+            box["error"] = exc
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
+
+
+def _call(label: str, call: str, run: Callable[[], Any]) -> GenerationResult:
+    try:
+        result = run()
+    except InferenceError as exc:
+        raise AssertionError(f"{label}: {call} failed on valid inputs: {_describe(exc)}") from exc
+    except Exception as exc:
+        raise _fail_non_inference(label, call, exc) from exc
+    if not isinstance(result, GenerationResult):
+        raise AssertionError(f"{label}: {call} returned {type(result).__name__}, not a GenerationResult")
+    return result
+
+
+def check_assets(generator: GeneratorLike, result: GenerationResult, call: str = "generate") -> None:
+    """The result holds at least one asset, each of the generator's modality, whose bytes decode as declared."""
+    cls = generator if isinstance(generator, type) else type(generator)
+    label = gid(cls)
+    if not result.assets:
+        raise AssertionError(f"{label}: {call} returned a result with no assets")
+    problems = []
+    if result.generator_id != label:
+        problems.append(f"result.generator_id is {result.generator_id!r}, expected {label!r}")
+    for index, asset in enumerate(result.assets):
+        problems += asset_problems(asset, cls.modality, f"asset {index}")
+    if problems:
+        raise AssertionError(f"{label}: {call}: " + "; ".join(problems))
+
+
+def check_generate(generator: GeneratorLike, valid_inputs: Mapping[str, Any]) -> GenerationResult:
+    """``generate(**valid_inputs)`` succeeds and its assets are what they claim; returns the result."""
+    gen = instance(generator)
+    result = _call(gid(gen), "generate(**valid_inputs)", lambda: gen.generate(**valid_inputs))
+    check_assets(gen, result, "generate")
+    return result
+
+
+def check_agenerate_agrees(
+    generator: GeneratorLike,
+    valid_inputs: Mapping[str, Any],
+    sync_result: GenerationResult | None = None,
+) -> GenerationResult:
+    """``agenerate`` succeeds, its assets decode, and they match ``generate``'s in count, type and size."""
+    gen = instance(generator)
+    label = gid(gen)
+    if sync_result is None:
+        sync_result = check_generate(gen, valid_inputs)
+    result = _call(label, "agenerate(**valid_inputs)", lambda: run_async(gen.agenerate(**valid_inputs)))
+    check_assets(gen, result, "agenerate")
+    if len(result.assets) != len(sync_result.assets):
+        raise AssertionError(
+            f"{label}: generate returned {len(sync_result.assets)} asset(s) but agenerate {len(result.assets)}"
+        )
+    problems = []
+    for index, (a, s) in enumerate(zip(result.assets, sync_result.assets, strict=True)):
+        for name in ("mime_type", "width", "height", "sample_rate"):
+            if getattr(a, name) != getattr(s, name):
+                problems.append(
+                    f"asset {index} {name} is {getattr(s, name)!r} from generate but {getattr(a, name)!r} from agenerate"
+                )
+        if a.duration_s is not None and s.duration_s is not None:
+            if abs(a.duration_s - s.duration_s) > duration_tolerance(s.duration_s):
+                problems.append(
+                    f"asset {index} lasts {s.duration_s:.3f} s from generate but {a.duration_s:.3f} s from agenerate"
+                )
+    if problems:
+        raise AssertionError(f"{label}: generate and agenerate disagree: " + "; ".join(problems))
+    return result
+
+
+def check_errors(generator: GeneratorLike, error_inputs: Sequence[Mapping[str, Any]]) -> list[InferenceError]:
+    """Each of ``error_inputs`` validates, and ``generate`` then raises an ``InferenceError``; returns them."""
+    gen = instance(generator)
+    label = gid(gen)
+    raised = []
+    for index, inputs in enumerate(error_inputs):
+        what = f"error_inputs[{index}]"
+        try:
+            gen.validate_inputs(dict(inputs))
+        except InputValidationError as exc:
+            raise AssertionError(
+                f"{label}: {what} fail validation ({exc}); put inputs the schema rejects in invalid_inputs"
+            ) from exc
+        for call, run in (
+            ("generate", lambda i=inputs: gen.generate(**i)),
+            ("agenerate", lambda i=inputs: run_async(gen.agenerate(**i))),
+        ):
+            try:
+                run()
+            except InferenceError as exc:
+                raised.append(exc)
+                continue
+            except Exception as exc:
+                raise _fail_non_inference(label, f"{call}(**{what})", exc) from exc
+            raise AssertionError(f"{label}: {call}(**{what}) returned a result; expected an InferenceError")
+    return raised

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+
+import pytest
+
+from inference_core import (
+    BaseImageGenerator,
+    BaseVideoGenerator,
+    GenerationResult,
+    GeneratorMetadata,
+    InputValidationError,
+    MediaAsset,
+)
+
+SCHEMA = {"prompt": {"type": "string", "required": True}, "n": {"type": "integer", "default": 1}}
+
+
+class SyncGen(BaseImageGenerator):
+    metadata = GeneratorMetadata(id="sync_gen", name="S", description="d", input_schema=SCHEMA)
+
+    def generate(self, **inputs: Any) -> GenerationResult:
+        return GenerationResult(
+            assets=[MediaAsset(data=b"x", mime_type="image/png")],
+            metadata={"thread": threading.current_thread().name, **inputs},
+        )
+
+
+class AsyncGen(BaseVideoGenerator):
+    metadata = GeneratorMetadata(id="async_gen", name="A", description="d", input_schema=SCHEMA)
+
+    async def agenerate(self, **inputs: Any) -> GenerationResult:
+        await asyncio.sleep(0)
+        return GenerationResult(metadata=dict(inputs))
+
+
+def test_sync_generator_validates_and_records_parameters() -> None:
+    result = SyncGen().generate(prompt="a", n="2")
+    assert result.generator_id == "sync_gen"
+    assert result.parameters == {"prompt": "a", "n": 2}
+    with pytest.raises(InputValidationError):
+        SyncGen().generate(n=1)
+
+
+def test_async_call_into_sync_generator_runs_in_a_worker_thread() -> None:
+    result = asyncio.run(SyncGen().agenerate(prompt="a"))
+    assert result.metadata["thread"] != threading.main_thread().name
+
+
+def test_sync_call_into_async_generator() -> None:
+    assert AsyncGen().generate(prompt="a").metadata == {"prompt": "a", "n": 1}
+
+
+def test_sync_call_into_async_generator_inside_a_running_loop() -> None:
+    async def notebook_cell() -> GenerationResult:
+        return AsyncGen().generate(prompt="inside a loop")
+
+    assert asyncio.run(notebook_cell()).metadata["prompt"] == "inside a loop"
+
+
+def test_async_generator_validates() -> None:
+    with pytest.raises(InputValidationError, match="async_gen: prompt: required field missing"):
+        asyncio.run(AsyncGen().agenerate())
+
+
+def test_info_describes_the_generator() -> None:
+    info = SyncGen.get_info()
+    assert info["id"] == "sync_gen"
+    assert info["modality"] == "image"
+    assert info["input_schema"]["properties"]["n"]["default"] == 1
+
+
+def test_secret_fields_are_not_kept_in_parameters() -> None:
+    class Keyed(BaseImageGenerator):
+        metadata = GeneratorMetadata(
+            id="keyed", name="K", description="d",
+            input_schema={"prompt": {"type": "string"}, "token": {"type": "string", "secret": True}},
+        )
+
+        def generate(self, **inputs: Any) -> GenerationResult:
+            return GenerationResult()
+
+    assert Keyed().generate(prompt="p", token="sk-123").parameters == {"prompt": "p"}
+
+
+def test_returning_something_else_is_an_error() -> None:
+    class Wrong(BaseImageGenerator):
+        metadata = GeneratorMetadata(id="wrong", name="W", description="d")
+
+        def generate(self, **inputs: Any) -> GenerationResult:
+            return {"images": []}  # type: ignore[return-value]
+
+    with pytest.raises(Exception, match="not a GenerationResult"):
+        Wrong().generate()
+
+
+def test_metadata_rejects_bad_ids() -> None:
+    with pytest.raises(ValueError, match="lowercase"):
+        GeneratorMetadata(id="Bad Id", name="x", description="y")
