@@ -21,7 +21,9 @@ def test_discovered_from_the_installed_distribution() -> None:
 
 
 def test_generates_a_png_of_the_asked_size(tmp_path: Path) -> None:
-    result = get_image_generator_registry().generate("example_echo_image", prompt="hi", width=7, height=3)
+    result = get_image_generator_registry().generate(
+        "example_echo_image", prompt="hi", width=7, height=3
+    )
     (path,) = result.save(tmp_path)
     data = path.read_bytes()
     assert data.startswith(b"\x89PNG\r\n\x1a\n")
@@ -31,6 +33,8 @@ def test_generates_a_png_of_the_asked_size(tmp_path: Path) -> None:
 def test_cli_lists_it() -> None:
     out = subprocess.run(
         [sys.executable, "-m", "inference_core", "list", "--json"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     assert '"example_echo_image"' in out

@@ -14,5 +14,10 @@ class TestEspeakConformance(GeneratorConformance):
         {"pitch": 100},
         {"response_format": "wma"},
     ]
+    # eSpeak needs no key; a configured one must still never leak into results.
+    secrets: ClassVar[dict[str, str]] = {"OPENAI_API_KEY": "sk-test-espeak-unused"}
     # These validate against the schema but name no shipped voice.
-    error_inputs: ClassVar[list[dict[str, Any]]] = [{"voice": "vulcan"}, {"voice": "en+nobody"}]
+    error_inputs: ClassVar[list[dict[str, Any]]] = [
+        {"text": "Hello.", "voice": "vulcan"},
+        {"text": "Hello.", "voice": "en+nobody"},
+    ]

@@ -6,10 +6,15 @@ import wave
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from inference_core import (
+    GenerationResult,
+    InferenceError,
+    InputValidationError,
+    MediaAsset,
+)
+from inference_core.audio import peak_level, read_audio_info
 
 from gen_espeak_tts import MAX_TEXT_LENGTH, EspeakTTSGenerator
-from inference_core import GenerationResult, InferenceError, InputValidationError, MediaAsset
-from inference_core.audio import peak_level, read_audio_info
 
 SHORT = "Hello world, this is a test."
 LONG = " ".join([SHORT] * 6)

@@ -6,14 +6,21 @@ import sys
 from pathlib import Path
 
 import pytest
+from inference_core import GenerationResult, InputValidationError
+from inference_core.audio import peak_level
 
-from gen_espeak_tts import list_variants, list_voices
+from gen_espeak_tts import EspeakTTSGenerator, list_variants, list_voices
 
 
 def run_python(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, *args], capture_output=True, text=True, check=False, timeout=120
     )
+
+
+def only_audio(result: GenerationResult) -> bytes:
+    (asset,) = result.assets
+    return asset.read_bytes()
 
 
 def test_list_voices_holds_the_shipped_languages() -> None:
@@ -74,3 +81,26 @@ def test_generator_is_found_through_its_entry_point(tmp_path: Path) -> None:
     saved = Path(result.stdout.strip())
     assert saved.suffix == ".wav"
     assert saved.read_bytes()[:4] == b"RIFF"
+
+
+def test_every_listed_voice_and_language_speaks() -> None:
+    generator = EspeakTTSGenerator()
+    voices = list_voices()
+    names = {v.identifier for v in voices} | {v.name for v in voices}
+    names |= {language for v in voices for language in v.languages}
+
+    silent = [
+        name
+        for name in sorted(names)
+        if peak_level(only_audio(generator.generate(text="hello", voice=name))) < 0.05
+    ]
+
+    assert silent == []
+
+
+def test_a_voice_without_its_dictionary_is_not_listed_and_says_why() -> None:
+    # espeakng-loader's data lists Faroese but ships no fo_dict (eSpeak would speak silence).
+    assert "gmq/fo" not in {v.identifier for v in list_voices()}
+
+    with pytest.raises(InputValidationError, match="dictionary fo_dict is not in the shipped data"):
+        EspeakTTSGenerator().generate(text="hello", voice="fo")

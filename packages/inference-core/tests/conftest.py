@@ -27,7 +27,9 @@ def make_distribution(
     monkeypatch.syspath_prepend(str(site))
     modules: list[str] = []
 
-    def make(dist: str, module: str, source: str, *, version: str = "1.0", ep_name: str | None = None) -> Path:
+    def make(
+        dist: str, module: str, source: str, *, version: str = "1.0", ep_name: str | None = None
+    ) -> Path:
         (site / f"{module}.py").write_text(textwrap.dedent(source))
         modules.append(module)
         info = site / f"{dist.replace('-', '_')}-{version}.dist-info"
@@ -45,7 +47,7 @@ def make_distribution(
     plugins.reload_plugins()
 
 
-GOOD_PLUGIN = '''
+GOOD_PLUGIN = """
 from inference_core import BaseImageGenerator, GenerationResult, GeneratorMetadata, MediaAsset, hookimpl
 
 class {cls}(BaseImageGenerator):
@@ -58,7 +60,7 @@ class {cls}(BaseImageGenerator):
 @hookimpl
 def register_generators():
     return [{cls}]
-'''
+"""
 
 
 def good_plugin(cls: str, gid: str) -> str:

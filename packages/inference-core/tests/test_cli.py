@@ -7,13 +7,14 @@ import sys
 from typing import TYPE_CHECKING
 
 import pytest
+
 from conftest import good_plugin
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
-SIZED = '''
+SIZED = """
 from inference_core import BaseImageGenerator, GenerationResult, GeneratorMetadata, MediaAsset, hookimpl
 from inference_core import ProviderError
 
@@ -38,11 +39,13 @@ class Sized(BaseImageGenerator):
 @hookimpl
 def register_generators():
     return [Sized]
-'''
+"""
 
 
 @pytest.fixture
-def infer(make_distribution: Callable[..., Path]) -> Callable[..., subprocess.CompletedProcess[str]]:
+def infer(
+    make_distribution: Callable[..., Path],
+) -> Callable[..., subprocess.CompletedProcess[str]]:
     site = make_distribution("gen-sized-image", "gen_sized", SIZED)
     make_distribution("gen-alpha-image", "gen_alpha", good_plugin("Alpha", "alpha_image_generator"))
 
@@ -50,7 +53,10 @@ def infer(make_distribution: Callable[..., Path]) -> Callable[..., subprocess.Co
         environ = {**os.environ, "PYTHONPATH": str(site), **env}
         return subprocess.run(
             [sys.executable, "-m", "inference_core", *args],
-            capture_output=True, text=True, env=environ, timeout=60,
+            capture_output=True,
+            text=True,
+            env=environ,
+            timeout=60,
         )
 
     return run
@@ -72,8 +78,19 @@ def test_generate_saves_and_prints_paths(
 ) -> None:
     picture = tmp_path / "in.png"
     picture.write_bytes(b"\x89PNG\r\n\x1a\n")
-    done = infer("generate", "sized_image", "-p", "prompt=a fox", "-p", "width=640",
-                 "--input", str(picture), "--out", str(tmp_path / "out"), "--json")
+    done = infer(
+        "generate",
+        "sized_image",
+        "-p",
+        "prompt=a fox",
+        "-p",
+        "width=640",
+        "--input",
+        str(picture),
+        "--out",
+        str(tmp_path / "out"),
+        "--json",
+    )
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     (saved,) = report["files"]

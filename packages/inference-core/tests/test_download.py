@@ -16,7 +16,15 @@ from inference_core import (
     ProviderTimeoutError,
     load_file,
 )
-from inference_core.download import adownload, afetch_bytes, check_url, download, fetch_bytes, http_client
+from inference_core.download import (
+    adownload,
+    afetch_bytes,
+    check_url,
+    download,
+    fetch_bytes,
+    http_client,
+    image_dimensions,
+)
 from inference_core.http_errors import HTTPErrorContext
 from inference_core.testing import Fault, LoopbackServer
 
@@ -175,3 +183,20 @@ def test_load_file_reads_http_urls_through_fetch_bytes(tmp_path: pathlib.Path) -
 
     with LoopbackServer(public) as srv:
         assert load_file(srv.url + "/in.png") == PNG
+
+
+def test_image_dimensions_of_common_formats() -> None:
+    import io
+
+    from PIL import Image
+
+    assert image_dimensions(png(7, 5)) == (7, 5)
+    for fmt, kwargs in [("JPEG", {}), ("GIF", {}), ("WEBP", {}), ("WEBP", {"lossless": True})]:
+        buffer = io.BytesIO()
+        Image.new("RGB", (33, 17), (10, 20, 30)).save(buffer, fmt, **kwargs)
+        assert image_dimensions(buffer.getvalue()) == (33, 17), fmt
+    buffer = io.BytesIO()
+    Image.new("RGBA", (40, 9), (10, 20, 30, 0)).save(buffer, "WEBP")
+    assert image_dimensions(buffer.getvalue()) == (40, 9)
+    assert image_dimensions(b"not an image at all") is None
+    assert image_dimensions(b"\x89PNG\r\n\x1a\n\x00\x00") is None

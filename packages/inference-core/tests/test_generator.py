@@ -75,8 +75,13 @@ def test_info_describes_the_generator() -> None:
 def test_secret_fields_are_not_kept_in_parameters() -> None:
     class Keyed(BaseImageGenerator):
         metadata = GeneratorMetadata(
-            id="keyed", name="K", description="d",
-            input_schema={"prompt": {"type": "string"}, "token": {"type": "string", "secret": True}},
+            id="keyed",
+            name="K",
+            description="d",
+            input_schema={
+                "prompt": {"type": "string"},
+                "token": {"type": "string", "secret": True},
+            },
         )
 
         def generate(self, **inputs: Any) -> GenerationResult:

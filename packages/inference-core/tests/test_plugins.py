@@ -3,8 +3,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pytest
-from conftest import good_plugin
 
+from conftest import good_plugin
 from inference_core import (
     DuplicateGeneratorError,
     GeneratorNotFoundError,
@@ -22,7 +22,11 @@ def test_an_installed_distribution_is_discovered(make_distribution: Callable[...
     make_distribution("gen-alpha-image", "gen_alpha", good_plugin("Alpha", "alpha_image_generator"))
     found = reload_plugins()
     cls, info = found.generators["alpha_image_generator"]
-    assert (info.distribution, info.version, info.entry_point) == ("gen-alpha-image", "1.0", "gen_alpha")
+    assert (info.distribution, info.version, info.entry_point) == (
+        "gen-alpha-image",
+        "1.0",
+        "gen_alpha",
+    )
     assert "alpha_image_generator" in get_image_generator_registry().list_generators()
     assert get_image_generator_registry().generate("alpha_image_generator", prompt="x").assets
 
@@ -53,13 +57,17 @@ def test_strict_mode_raises_the_load_failure(
 
 def test_a_raising_hook_is_isolated(make_distribution: Callable[..., Path]) -> None:
     make_distribution("gen-alpha-image", "gen_alpha", good_plugin("Alpha", "alpha_image_generator"))
-    make_distribution("gen-raiser", "gen_raiser", """
+    make_distribution(
+        "gen-raiser",
+        "gen_raiser",
+        """
         from inference_core import hookimpl
 
         @hookimpl
         def register_generators():
             raise RuntimeError("hook exploded")
-    """)
+    """,
+    )
     found = reload_plugins()
     assert [f.distribution for f in found.failures] == ["gen-raiser"]
     assert "hook exploded" in found.failures[0].error
@@ -67,13 +75,17 @@ def test_a_raising_hook_is_isolated(make_distribution: Callable[..., Path]) -> N
 
 
 def test_a_non_generator_return_is_isolated(make_distribution: Callable[..., Path]) -> None:
-    make_distribution("gen-odd", "gen_odd", """
+    make_distribution(
+        "gen-odd",
+        "gen_odd",
+        """
         from inference_core import hookimpl
 
         @hookimpl
         def register_generators():
             return [dict, "nope"]
-    """)
+    """,
+    )
     found = reload_plugins()
     assert len(found.failures) == 2
     assert all("not a generator class" in f.error for f in found.failures)
@@ -81,13 +93,17 @@ def test_a_non_generator_return_is_isolated(make_distribution: Callable[..., Pat
 
 def test_a_misspelled_hook_is_the_plugins_failure(make_distribution: Callable[..., Path]) -> None:
     make_distribution("gen-alpha-image", "gen_alpha", good_plugin("Alpha", "alpha_image_generator"))
-    make_distribution("gen-typo", "gen_typo", """
+    make_distribution(
+        "gen-typo",
+        "gen_typo",
+        """
         from inference_core import hookimpl
 
         @hookimpl
         def register_generatorz():
             return []
-    """)
+    """,
+    )
     found = reload_plugins()
     (failure,) = found.failures
     assert failure.distribution == "gen-typo"
@@ -134,7 +150,10 @@ def test_observers_see_each_generation_and_cannot_break_it(
     make_distribution: Callable[..., Path], caplog: pytest.LogCaptureFixture
 ) -> None:
     make_distribution("gen-alpha-image", "gen_alpha", good_plugin("Alpha", "alpha_image_generator"))
-    make_distribution("gen-watch", "gen_watch", """
+    make_distribution(
+        "gen-watch",
+        "gen_watch",
+        """
         from inference_core import hookimpl
 
         seen = []
@@ -147,7 +166,8 @@ def test_observers_see_each_generation_and_cannot_break_it(
         def generation_finished(generator_id, result, error, elapsed_s):
             seen.append(("finished", generator_id, result is not None, error, elapsed_s >= 0))
             raise RuntimeError("observer bug")
-    """)
+    """,
+    )
     reload_plugins()
     import gen_watch  # type: ignore[import-not-found]
 

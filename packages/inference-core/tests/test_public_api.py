@@ -6,14 +6,38 @@ import sys
 import inference_core
 
 EXPECTED = [
-    "AuthenticationError", "BaseAudioGenerator", "BaseGenerator", "BaseImageGenerator",
-    "BaseVideoGenerator", "ConfigurationError", "ContentPolicyError", "DuplicateGeneratorError",
-    "FieldError", "GenerationResult", "GeneratorMetadata", "GeneratorNotFoundError",
-    "GeneratorRegistry", "InferenceError", "InputValidationError", "InvalidResponseError",
-    "MediaAsset", "MissingAPIKeyError", "PluginError", "PluginLoadError", "ProviderError",
-    "ProviderTimeoutError", "RateLimitError", "__version__", "atomic_write",
-    "get_audio_generator_registry", "get_image_generator_registry", "get_registry",
-    "get_video_generator_registry", "hookimpl", "load_file", "sniff_mime",
+    "AuthenticationError",
+    "BaseAudioGenerator",
+    "BaseGenerator",
+    "BaseImageGenerator",
+    "BaseVideoGenerator",
+    "ConfigurationError",
+    "ContentPolicyError",
+    "DuplicateGeneratorError",
+    "FieldError",
+    "GenerationResult",
+    "GeneratorMetadata",
+    "GeneratorNotFoundError",
+    "GeneratorRegistry",
+    "InferenceError",
+    "InputValidationError",
+    "InvalidResponseError",
+    "MediaAsset",
+    "MissingAPIKeyError",
+    "PluginError",
+    "PluginLoadError",
+    "ProviderError",
+    "ProviderTimeoutError",
+    "RateLimitError",
+    "__version__",
+    "atomic_write",
+    "get_audio_generator_registry",
+    "get_image_generator_registry",
+    "get_registry",
+    "get_video_generator_registry",
+    "hookimpl",
+    "load_file",
+    "sniff_mime",
 ]
 
 
@@ -31,5 +55,7 @@ def test_import_and_listing_stay_light() -> None:
         "[get_registry(m).get_all_generators_info() for m in ('image', 'video', 'audio')];"
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'openai','litellm','httpx','PIL','av'}))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "[]"

@@ -19,7 +19,10 @@ def test_seed_compatible_reading(tmp_path: Path) -> None:
     wav = tmp_path / "a.wav"
     wav.write_bytes(b"RIFF....WAVE")
     result = GenerationResult(
-        assets=[MediaAsset(data=PNG, mime_type="image/png"), MediaAsset(path=wav, mime_type="audio/wav")],
+        assets=[
+            MediaAsset(data=PNG, mime_type="image/png"),
+            MediaAsset(path=wav, mime_type="audio/wav"),
+        ],
         metadata={"seed": 3},
     )
     assert result["images"] == [base64.b64encode(PNG).decode()]
@@ -33,7 +36,10 @@ def test_seed_compatible_reading(tmp_path: Path) -> None:
 
 def test_save_names_files_and_writes_whole_files(tmp_path: Path) -> None:
     result = GenerationResult(
-        assets=[MediaAsset(data=PNG, mime_type="image/png"), MediaAsset(data=b"ID3xx", mime_type="audio/mpeg")],
+        assets=[
+            MediaAsset(data=PNG, mime_type="image/png"),
+            MediaAsset(data=b"ID3xx", mime_type="audio/mpeg"),
+        ],
         generator_id="g",
     )
     paths = result.save(tmp_path / "out", stem="scene-001")

@@ -4,7 +4,12 @@ import pydantic
 import pytest
 from jsonschema import Draft202012Validator
 
-from inference_core import BaseAudioGenerator, GenerationResult, GeneratorMetadata, InputValidationError
+from inference_core import (
+    BaseAudioGenerator,
+    GenerationResult,
+    GeneratorMetadata,
+    InputValidationError,
+)
 
 SEED = {
     "text": {"type": "string", "required": True, "min_length": 1, "max_length": 20},
@@ -40,8 +45,14 @@ class Modelled(BaseAudioGenerator):
 def test_defaults_applied_and_obvious_values_coerced() -> None:
     params = Seeded().validate_inputs(text="hi", count="3", speed="2", loud="true", tags=["a"])
     assert params == {
-        "text": "hi", "count": 3, "speed": 2.0, "loud": True, "voice": "alloy",
-        "tags": ["a"], "extra": None, "clip": None,
+        "text": "hi",
+        "count": 3,
+        "speed": 2.0,
+        "loud": True,
+        "voice": "alloy",
+        "tags": ["a"],
+        "extra": None,
+        "clip": None,
     }
 
 

@@ -14,13 +14,17 @@ if TYPE_CHECKING:
 
 def echo_app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
     body = json.dumps({"path": environ["PATH_INFO"], "data": "x" * 100}).encode()
-    start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    start_response(
+        "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+    )
     return [body]
 
 
 def test_records_requests() -> None:
     with LoopbackServer(echo_app) as server:
-        response = httpx.post(server.url + "/v1/x?a=1", json={"k": 1}, headers={"Authorization": "Bearer t"})
+        response = httpx.post(
+            server.url + "/v1/x?a=1", json={"k": 1}, headers={"Authorization": "Bearer t"}
+        )
         assert response.json()["path"] == "/v1/x"
     (request,) = server.requests
     assert (request.method, request.path, request.query) == ("POST", "/v1/x", "a=1")
@@ -41,7 +45,12 @@ def test_scripted_faults_in_order() -> None:
             httpx.get(server.url + "/a").json()
         assert httpx.get(server.url + "/a").headers["content-type"] == "text/html"
         assert httpx.get(server.url + "/a").status_code == 200
-    assert [r.fault.kind if r.fault else None for r in server.requests] == ["status", "status", "content_type", None]
+    assert [r.fault.kind if r.fault else None for r in server.requests] == [
+        "status",
+        "status",
+        "content_type",
+        None,
+    ]
 
 
 def test_faults_match_paths() -> None:

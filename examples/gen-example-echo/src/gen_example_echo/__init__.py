@@ -31,7 +31,9 @@ def _png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
     row = b"\x00" + bytes(rgb) * width
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     pixels = zlib.compress(row * height, 9)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
 
 
 class ExampleEchoImage(BaseImageGenerator):
@@ -43,8 +45,12 @@ class ExampleEchoImage(BaseImageGenerator):
         description="A solid-colour PNG whose colour is derived from the prompt.",
         version="0.1.0",
         input_schema={
-            "prompt": {"type": "string", "required": True, "min_length": 1,
-                       "description": "Any text; it picks the colour."},
+            "prompt": {
+                "type": "string",
+                "required": True,
+                "min_length": 1,
+                "description": "Any text; it picks the colour.",
+            },
             "width": {"type": "integer", "default": 256, "minimum": 1, "maximum": 4096},
             "height": {"type": "integer", "default": 256, "minimum": 1, "maximum": 4096},
         },

@@ -11,10 +11,7 @@ from __future__ import annotations
 import ctypes
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from collections.abc import Iterator
+from pathlib import Path
 
 __all__ = ["Engine", "EngineError", "Voice", "get_engine"]
 
@@ -32,6 +29,9 @@ _RANGE = 4
 _PUNCTUATION = 5
 _CAPITALS = 6
 _WORDGAP = 7
+
+#: Serialises every call into the library: eSpeak NG keeps global state.
+_LOCK = threading.RLock()
 
 _SynthCallback = ctypes.CFUNCTYPE(
     ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p
@@ -136,9 +136,8 @@ class Engine:
         self.sample_rate: int = sample_rate
         self.version: str = (lib.espeak_Info(None) or b"").decode()
         self.data_path = data_path
-        self._best: dict[str, tuple[int, str]] = {}
-        self._voices = self._list(None)
-        self._variants = self._list(b"variant")
+        self._sort_voices()
+        self._variants = tuple(voice for voice, _ in self._list(b"variant"))
 
     def _collect(
         self, wav: ctypes._Pointer[ctypes.c_short], count: int, _events: int | None
@@ -147,7 +146,8 @@ class Engine:
             self._chunks.append(ctypes.string_at(wav, count * 2))
         return 0  # 0 = continue synthesis
 
-    def _list(self, languages_filter: bytes | None) -> tuple[Voice, ...]:
+    def _list(self, languages_filter: bytes | None) -> list[tuple[Voice, list[tuple[int, str]]]]:
+        """Voices eSpeak lists, each with its (priority, language) pairs."""
         spec = None
         keep = None
         if languages_filter is not None:
@@ -156,38 +156,75 @@ class Engine:
             spec.languages = ctypes.cast(keep, ctypes.c_void_p).value
         with _LOCK:
             array = self._lib.espeak_ListVoices(ctypes.byref(spec) if spec is not None else None)
-        voices: list[Voice] = []
+        found: list[tuple[Voice, list[tuple[int, str]]]] = []
         index = 0
         while array[index]:
             raw = array[index].contents
             identifier = (raw.identifier or b"").decode("utf-8", "replace")
             languages = _read_languages(raw.languages)
-            voices.append(
-                Voice(
-                    name=(raw.name or b"").decode("utf-8", "replace"),
-                    identifier=identifier.removeprefix("!v/"),
-                    languages=tuple(language for _, language in languages),
-                    gender=_GENDERS.get(raw.gender, "none"),
-                )
+            voice = Voice(
+                name=(raw.name or b"").decode("utf-8", "replace").strip(),
+                identifier=identifier.removeprefix("!v/"),
+                languages=tuple(language for _, language in languages),
+                gender=_GENDERS.get(raw.gender, "none"),
             )
-            if languages_filter is None:
-                for priority, language in languages:
-                    best = self._best.get(language.lower())
-                    if best is None or priority < best[0]:
-                        self._best[language.lower()] = (priority, identifier)
+            found.append((voice, languages))
             index += 1
         del keep
-        return tuple(voices)
+        return found
+
+    def _dictionary(self, voice: Voice) -> str:
+        """The pronunciation dictionary a voice file asks for, as eSpeak picks it:
+        its ``dictionary`` line, else its first language up to the ``-``.
+        """
+        name = voice.languages[0].split("-")[0] if voice.languages else ""
+        try:
+            text = (Path(self.data_path) / "lang" / voice.identifier).read_text("utf-8", "replace")
+        except OSError:
+            return name
+        for line in text.splitlines():
+            words = line.split()
+            if len(words) > 1 and words[0] == "dictionary":
+                return words[1]
+        return name
+
+    def _sort_voices(self) -> None:
+        """Split the listed voices into usable ones and those whose dictionary
+        the shipped data lacks (eSpeak would speak silence with them), and pick
+        the best voice for each language code.
+        """
+        data = Path(self.data_path)
+        usable: list[Voice] = []
+        unavailable: dict[Voice, str] = {}
+        best: dict[str, tuple[int, str]] = {}
+        for voice, languages in self._list(None):
+            dictionary = self._dictionary(voice)
+            if not (data / f"{dictionary}_dict").is_file():
+                unavailable[voice] = f"{dictionary}_dict"
+                continue
+            usable.append(voice)
+            for priority, language in languages:
+                current = best.get(language.lower())
+                if current is None or priority < current[0]:
+                    best[language.lower()] = (priority, voice.identifier)
+        self._voices = tuple(usable)
+        self._unavailable = unavailable
+        self._language_voices = {code: identifier for code, (_, identifier) in best.items()}
 
     @property
     def voices(self) -> tuple[Voice, ...]:
-        """Every language voice in the shipped data, in eSpeak's order."""
+        """Every usable language voice in the shipped data, in eSpeak's order."""
         return self._voices
 
     @property
     def language_voices(self) -> dict[str, str]:
         """Language code (lower case) -> identifier of the voice that speaks it best."""
-        return {language: identifier for language, (_, identifier) in self._best.items()}
+        return dict(self._language_voices)
+
+    @property
+    def unavailable(self) -> dict[Voice, str]:
+        """Voices eSpeak lists whose dictionary file is missing from the data."""
+        return dict(self._unavailable)
 
     @property
     def variants(self) -> tuple[Voice, ...]:
@@ -226,7 +263,6 @@ class Engine:
                 self._chunks = []
 
 
-_LOCK = threading.RLock()
 _ENGINE: Engine | None = None
 
 
@@ -242,11 +278,3 @@ def get_engine() -> Engine:
                     espeakng_loader.get_library_path(), espeakng_loader.get_data_path()
                 )
     return _ENGINE
-
-
-def iter_voice_names(engine: Engine) -> Iterator[str]:
-    """Every string :func:`resolve_voice` accepts as a base voice."""
-    for voice in engine.voices:
-        yield voice.identifier
-        yield voice.name
-        yield from voice.languages

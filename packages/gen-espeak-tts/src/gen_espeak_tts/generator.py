@@ -63,7 +63,7 @@ class EspeakTTSGenerator(BaseAudioGenerator):
         id=_GENERATOR_ID,
         name="eSpeak NG text to speech",
         description=(
-            "Offline, deterministic-sounding speech synthesis with eSpeak NG in 100+ languages. "
+            "Offline speech synthesis with eSpeak NG (robotic but clear) in 100+ languages. "
             "No network or API key needed."
         ),
         version=_version(),
@@ -192,6 +192,16 @@ class EspeakTTSGenerator(BaseAudioGenerator):
         try:
             return resolve_voice(requested, engine.voices, engine.variants, engine.language_voices)
         except UnknownVoiceError as exc:
+            base = requested.partition("+")[0].strip().lower()
+            for voice, dictionary in engine.unavailable.items():
+                names = {voice.name.lower(), voice.identifier.lower(), *voice.languages}
+                if base in names:
+                    raise _field_error(
+                        "voice",
+                        f"voice {requested.strip()!r} ({voice.name}) is listed by eSpeak NG "
+                        f"but its dictionary {dictionary} is not in the shipped data",
+                        "choose another voice",
+                    ) from None
             hint = "list voices with `python -m gen_espeak_tts`"
             if exc.suggestions:
                 hint = f"did you mean {', '.join(map(repr, exc.suggestions))}? " + hint

@@ -124,7 +124,8 @@ def run_sync(awaitable: Awaitable[GenerationResult]) -> GenerationResult:
         asyncio.get_running_loop()
     except RuntimeError:
         return asyncio.run(main())
-    return _worker_pool().submit(asyncio.run, main()).result()
+    result: GenerationResult = _worker_pool().submit(asyncio.run, main()).result()
+    return result
 
 
 @functools.cache
@@ -168,7 +169,7 @@ class BaseGenerator:
         if "agenerate" in own and not getattr(
             own["agenerate"], "__inference_core_wrapped__", False
         ):
-            cls.agenerate = _wrap_async(own["agenerate"])  # type: ignore[method-assign]
+            cls.agenerate = _wrap_async(own["agenerate"])  # type: ignore[method-assign,assignment]
 
     # -- description -------------------------------------------------------
 
@@ -232,7 +233,9 @@ class BaseGenerator:
 
     # -- generation --------------------------------------------------------
 
-    def validate_inputs(self, inputs: Mapping[str, Any] | None = None, **kwargs: Any) -> dict[str, Any]:
+    def validate_inputs(
+        self, inputs: Mapping[str, Any] | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
         """Validate inputs against the schema; return them with defaults applied.
 
         Raises :class:`~inference_core.InputValidationError` listing every bad field.
@@ -256,13 +259,17 @@ class BaseGenerator:
     def generate(self, **inputs: Any) -> GenerationResult:
         """Generate synchronously. Bridges to ``agenerate`` when only that is implemented."""
         if type(self).agenerate is BaseGenerator.agenerate:
-            raise NotImplementedError(f"{type(self).__name__} implements neither generate nor agenerate")
+            raise NotImplementedError(
+                f"{type(self).__name__} implements neither generate nor agenerate"
+            )
         return run_sync(self.agenerate(**inputs))
 
     async def agenerate(self, **inputs: Any) -> GenerationResult:
         """Generate asynchronously. Runs ``generate`` in a worker thread when only that exists."""
         if type(self).generate is BaseGenerator.generate:
-            raise NotImplementedError(f"{type(self).__name__} implements neither generate nor agenerate")
+            raise NotImplementedError(
+                f"{type(self).__name__} implements neither generate nor agenerate"
+            )
         return await asyncio.to_thread(functools.partial(self.generate, **inputs))
 
     @classmethod

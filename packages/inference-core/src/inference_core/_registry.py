@@ -25,7 +25,18 @@ __all__ = [
 ]
 
 _GENERIC_TOKENS = frozenset(
-    {"gen", "generator", "generators", "image", "video", "audio", "tts", "plugin", "inference", "core"}
+    {
+        "gen",
+        "generator",
+        "generators",
+        "image",
+        "video",
+        "audio",
+        "tts",
+        "plugin",
+        "inference",
+        "core",
+    }
 )
 
 

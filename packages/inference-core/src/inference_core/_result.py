@@ -130,7 +130,9 @@ class MediaAsset:
 
         from PIL import Image as PILImage
 
-        image = PILImage.open(io.BytesIO(self.read_bytes()) if self.data else self.path)
+        source = io.BytesIO(self.data) if self.data is not None else self.path
+        assert source is not None
+        image = PILImage.open(source)
         image.load()
         return image
 
@@ -181,7 +183,9 @@ class GenerationResult:
     def audios(self) -> list[MediaAsset]:
         return self.of_kind("audio")
 
-    def save(self, out_dir: str | os.PathLike[str], *, stem: str | None = None) -> list[pathlib.Path]:
+    def save(
+        self, out_dir: str | os.PathLike[str], *, stem: str | None = None
+    ) -> list[pathlib.Path]:
         """Save every asset into ``out_dir`` atomically; return the paths.
 
         Files are named ``{stem}{ext}`` (``{stem}-{i}{ext}`` when there are

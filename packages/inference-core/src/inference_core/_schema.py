@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import pathlib
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
@@ -18,14 +18,12 @@ if TYPE_CHECKING:
 __all__ = ["SEED_TYPES", "CompiledSchema", "compile_schema", "SchemaSpec"]
 
 #: A generator's input schema: the seed dict format or a pydantic model class.
-SchemaSpec = Union[Mapping[str, Mapping[str, Any]], type[BaseModel]]
+SchemaSpec = Mapping[str, Mapping[str, Any]] | type[BaseModel]
 
 #: Media given as a path, ``pathlib.Path``, bytes, a ``data:`` URL or an http(s) URL.
 FileInput = Annotated[
-    Union[pathlib.PurePath, str, bytes],
-    WithJsonSchema(
-        {"type": "string", "description": "a file path, an http(s) URL or a data: URL"}
-    ),
+    pathlib.PurePath | str | bytes,
+    WithJsonSchema({"type": "string", "description": "a file path, an http(s) URL or a data: URL"}),
 ]
 
 SEED_TYPES: dict[str, Any] = {
@@ -38,8 +36,20 @@ SEED_TYPES: dict[str, Any] = {
     "file": FileInput,
 }
 _SPEC_KEYS = frozenset(
-    {"type", "required", "default", "description", "enum", "minimum", "maximum",
-     "min_length", "max_length", "items", "examples", "secret"}
+    {
+        "type",
+        "required",
+        "default",
+        "description",
+        "enum",
+        "minimum",
+        "maximum",
+        "min_length",
+        "max_length",
+        "items",
+        "examples",
+        "secret",
+    }
 )
 _CONFIG = ConfigDict(extra="forbid", coerce_numbers_to_str=True, arbitrary_types_allowed=True)
 _JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -62,7 +72,7 @@ def _field_type(name: str, spec: Mapping[str, Any]) -> Any:
     try:
         return SEED_TYPES[kind]
     except KeyError:
-        known = ", ".join(sorted(SEED_TYPES) + ["array"])
+        known = ", ".join([*sorted(SEED_TYPES), "array"])
         raise TypeError(f"schema field {name!r}: unknown type {kind!r} (known: {known})") from None
 
 
@@ -95,7 +105,7 @@ def _seed_model(name: str, spec: Mapping[str, Mapping[str, Any]]) -> type[BaseMo
 def _forbid_extra(model: type[BaseModel]) -> type[BaseModel]:
     if model.model_config.get("extra") == "forbid":
         return model
-    config = ConfigDict(**{**model.model_config, "extra": "forbid"})  # type: ignore[typeddict-item]
+    config = ConfigDict(**{**model.model_config, "extra": "forbid"})
     return type(model.__name__, (model,), {"model_config": config, "__module__": model.__module__})
 
 
@@ -128,8 +138,10 @@ class CompiledSchema:
         kind = error["type"]
         if kind == "extra_forbidden":
             close = difflib.get_close_matches(str(error["loc"][0]), self.field_names, n=1)
-            hint = f"did you mean {close[0]!r}?" if close else (
-                "known fields: " + ", ".join(self.field_names)
+            hint = (
+                f"did you mean {close[0]!r}?"
+                if close
+                else ("known fields: " + ", ".join(self.field_names))
             )
             return FieldError(field, "unknown field", hint)
         if kind == "missing":
@@ -147,7 +159,8 @@ class CompiledSchema:
                 prop.pop("title", None)
             schema.pop("title", None)
             self._json_schema = {"$schema": _JSON_SCHEMA_DIALECT, **schema}
-        return _deep_copy(self._json_schema)
+        copied: dict[str, Any] = _deep_copy(self._json_schema)
+        return copied
 
 
 def _deep_copy(value: Any) -> Any:

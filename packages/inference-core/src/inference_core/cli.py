@@ -108,8 +108,10 @@ def _find_generator_class(generator_id: str) -> type[BaseGenerator]:
 
     close = difflib.get_close_matches(generator_id, known, n=3, cutoff=0.5)
     message = f"no generator {generator_id!r}"
-    message += f"; did you mean {', '.join(map(repr, close))}?" if close else (
-        f"; installed: {', '.join(known)}" if known else "; no generators are installed"
+    message += (
+        f"; did you mean {', '.join(map(repr, close))}?"
+        if close
+        else (f"; installed: {', '.join(known)}" if known else "; no generators are installed")
     )
     raise GeneratorNotFoundError(message, generator_id=generator_id, suggestions=close)
 
@@ -119,27 +121,45 @@ def plugins_command(as_json: JsonOption = False) -> None:
     """List installed plugin distributions, their generators and load errors."""
     with handle_errors():
         found = plugins.get_plugins()
-    entries = [
-        {"distribution": p.distribution, "version": p.version, "entry_point": p.entry_point,
-         "generators": sorted(p.generators), "error": None}
+    entries: list[dict[str, Any]] = [
+        {
+            "distribution": p.distribution,
+            "version": p.version,
+            "entry_point": p.entry_point,
+            "generators": sorted(p.generators),
+            "error": None,
+        }
         for p in found.plugins
     ] + [
-        {"distribution": f.distribution, "version": f.version, "entry_point": f.entry_point,
-         "generators": [], "error": f.error}
+        {
+            "distribution": f.distribution,
+            "version": f.version,
+            "entry_point": f.entry_point,
+            "generators": [],
+            "error": f.error,
+        }
         for f in found.failures
     ]
     for generator_id, owners in sorted(found.duplicates.items()):
-        entries.append({"distribution": ", ".join(owners), "version": "", "entry_point": "",
-                        "generators": [generator_id],
-                        "error": f"duplicate generator id {generator_id!r}"})
+        entries.append(
+            {
+                "distribution": ", ".join(owners),
+                "version": "",
+                "entry_point": "",
+                "generators": [generator_id],
+                "error": f"duplicate generator id {generator_id!r}",
+            }
+        )
     if as_json:
         _print_json(entries)
         return
     _print_table(
         "Plugins",
         ["distribution", "version", "generators", "error"],
-        [[e["distribution"], e["version"], ", ".join(e["generators"]), e["error"] or ""]
-         for e in entries],
+        [
+            [e["distribution"], e["version"], ", ".join(e["generators"]), e["error"] or ""]
+            for e in entries
+        ],
     )
 
 
@@ -155,28 +175,32 @@ def list_command(
         fail(f"unknown modality {modality!r}; use one of {', '.join(MODALITIES)}", 2)
     with handle_errors():
         found = plugins.get_plugins()
-        rows = []
+        rows: list[dict[str, Any]] = []
         for name in (modality,) if modality else MODALITIES:
             registry = get_registry(name)
             for generator_id in registry.list_generators():
                 cls = registry.get_generator_class(generator_id)
                 entry = found.generators.get(generator_id)
-                rows.append({
-                    "id": generator_id,
-                    "modality": name,
-                    "name": cls.metadata.name,
-                    "description": cls.metadata.description,
-                    "distribution": entry[1].distribution if entry else None,
-                    "version": cls.metadata.version,
-                })
+                rows.append(
+                    {
+                        "id": generator_id,
+                        "modality": name,
+                        "name": cls.metadata.name,
+                        "description": cls.metadata.description,
+                        "distribution": entry[1].distribution if entry else None,
+                        "version": cls.metadata.version,
+                    }
+                )
     if as_json:
         _print_json(rows)
         return
     _print_table(
         "Generators",
         ["id", "modality", "name", "distribution"],
-        [[r["id"], r["modality"], r["name"], r["distribution"] or "(registered in code)"]
-         for r in rows],
+        [
+            [r["id"], r["modality"], r["name"], r["distribution"] or "(registered in code)"]
+            for r in rows
+        ],
     )
 
 
@@ -194,9 +218,11 @@ def info_command(generator_id: str, as_json: JsonOption = False) -> None:
     required = set(schema.get("required", []))
     rows = []
     for name, prop in schema.get("properties", {}).items():
-        kind = prop.get("type") or " | ".join(
-            str(p.get("type", p.get("enum", "?"))) for p in prop.get("anyOf", [])
-        ) or ("enum: " + ", ".join(map(str, prop["enum"])) if "enum" in prop else "any")
+        kind = (
+            prop.get("type")
+            or " | ".join(str(p.get("type", p.get("enum", "?"))) for p in prop.get("anyOf", []))
+            or ("enum: " + ", ".join(map(str, prop["enum"])) if "enum" in prop else "any")
+        )
         default = "(required)" if name in required else json.dumps(prop.get("default"))
         rows.append([name, str(kind), default, prop.get("description", "")])
     _print_table("Inputs", ["field", "type", "default", "description"], rows)
@@ -272,12 +298,14 @@ def generate_command(
         result = registry.generate(generator_id, **params)
         paths: list[Path] = result.save(out)
     if as_json:
-        _print_json({
-            "generator_id": generator_id,
-            "files": [str(p) for p in paths],
-            "metadata": result.metadata,
-            "usage": result.usage,
-        })
+        _print_json(
+            {
+                "generator_id": generator_id,
+                "files": [str(p) for p in paths],
+                "metadata": result.metadata,
+                "usage": result.usage,
+            }
+        )
         return
     for path in paths:
         typer.echo(str(path))

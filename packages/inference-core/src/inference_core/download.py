@@ -64,6 +64,7 @@ __all__ = [
     "download",
     "fetch_bytes",
     "http_client",
+    "image_dimensions",
 ]
 
 DEFAULT_MAX_BYTES = 512 * 2**20
@@ -114,6 +115,50 @@ def async_http_client(
     kwargs.setdefault("verify", _tls_context())
     kwargs.setdefault("follow_redirects", True)
     return httpx.AsyncClient(timeout=timeout, headers=headers, **kwargs)
+
+
+def image_dimensions(head: bytes) -> tuple[int, int] | None:
+    """``(width, height)`` read from the first bytes of a PNG, GIF, WebP or JPEG; ``None`` if unknown.
+
+    For JPEG the size sits in the first SOF segment, usually within the first
+    few kilobytes; pass enough of the file (64 KiB is plenty in practice).
+    """
+    import struct
+
+    try:
+        if head.startswith(b"\x89PNG\r\n\x1a\n") and head[12:16] == b"IHDR":
+            width, height = struct.unpack(">II", head[16:24])
+            return int(width), int(height)
+        if head[:6] in (b"GIF87a", b"GIF89a"):
+            width, height = struct.unpack("<HH", head[6:10])
+            return int(width), int(height)
+        if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+            kind = head[12:16]
+            if kind == b"VP8 ":
+                width, height = struct.unpack("<HH", head[26:30])
+                return int(width) & 0x3FFF, int(height) & 0x3FFF
+            if kind == b"VP8L":
+                bits = int.from_bytes(head[21:25], "little")
+                return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+            if kind == b"VP8X":
+                return int.from_bytes(head[24:27], "little") + 1, int.from_bytes(head[27:30], "little") + 1
+        if head.startswith(b"\xff\xd8"):
+            pos = 2
+            while pos + 9 < len(head):
+                if head[pos] != 0xFF:
+                    return None
+                marker = head[pos + 1]
+                if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7 or marker == 0xFF:
+                    pos += 1 if marker == 0xFF else 2
+                    continue
+                length = int.from_bytes(head[pos + 2 : pos + 4], "big")
+                if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+                    height, width = struct.unpack(">HH", head[pos + 5 : pos + 9])
+                    return int(width), int(height)
+                pos += 2 + length
+    except struct.error:
+        return None
+    return None
 
 
 def check_url(url: str) -> None:

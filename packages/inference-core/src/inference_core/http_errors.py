@@ -210,25 +210,44 @@ class HTTPErrorContext:
         if response.status_code >= 400:
             raise self.error_for_response(response)
 
-    def json(self, response: httpx.Response, *, status: tuple[int, ...] = (200, 201)) -> Any:  # noqa: ANN401
+    def json(  # noqa: ANN401 - JSON is whatever the provider sent
+        self,
+        response: httpx.Response,
+        *,
+        status: tuple[int, ...] = (200, 201),
+        max_bytes: int | None = None,
+    ) -> Any:
         """The JSON body of a successful response, or the matching core error.
 
         Error statuses raise via :meth:`raise_for_status`; an unexpected status,
-        a non-JSON content type or an unparseable body raise
-        :class:`InvalidResponseError`.
+        a non-JSON content type, a body over ``max_bytes`` or an unparseable
+        body raise :class:`InvalidResponseError`. With ``max_bytes``, a
+        streamed response (``client.stream(...)``) is read in chunks and
+        abandoned as soon as it passes the cap.
         """
         self.raise_for_status(response)
-        if response.status_code not in status:
-            raise self.invalid(
-                f"unexpected HTTP status {response.status_code}", status_code=response.status_code
-            )
+        code = response.status_code
+        if code not in status:
+            raise self.invalid(f"unexpected HTTP status {code}", status_code=code)
         content_type = response.headers.get("content-type", "")
         if "json" not in content_type:
-            raise self.invalid(f"expected JSON, got content type {content_type or 'none'!r}")
+            raise self.invalid(f"expected JSON, got content type {content_type or 'none'!r}", status_code=code)
+        if max_bytes is None:
+            raw = response.read()
+        else:
+            announced = response.headers.get("content-length", "")
+            if announced.isdigit() and int(announced) > max_bytes:
+                raise self.invalid(f"the response is {announced} bytes, over the {max_bytes}-byte cap")
+            buffer = bytearray()
+            for chunk in response.iter_bytes():
+                buffer += chunk
+                if len(buffer) > max_bytes:
+                    raise self.invalid(f"the response exceeds the {max_bytes}-byte cap", status_code=code)
+            raw = bytes(buffer)
         try:
-            return json.loads(response.content)
+            return json.loads(raw)
         except ValueError as exc:
-            raise self.invalid(f"malformed JSON ({exc})") from exc
+            raise self.invalid(f"malformed JSON ({exc})", status_code=code) from exc
 
     @contextlib.contextmanager
     def translate(self) -> Iterator[None]:

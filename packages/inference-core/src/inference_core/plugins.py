@@ -20,7 +20,7 @@ import re
 import threading
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pluggy
 
@@ -29,7 +29,7 @@ from inference_core._generator import MODALITIES, BaseGenerator, GeneratorMetada
 from inference_core.errors import DuplicateGeneratorError, PluginLoadError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
     from importlib.metadata import EntryPoint
 
 __all__ = [
@@ -167,7 +167,7 @@ class _Loader:
         for impl in self.found.manager.hook.register_generators.get_hookimpls():
             info = self.infos[impl.plugin_name]
             try:
-                classes = list(impl.function())
+                classes: list[Any] = list(cast("Iterable[Any]", impl.function()))
             except Exception as exc:
                 self.fail(info, exc, f"register_generators raised {_describe(exc)}")
                 continue
@@ -268,13 +268,20 @@ def collect_models() -> list[tuple[PluginInfo, Any]]:
     for impl in found.manager.hook.register_models.get_hookimpls():
         info = infos[impl.plugin_name]
         try:
-            models.extend((info, model) for model in impl.function() or ())
+            returned: list[Any] = list(cast("Iterable[Any]", impl.function() or ()))
+            models.extend((info, model) for model in returned)
         except Exception as exc:
             if _strict():
-                raise PluginFailure(info.distribution, info.version, info.entry_point,
-                                    _describe(exc), exc).as_error() from exc
+                raise PluginFailure(
+                    info.distribution, info.version, info.entry_point, _describe(exc), exc
+                ).as_error() from exc
             found.failures.append(
-                PluginFailure(info.distribution, info.version, info.entry_point,
-                              f"register_models raised {_describe(exc)}", exc)
+                PluginFailure(
+                    info.distribution,
+                    info.version,
+                    info.entry_point,
+                    f"register_models raised {_describe(exc)}",
+                    exc,
+                )
             )
     return models

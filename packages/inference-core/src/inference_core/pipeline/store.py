@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["AttemptRecord", "CacheEntry", "HistoryStore", "OutputRecord", "STATE_DIR"]
+__all__ = ["AttemptRecord", "CacheEntry", "HistoryStore", "SceneResult", "STATE_DIR"]
 
 STATE_DIR = ".inference"
 
@@ -91,8 +91,12 @@ class AttemptRecord:
 
 
 @dataclass(slots=True)
-class OutputRecord:
-    """The current state of one scene output (a row of ``outputs``)."""
+class SceneResult:
+    """The result record of one scene output (a row of ``outputs``).
+
+    ``path`` is relative to the output folder; ``params`` are the parameters
+    sent (secrets redacted); ``fallbacks`` the generators passed over, with reasons.
+    """
 
     scene_id: str
     role: str
@@ -200,7 +204,7 @@ class HistoryStore:
 
     # -- attempts and outputs ------------------------------------------------
 
-    def record(self, attempt: AttemptRecord | None = None, output: OutputRecord | None = None,
+    def record(self, attempt: AttemptRecord | None = None, output: SceneResult | None = None,
                cache: CacheEntry | None = None) -> None:
         """Write an attempt, the output state and a cache entry in one transaction."""
         with self._db:
@@ -225,13 +229,13 @@ class HistoryStore:
         marks = ", ".join("?" for _ in values)
         self._db.execute(f"{verb} INTO {table} ({cols}) VALUES ({marks})", tuple(values.values()))
 
-    def output(self, scene_id: str, role: str) -> OutputRecord | None:
+    def output(self, scene_id: str, role: str) -> SceneResult | None:
         row = self._db.execute(
             "SELECT * FROM outputs WHERE scene_id = ? AND role = ?", (scene_id, role)
         ).fetchone()
         return self._output(row) if row else None
 
-    def outputs(self) -> list[OutputRecord]:
+    def outputs(self) -> list[SceneResult]:
         rows = self._db.execute("SELECT * FROM outputs ORDER BY scene_id, role").fetchall()
         return [self._output(r) for r in rows]
 
@@ -244,10 +248,10 @@ class HistoryStore:
             ).fetchall()
         return [self._row(r, json_cols=_JSON_COLUMNS) for r in rows]
 
-    def _output(self, row: sqlite3.Row) -> OutputRecord:
+    def _output(self, row: sqlite3.Row) -> SceneResult:
         data = self._row(row, json_cols=_JSON_COLUMNS)
         data["cached"] = bool(data["cached"])
-        return OutputRecord(**data)
+        return SceneResult(**data)
 
     @staticmethod
     def _row(row: sqlite3.Row, *, json_cols: set[str]) -> dict[str, Any]:

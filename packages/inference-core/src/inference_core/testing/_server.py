@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from socketserver import ThreadingMixIn
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
@@ -167,7 +167,9 @@ class LoopbackServer:
     def url(self) -> str:
         """``http://127.0.0.1:<port>``, with no trailing slash."""
         if self._server is None:
-            raise RuntimeError("the server is not running; use it as a context manager or call start()")
+            raise RuntimeError(
+                "the server is not running; use it as a context manager or call start()"
+            )
         return f"http://127.0.0.1:{self._server.server_port}"
 
     def script(self, *faults: Fault) -> None:
@@ -184,7 +186,8 @@ class LoopbackServer:
     def requests_to(self, path: str, method: str | None = None) -> list[RecordedRequest]:
         """The recorded requests whose path starts with ``path``."""
         return [
-            r for r in self.requests
+            r
+            for r in self.requests
             if r.path.startswith(path) and (method is None or r.method == method.upper())
         ]
 
@@ -192,7 +195,7 @@ class LoopbackServer:
         server = make_server(
             "127.0.0.1", 0, self._handle, server_class=_Server, handler_class=_QuietHandler
         )
-        self._server = server  # type: ignore[assignment]
+        self._server = server
         self._thread = threading.Thread(
             target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
@@ -273,12 +276,17 @@ class LoopbackServer:
             self._stopping.wait(fault.seconds)
             start_response("504 Gateway Timeout", [("Content-Length", "0")])
         elif fault.kind == "status":
-            start_response(_status_line(fault.status_code), [*fault.headers, ("Content-Length", str(len(fault.body)))])
+            start_response(
+                _status_line(fault.status_code),
+                [*fault.headers, ("Content-Length", str(len(fault.body)))],
+            )
             yield fault.body
         elif fault.kind == "truncated":
             captured: dict[str, Any] = {}
 
-            def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], object]:
+            def capture(
+                status: str, headers: list[tuple[str, str]], exc_info: Any = None
+            ) -> Callable[[bytes], object]:
                 captured["status"], captured["headers"] = status, headers
                 return lambda _: None
 
@@ -289,7 +297,9 @@ class LoopbackServer:
         elif fault.kind == "content_type":
             replacement = dict(fault.headers)["Content-Type"]
 
-            def swap(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], object]:
+            def swap(
+                status: str, headers: list[tuple[str, str]], exc_info: Any = None
+            ) -> Callable[[bytes], object]:
                 kept = [(k, v) for k, v in headers if k.lower() != "content-type"]
                 return start_response(status, [*kept, ("Content-Type", replacement)])
 

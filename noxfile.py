@@ -1,0 +1,175 @@
+"""Task runner for the inference-core monorepo.
+
+``nox`` runs the default sessions: every package's tests (each in a fresh
+environment with the package and the core installed from built wheels), the
+all-packages session, lint and types. ``nox -s demo`` runs the offline demo,
+``nox -s bench`` prints the benchmark ratios, ``nox -s build`` builds every
+distribution into ``dist/``.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import shutil
+
+import nox
+
+ROOT = pathlib.Path(__file__).parent
+WHEELS = ROOT / ".nox" / "_wheels"
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.error_on_missing_interpreters = True
+nox.options.reuse_existing_virtualenvs = False
+
+PYTHON = "3.11"
+CORE = "packages/inference-core"
+
+#: Every distribution in the repository, with the extras its own tests need.
+PACKAGES: dict[str, tuple[str, ...]] = {
+    "packages/inference-core": ("testing",),
+    "packages/gen-mock-image": (),
+    "packages/gen-mock-video": (),
+    "packages/gen-espeak-tts": ("formats",),
+    "packages/gen-openrouter-image": (),
+    "packages/gen-openai-tts": (),
+    "packages/gen-openai-image": (),
+    "packages/gen-replicate-sd": (),
+    "examples/gen-example-echo": (),
+}
+#: The openai SDK majors the openai-based plugins are tested with (2.x on httpx, 3.x on httpx2).
+OPENAI_PINS = {"openai2": "openai>=2.20,<3", "openai3": "openai>=3,<4"}
+OPENAI_PACKAGES = ("packages/gen-openai-tts", "packages/gen-openai-image")
+OFFLINE = ("packages/gen-mock-image", "packages/gen-mock-video", "packages/gen-espeak-tts")
+TEST_DEPS = ("pytest>=8", "jsonschema>=4.20", "pillow>=10", "av>=14")
+PYTEST = ("-p", "no:cacheprovider", "-W", "error", "-q")
+
+
+def existing(paths: tuple[str, ...] | list[str]) -> list[str]:
+    return [p for p in paths if (ROOT / p / "pyproject.toml").exists()]
+
+
+_wheel_cache: dict[str, pathlib.Path] = {}
+
+
+def wheel(session: nox.Session, package: str) -> pathlib.Path:
+    """Build ``package`` into a wheel once per nox run; return its path."""
+    if package not in _wheel_cache:
+        out = WHEELS / package.replace("/", "_")
+        shutil.rmtree(out, ignore_errors=True)
+        session.run(
+            "uv",
+            "build",
+            "--wheel",
+            "--quiet",
+            "--out-dir",
+            str(out),
+            str(ROOT / package),
+            external=True,
+        )
+        (built,) = out.glob("*.whl")
+        _wheel_cache[package] = built
+    return _wheel_cache[package]
+
+
+def install(session: nox.Session, packages: dict[str, tuple[str, ...]], *extra: str) -> None:
+    """Install wheels of ``packages`` (with their extras) and ``extra`` requirements together."""
+    specs = []
+    for package, extras in packages.items():
+        built = wheel(session, package)
+        specs.append(f"{built}[{','.join(extras)}]" if extras else str(built))
+    session.install(*specs, *extra)
+
+
+def run_tests(session: nox.Session, package: str) -> None:
+    tests = ROOT / package / "tests"
+    session.chdir(ROOT / package)
+    session.run("python", "-m", "pytest", *PYTEST, str(tests), *session.posargs)
+
+
+def _package_session(package: str, pin: str | None = None) -> None:
+    short = package.rpartition("/")[2]
+    name = f"test-{short}" + (f"-{pin}" if pin else "")
+
+    @nox.session(name=name, python=PYTHON)
+    def session_fn(session: nox.Session) -> None:
+        extras = PACKAGES[package]
+        wanted = {CORE: PACKAGES[CORE], package: extras}
+        pins = (OPENAI_PINS[pin],) if pin else ()
+        install(session, wanted, *TEST_DEPS, *pins)
+        run_tests(session, package)
+
+
+for _package in existing(list(PACKAGES)):
+    if _package in OPENAI_PACKAGES:
+        for _pin in OPENAI_PINS:
+            _package_session(_package, _pin)
+    else:
+        _package_session(_package)
+
+
+@nox.session(name="all", python=PYTHON)
+def all_packages(session: nox.Session) -> None:
+    """Every distribution installed together: discovery, isolation and cold-start checks."""
+    install(session, {p: PACKAGES[p] for p in existing(list(PACKAGES))}, *TEST_DEPS)
+    session.chdir(ROOT)
+    session.run("python", "-m", "pytest", *PYTEST, "tests", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff: lint and format check."""
+    session.install("ruff>=0.6")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python=PYTHON)
+def types(session: nox.Session) -> None:
+    """mypy --strict over every src/ folder, with the packages and their SDKs installed."""
+    install(
+        session,
+        {p: PACKAGES[p] for p in existing(list(PACKAGES))},
+        "mypy>=1.10",
+        "types-PyYAML",
+        *TEST_DEPS,
+    )
+    sources = [str(ROOT / p / "src") for p in existing(list(PACKAGES))]
+    session.run("mypy", "--strict", *sources)
+
+
+@nox.session(python=PYTHON)
+def build(session: nox.Session) -> None:
+    """Build every distribution (wheel and sdist) into dist/."""
+    out = ROOT / "dist"
+    shutil.rmtree(out, ignore_errors=True)
+    for package in existing(list(PACKAGES)):
+        session.run(
+            "uv", "build", "--quiet", "--out-dir", str(out), str(ROOT / package), external=True
+        )
+    session.log(f"built {len(list(out.iterdir()))} files into {out}")
+
+
+@nox.session(python=PYTHON)
+def demo(session: nox.Session) -> None:
+    """The offline demo: a storyboard to frames, narration and a video."""
+    install(session, {p: PACKAGES[p] for p in existing([CORE, *OFFLINE])})
+    session.chdir(ROOT)
+    session.run("python", "examples/demo.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Benchmarks, each printing ratios measured in one run."""
+    install(session, {p: PACKAGES[p] for p in existing(list(PACKAGES))}, "jsonschema>=4.20")
+    session.chdir(ROOT)
+    scripts = sorted((ROOT / "benchmarks").glob("bench_*.py"))
+    for script in scripts:
+        session.run("python", str(script), *session.posargs)
+
+
+nox.options.sessions = [
+    *(name for name in nox.registry.get() if name.startswith("test-")),
+    "all",
+    "lint",
+    "types",
+]

@@ -1,0 +1,214 @@
+"""The ``openrouter_image_generator``: images from OpenRouter's chat completions (httpx)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+import threading
+from typing import TYPE_CHECKING, Any
+
+from inference_core import (
+    BaseImageGenerator,
+    ContentPolicyError,
+    FieldError,
+    GenerationResult,
+    GeneratorMetadata,
+    InputValidationError,
+    MediaAsset,
+    load_file,
+    sniff_mime,
+)
+from inference_core.download import fetch_bytes, http_client, image_dimensions
+from inference_core.http_errors import HTTPErrorContext, error_for_status
+from inference_core.keys import resolve_key, resolve_setting
+from inference_core.retry import DEFAULT_RETRY_POLICY, RetryPolicy
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = ["ASPECT_RATIOS", "OpenRouterImageGenerator"]
+
+GENERATOR_ID = "openrouter_image_generator"
+KEY_ENV = "OPENROUTER_API_KEY"
+DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"
+ASPECT_RATIOS = ["1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9"]
+#: Models that answer with images only; the others get ``modalities: ["image", "text"]``.
+IMAGE_ONLY_PREFIXES = ("black-forest-labs/", "sourceful/", "bytedance-seed/seedream")
+
+
+class OpenRouterImageGenerator(BaseImageGenerator):
+    """Generate (and edit) images with any OpenRouter model that has the image output modality.
+
+    >>> gen = OpenRouterImageGenerator()  # OPENROUTER_API_KEY from the config, env or .env
+    >>> result = gen.generate(prompt="a lighthouse at dusk", aspect_ratio="16:9")  # doctest: +SKIP
+    """
+
+    metadata = GeneratorMetadata(
+        id=GENERATOR_ID,
+        name="OpenRouter image",
+        description="Text-to-image and image-to-image through OpenRouter chat completions "
+        "(Gemini image models, FLUX, GPT image and others).",
+        version="0.1.0",
+        input_schema={
+            "prompt": {"type": "string", "required": True, "min_length": 1, "description": "What to draw."},
+            "negative_prompt": {"type": "string", "default": "", "description": "Appended as 'Avoid: ...'."},
+            "model": {"type": "string", "default": "google/gemini-2.5-flash-image", "min_length": 1},
+            "aspect_ratio": {"type": "string", "enum": ASPECT_RATIOS, "default": "1:1"},
+            "image_size": {"type": "string", "enum": ["1K", "2K", "4K"], "default": "1K"},
+            "images": {
+                "type": "array",
+                "items": {"type": "file"},
+                "default": [],
+                "description": "Input images for image-to-image: paths, bytes, data URLs or http(s) URLs.",
+            },
+            "seed": {"type": "integer", "default": None},
+            "modalities": {
+                "type": "array",
+                "items": {"type": "string", "enum": ["image", "text"]},
+                "default": None,
+                "description": "Output modalities; by default ['image'] for image-only models, else both.",
+            },
+        },
+        output_schema={"type": "object", "properties": {"images": {"type": "array", "items": {"type": "string"}}}},
+        capabilities={"input_media": ["image"], "output_media": ["image/png", "image/jpeg", "image/webp"]},
+    )
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: float = 180.0,
+        retry: RetryPolicy = DEFAULT_RETRY_POLICY,
+        http_referer: str | None = None,
+        app_title: str | None = None,
+        max_response_bytes: int = 200 * 2**20,
+    ) -> None:
+        self._api_key, self._base_url = api_key, base_url
+        self.timeout, self.retry, self.max_response_bytes = timeout, retry, max_response_bytes
+        self._referer, self._title = http_referer, app_title
+        self._client: httpx.Client | None = None
+        self._lock = threading.Lock()
+
+    def _http(self) -> httpx.Client:
+        with self._lock:
+            if self._client is None:
+                self._client = http_client(timeout=self.timeout)
+            return self._client
+
+    def generate(self, **inputs: Any) -> GenerationResult:
+        key = resolve_key(KEY_ENV, self._api_key, generator_id=GENERATOR_ID)
+        base = resolve_setting("OPENROUTER_BASE_URL", self._base_url, default=DEFAULT_BASE_URL) or ""
+        errors = HTTPErrorContext("OpenRouter", generator_id=GENERATOR_ID, key_env=KEY_ENV, secrets=(key,))
+        headers = {"Authorization": f"Bearer {key}"}
+        referer = resolve_setting("OPENROUTER_HTTP_REFERER", self._referer)
+        title = resolve_setting("OPENROUTER_APP_TITLE", self._title)
+        if referer:
+            headers["HTTP-Referer"] = referer
+        if title:
+            headers["X-OpenRouter-Title"] = headers["X-Title"] = title
+        body = self._request_body(inputs)
+
+        def call() -> tuple[dict[str, Any], str | None]:
+            with errors.translate(), self._http().stream(
+                "POST", f"{base.rstrip('/')}/chat/completions", json=body, headers=headers
+            ) as response:
+                return errors.json(response, status=(200,), max_bytes=self.max_response_bytes), response.headers.get(
+                    "x-generation-id"
+                )
+
+        data, generation_id = self.retry.call(call)
+        with errors.translate():
+            return self._result(data, generation_id, errors)
+
+    def _request_body(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        prompt = inputs["prompt"]
+        if inputs["negative_prompt"]:
+            prompt += f"\n\nAvoid: {inputs['negative_prompt']}"
+        content: list[dict[str, Any]] = [{"type": "text", "text": prompt}]
+        content += [{"type": "image_url", "image_url": {"url": _image_url(value)}} for value in inputs["images"]]
+        modalities = inputs["modalities"] or (
+            ["image"] if inputs["model"].startswith(IMAGE_ONLY_PREFIXES) else ["image", "text"]
+        )
+        body: dict[str, Any] = {
+            "model": inputs["model"],
+            "messages": [{"role": "user", "content": content}],
+            "modalities": modalities,
+            "image_config": {"aspect_ratio": inputs["aspect_ratio"], "image_size": inputs["image_size"]},
+        }
+        if inputs["seed"] is not None:
+            body["seed"] = inputs["seed"]
+        return body
+
+    def _result(self, data: dict[str, Any], generation_id: str | None, errors: HTTPErrorContext) -> GenerationResult:
+        if isinstance(data.get("error"), dict):  # errors reported under HTTP 200
+            code = data["error"].get("code")
+            raise error_for_status(
+                code if isinstance(code, int) and code >= 400 else 502,
+                body=data,
+                provider="OpenRouter",
+                generator_id=GENERATOR_ID,
+                key_env=KEY_ENV,
+                secrets=errors.secrets,
+            )
+        choice = data["choices"][0]
+        message = choice["message"]
+        text = message.get("content") or ""
+        if choice.get("finish_reason") == "content_filter":
+            raise ContentPolicyError(
+                f"{GENERATOR_ID}: OpenRouter refused the prompt (content filter)",
+                provider="OpenRouter",
+                generator_id=GENERATOR_ID,
+            )
+        images = message.get("images") or []
+        if not images:
+            said = f"; the model said: {text[:200]!r}" if text else ""
+            raise errors.invalid(f"no image in the response{said}")
+        assets = [self._asset(image["image_url"]["url"], errors) for image in images]
+        usage = data.get("usage") or {}
+        details = usage.get("completion_tokens_details") or {}
+        return GenerationResult(
+            assets=assets,
+            metadata={
+                "model": data.get("model"),
+                "provider": data.get("provider"),
+                "generation_id": generation_id or data.get("id"),
+                "text": text,
+                "finish_reason": choice.get("finish_reason"),
+            },
+            usage={
+                "prompt_tokens": usage.get("prompt_tokens"),
+                "completion_tokens": usage.get("completion_tokens"),
+                "total_tokens": usage.get("total_tokens"),
+                "image_tokens": details.get("image_tokens"),
+                "cost": usage.get("cost"),
+            },
+        )
+
+    def _asset(self, url: str, errors: HTTPErrorContext) -> MediaAsset:
+        if url.startswith("data:"):
+            try:
+                raw = base64.b64decode(url.partition(",")[2], validate=True)
+            except binascii.Error as exc:
+                raise errors.invalid(f"an image is not valid base64 ({exc})") from exc
+        else:
+            raw = fetch_bytes(url, max_bytes=self.max_response_bytes, accept=("image/",), errors=errors)
+        mime = sniff_mime(raw[:64])
+        size = image_dimensions(raw[: 1 << 16])
+        if mime is None or not mime.startswith("image/") or size is None:
+            raise errors.invalid(f"an image could not be recognised ({mime or 'unknown type'})")
+        return MediaAsset(data=raw, mime_type=mime, width=size[0], height=size[1])
+
+
+def _image_url(value: str | bytes | os.PathLike[str]) -> str:
+    """An ``image_url`` for a content part: http(s) and data URLs as given, files and bytes as data URLs."""
+    if isinstance(value, str) and value.startswith(("http://", "https://", "data:")):
+        return value
+    raw = load_file(value)
+    mime = sniff_mime(raw[:64])
+    if mime is None or not mime.startswith("image/"):
+        shown = value if isinstance(value, str | os.PathLike) else f"{len(raw)} bytes"
+        error = FieldError("images", f"{shown} is not an image ({mime or 'unknown type'})")
+        raise InputValidationError(GENERATOR_ID, [error])
+    return f"data:{mime};base64,{base64.b64encode(raw).decode('ascii')}"

@@ -1,0 +1,504 @@
+"""The conformance kit passes good generators and fails broken ones with a message saying why."""
+
+from __future__ import annotations
+
+import importlib
+import re
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from inference_core.plugins import get_plugins, reload_plugins
+from inference_core.testing.conformance import (
+    check_generator,
+    check_listing_lightweight,
+    check_metadata,
+    check_no_secrets,
+    find_secrets,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+    from types import ModuleType
+
+pytest_plugins = ["pytester"]
+
+#: A plugin distribution with good generators of every modality and broken variants.
+#: Pillow and PyAV are imported only inside the code that generates, as the contract asks.
+PLUGIN = '''
+import io
+import math
+import os
+import struct
+import wave
+
+from inference_core import (
+    BaseAudioGenerator, BaseImageGenerator, BaseVideoGenerator, GenerationResult,
+    GeneratorMetadata, MediaAsset, ProviderError, hookimpl,
+)
+
+IMAGE_SCHEMA = {
+    "prompt": {"type": "string", "required": True, "min_length": 1, "description": "what to draw"},
+    "width": {"type": "integer", "default": 64, "minimum": 8, "maximum": 512},
+    "height": {"type": "integer", "default": 48, "minimum": 8, "maximum": 512},
+    "fail": {"type": "boolean", "default": False, "description": "make the provider fail"},
+}
+
+
+def meta(gid, schema=IMAGE_SCHEMA, **overrides):
+    fields = {"name": gid.replace("_", " "), "description": "A test generator.", "version": "1.0.0"}
+    return GeneratorMetadata(id=gid, input_schema=schema, **{**fields, **overrides})
+
+
+def png(width, height, fmt="PNG"):
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 60, 40)).save(buffer, fmt)
+    return buffer.getvalue()
+
+
+def wav(seconds, rate=16000, amplitude=0.4):
+    frames = b"".join(
+        struct.pack("<h", int(amplitude * 32767 * math.sin(2 * math.pi * 440 * i / rate)))
+        for i in range(int(seconds * rate))
+    )
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(frames)
+    return buffer.getvalue()
+
+
+def mp3(seconds, rate=16000):
+    import av
+
+    buffer = io.BytesIO()
+    with av.open(io.BytesIO(wav(seconds, rate))) as source, av.open(buffer, "w", format="mp3") as sink:
+        stream = sink.add_stream("libmp3lame", rate=rate, layout="mono")
+        for frame in source.decode(audio=0):
+            frame.pts = None
+            for packet in stream.encode(frame):
+                sink.mux(packet)
+        for packet in stream.encode():
+            sink.mux(packet)
+    return buffer.getvalue()
+
+
+def mp4(seconds, fps=8, size=32):
+    import av
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format="mp4") as sink:
+        stream = sink.add_stream("libx264", rate=fps)
+        stream.width = stream.height = size
+        stream.pix_fmt = "yuv420p"
+        for index in range(round(seconds * fps)):
+            image = Image.new("RGB", (size, size), (index * 20 % 256, 80, 160))
+            for packet in stream.encode(av.VideoFrame.from_image(image)):
+                sink.mux(packet)
+        for packet in stream.encode():
+            sink.mux(packet)
+    return buffer.getvalue()
+
+
+class GoodImage(BaseImageGenerator):
+    metadata = meta("good_image")
+
+    def __init__(self):
+        self._api_key = os.environ.get("OPENAI_API_KEY", "")
+
+    def generate(self, *, prompt, width, height, fail):
+        if fail:
+            raise ProviderError("the provider refused", provider="test", generator_id=self.metadata.id)
+        return GenerationResult(assets=self.assets(width, height), metadata={"prompt": prompt})
+
+    def assets(self, width, height):
+        return [MediaAsset(data=png(width, height), mime_type="image/png", width=width, height=height)]
+
+
+class WrongTypeImage(GoodImage):
+    metadata = meta("wrong_type_image")
+
+    def assets(self, width, height):
+        return [MediaAsset(data=wav(0.1), mime_type="audio/wav", duration_s=0.1, sample_rate=16000)]
+
+
+class UndecodableImage(GoodImage):
+    metadata = meta("undecodable_image")
+
+    def assets(self, width, height):
+        return [MediaAsset(data=b"not a png at all", mime_type="image/png", width=width, height=height)]
+
+
+class MislabelledImage(GoodImage):
+    metadata = meta("mislabelled_image")
+
+    def assets(self, width, height):
+        return [MediaAsset(data=png(width, height, "JPEG"), mime_type="image/png", width=width, height=height)]
+
+
+class WrongSizeImage(GoodImage):
+    metadata = meta("wrong_size_image")
+
+    def assets(self, width, height):
+        return [MediaAsset(data=png(width, height), mime_type="image/png", width=width + 10, height=height)]
+
+
+class SizelessImage(GoodImage):
+    metadata = meta("sizeless_image")
+
+    def assets(self, width, height):
+        return [MediaAsset(data=png(width, height), mime_type="image/png")]
+
+
+class EmptyImage(GoodImage):
+    metadata = meta("empty_image")
+
+    def assets(self, width, height):
+        return []
+
+
+class LeakyMetadataImage(GoodImage):
+    metadata = meta("leaky_metadata_image")
+
+    def generate(self, **inputs):
+        result = super().generate(**inputs)
+        result.metadata["request"] = {"headers": {"Authorization": f"Bearer {self._api_key}"}}
+        return result
+
+
+class LeakyReprImage(GoodImage):
+    metadata = meta("leaky_repr_image")
+
+    def __repr__(self):
+        return f"<LeakyReprImage key={self._api_key}>"
+
+
+class LeakyErrorImage(GoodImage):
+    metadata = meta("leaky_error_image")
+
+    def generate(self, *, prompt, width, height, fail):
+        if fail:
+            raise ProviderError(f"401 for key {self._api_key}", provider="test", status_code=401)
+        return super().generate(prompt=prompt, width=width, height=height, fail=fail)
+
+
+class BypassImage(GoodImage):
+    metadata = meta("bypass_image")
+
+    def validate_inputs(self, inputs=None, **kwargs):
+        return {"width": 64, "height": 48, "fail": False, **(inputs or {}), **kwargs}
+
+
+class RawErrorImage(GoodImage):
+    metadata = meta("raw_error_image")
+
+    def generate(self, *, prompt, width, height, fail):
+        if fail:
+            raise ValueError("HTTP 500 from the provider")
+        return super().generate(prompt=prompt, width=width, height=height, fail=fail)
+
+
+class AsyncMismatchImage(GoodImage):
+    metadata = meta("async_mismatch_image")
+
+    async def agenerate(self, *, prompt, width, height, fail):
+        return GenerationResult(assets=super().assets(width // 2, height // 2))
+
+
+class UndescribedImage(GoodImage):
+    metadata = meta("undescribed_image", description="")
+
+
+class StaleVersionImage(GoodImage):
+    metadata = meta("stale_version_image", version="0.9.0")
+
+
+AUDIO_SCHEMA = {
+    "text": {"type": "string", "required": True, "min_length": 1},
+    "response_format": {"type": "string", "enum": ["wav", "mp3"], "default": "wav"},
+    "fail": {"type": "boolean", "default": False},
+}
+
+
+class GoodAudio(BaseAudioGenerator):
+    metadata = meta("good_audio", AUDIO_SCHEMA)
+    seconds = 0.25
+
+    async def agenerate(self, *, text, response_format, fail):
+        if fail:
+            raise ProviderError("the provider refused", provider="test")
+        if response_format == "mp3":
+            asset = MediaAsset(data=mp3(self.seconds), mime_type="audio/mpeg", duration_s=self.seconds, sample_rate=16000)
+        else:
+            asset = MediaAsset(data=self.wav(), mime_type="audio/wav", duration_s=self.seconds, sample_rate=16000)
+        return GenerationResult(assets=[asset])
+
+    def wav(self):
+        return wav(self.seconds)
+
+
+class SilentAudio(GoodAudio):
+    metadata = meta("silent_audio", AUDIO_SCHEMA)
+
+    def wav(self):
+        return wav(self.seconds, amplitude=0.0)
+
+
+class WrongRateAudio(GoodAudio):
+    metadata = meta("wrong_rate_audio", AUDIO_SCHEMA)
+
+    def wav(self):
+        return wav(self.seconds, rate=8000)
+
+
+VIDEO_SCHEMA = {
+    "prompt": {"type": "string", "required": True},
+    "duration": {"type": "float", "default": 0.5, "minimum": 0.125, "maximum": 5},
+    "fail": {"type": "boolean", "default": False},
+}
+
+
+class GoodVideo(BaseVideoGenerator):
+    metadata = meta("good_video", VIDEO_SCHEMA)
+
+    def generate(self, *, prompt, duration, fail):
+        if fail:
+            raise ProviderError("the provider refused", provider="test")
+        return GenerationResult(assets=[self.asset(duration)])
+
+    def asset(self, duration):
+        return MediaAsset(data=mp4(duration), mime_type="video/mp4", width=32, height=32, duration_s=duration)
+
+
+class ShortVideo(GoodVideo):
+    metadata = meta("short_video", VIDEO_SCHEMA)
+
+    def asset(self, duration):
+        return MediaAsset(data=mp4(duration), mime_type="video/mp4", width=32, height=32, duration_s=duration * 4)
+
+
+class TruncatedVideo(GoodVideo):
+    metadata = meta("truncated_video", VIDEO_SCHEMA)
+
+    def asset(self, duration):
+        data = mp4(duration)
+        return MediaAsset(data=data[: len(data) // 3], mime_type="video/mp4", width=32, height=32, duration_s=duration)
+
+
+@hookimpl
+def register_generators():
+    return [
+        value for value in globals().values()
+        if isinstance(value, type) and issubclass(value, (GoodImage, GoodAudio, GoodVideo))
+    ]
+'''
+
+SECRETS = {"OPENAI_API_KEY": "sk-test-conformance-4242"}
+IMAGE = {"prompt": "a red fox", "width": 64, "height": 48}
+AUDIO = {"text": "hello"}
+VIDEO = {"prompt": "waves", "duration": 0.5}
+INPUTS = {"image": IMAGE, "audio": AUDIO, "video": VIDEO}
+INVALID = {
+    "image": [{"width": "abc"}, {"prompt": ""}, {"width": 4, "height": 9999}],
+    "audio": [{"response_format": "flac"}],
+    "video": [{"duration": "long"}],
+}
+
+
+def modality_of(generator_id: str) -> str:
+    return next(m for m in INPUTS if m in generator_id)
+
+
+def run_kit(generator_id: str, **overrides: Any) -> None:
+    modality = modality_of(generator_id)
+    inputs = overrides.pop("valid_inputs", INPUTS[modality])
+    options: dict[str, Any] = {
+        "invalid_inputs": INVALID[modality],
+        "error_inputs": [{**inputs, "fail": True}],
+        "secrets": SECRETS,
+        "check_listing": False,
+    }
+    check_generator(generator_id, inputs, **{**options, **overrides})
+
+
+@pytest.fixture
+def kit_plugin(make_distribution: Callable[..., Path]) -> ModuleType:
+    """The PLUGIN source installed as distribution gen-kit-test 1.0.0."""
+    get_plugins()  # discover the real environment first
+    make_distribution("gen-kit-test", "gen_kit_test", PLUGIN, version="1.0.0")
+    reload_plugins()
+    return importlib.import_module("gen_kit_test")
+
+
+@pytest.mark.usefixtures("kit_plugin")
+@pytest.mark.parametrize(
+    ("generator_id", "inputs"),
+    [
+        ("good_image", IMAGE),
+        ("good_audio", AUDIO),
+        ("good_audio", {"text": "hello", "response_format": "mp3"}),
+        ("good_video", VIDEO),
+    ],
+)
+def test_good_generators_pass_every_check(generator_id: str, inputs: dict[str, Any]) -> None:
+    run_kit(generator_id, valid_inputs=inputs, check_listing=True)
+
+
+BROKEN = [
+    ("wrong_type_image", "wrong_type_image: generate: asset 0 has mime_type 'audio/wav', expected image/*"),
+    ("undecodable_image", "undecodable_image: generate: asset 0 claims image/png but Pillow cannot decode it: "),
+    ("mislabelled_image", "mislabelled_image: generate: asset 0 claims image/png but Pillow reads the bytes as JPEG"),
+    ("wrong_size_image", "wrong_size_image: generate: asset 0 (image/png) declares 74x48 but Pillow decodes 64x48"),
+    ("sizeless_image", "sizeless_image: generate: asset 0 (image/png) does not declare its size"),
+    ("empty_image", "empty_image: generate returned a result with no assets"),
+    (
+        "leaky_metadata_image",
+        "leaky_metadata_image: secret leaked: OPENAI_API_KEY in result.metadata['request']['headers']['Authorization']",
+    ),
+    ("leaky_repr_image", "leaky_repr_image: secret leaked: OPENAI_API_KEY in repr(generator)"),
+    ("leaky_error_image", "leaky_error_image: secret leaked: OPENAI_API_KEY in error 0 (ProviderError)"),
+    (
+        "bypass_image",
+        "bypass_image: invalid input {'width': 'abc'}: validate_inputs accepted it (validation bypassed?) "
+        "instead of raising InputValidationError",
+    ),
+    (
+        "raw_error_image",
+        "raw_error_image: generate(**error_inputs[0]) raised ValueError: HTTP 500 from the provider, "
+        "which is not an InferenceError subclass",
+    ),
+    (
+        "async_mismatch_image",
+        "async_mismatch_image: generate and agenerate disagree: asset 0 width is 64 from generate but 32 from agenerate",
+    ),
+    ("undescribed_image", "undescribed_image: metadata.description is empty"),
+    (
+        "stale_version_image",
+        "stale_version_image: metadata.version is '0.9.0' but the installed distribution gen-kit-test is 1.0.0",
+    ),
+    ("silent_audio", "silent_audio: generate: asset 0 (audio/wav) is silent: peak amplitude 0.000000"),
+    ("wrong_rate_audio", "wrong_rate_audio: generate: asset 0 (audio/wav) declares sample_rate=16000 but wave decodes 8000 Hz"),
+    ("short_video", "short_video: generate: asset 0 (video/mp4) declares duration_s=2.000 but PyAV decodes 0.500 s"),
+    ("truncated_video", "truncated_video: generate: asset 0 claims video/mp4 but PyAV cannot decode it: "),
+]
+
+
+@pytest.mark.usefixtures("kit_plugin")
+@pytest.mark.parametrize(("generator_id", "message"), BROKEN, ids=[b[0] for b in BROKEN])
+def test_broken_generator_fails_with_a_message_saying_what_is_wrong(generator_id: str, message: str) -> None:
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        run_kit(generator_id)
+
+
+def test_secrets_are_found_anywhere_in_nested_data() -> None:
+    data = {"a": [1, {"b": ("x", b"--sk-123--")}], "sk-123": None}
+    assert list(find_secrets(data, {"KEY": "sk-123"}, "result")) == [
+        "KEY in result['a'][1]['b'][1]",
+        "KEY in result (a key)",
+    ]
+
+
+def test_secrets_in_an_error_cause_are_found(kit_plugin: ModuleType) -> None:
+    error = RuntimeError("wrapped")
+    error.__cause__ = ValueError("Authorization: Bearer sk-test-conformance-4242")
+    with pytest.raises(AssertionError, match=r"OPENAI_API_KEY in error 0 \(ValueError\)"):
+        check_no_secrets(kit_plugin.GoodImage(), SECRETS, errors=[error])
+
+
+def test_metadata_check_accepts_a_class(kit_plugin: ModuleType) -> None:
+    check_metadata(kit_plugin.GoodImage, expected_id="good_image")
+    with pytest.raises(AssertionError, match="good_image: metadata.id is 'good_image', expected 'other_id'"):
+        check_metadata(kit_plugin.GoodImage, expected_id="other_id")
+
+
+def test_an_unknown_id_names_the_installed_ones(kit_plugin: ModuleType) -> None:
+    with pytest.raises(AssertionError, match="good_imag: no generator with this id is registered .*good_image"):
+        check_generator("good_imag", IMAGE)
+
+
+HEAVY_PLUGIN = """
+import PIL.Image
+
+from inference_core import BaseImageGenerator, GenerationResult, GeneratorMetadata, hookimpl
+
+
+class HeavyImage(BaseImageGenerator):
+    metadata = GeneratorMetadata(id="heavy_image", name="Heavy", description="Imports Pillow eagerly.")
+
+    def generate(self, **inputs):
+        return GenerationResult()
+
+
+@hookimpl
+def register_generators():
+    return [HeavyImage]
+"""
+
+
+def test_listing_that_imports_pillow_fails_naming_the_import(make_distribution: Callable[..., Path]) -> None:
+    get_plugins()
+    make_distribution("gen-heavy", "gen_heavy", HEAVY_PLUGIN)
+    with pytest.raises(AssertionError, match=r"heavy_image: listing generators imports PIL \(first imported at .*gen_heavy.py:2\)"):
+        check_listing_lightweight("heavy_image")
+
+
+def test_listing_an_uninstalled_generator_fails() -> None:
+    with pytest.raises(AssertionError, match="nowhere_image: not found when listing generators in a fresh interpreter"):
+        check_listing_lightweight("nowhere_image")
+
+
+KIT_TESTS = """
+from inference_core.testing.conformance import GeneratorConformance
+
+SECRETS = {"OPENAI_API_KEY": "sk-test-conformance-4242"}
+IMAGE = {"prompt": "a red fox", "width": 64, "height": 48}
+
+
+class TestGoodImage(GeneratorConformance):
+    generator_id = "good_image"
+    valid_inputs = IMAGE
+    invalid_inputs = [{"width": "abc"}]
+    error_inputs = [{**IMAGE, "fail": True}]
+    secrets = SECRETS
+
+
+class TestGoodVideo(GeneratorConformance):
+    generator_id = "good_video"
+    valid_inputs = {"prompt": "waves"}
+
+
+class TestLeakyMetadataImage(TestGoodImage):
+    generator_id = "leaky_metadata_image"
+
+
+class TestBypassImage(TestGoodImage):
+    generator_id = "bypass_image"
+"""
+
+
+def test_the_pytest_class_runs_every_check_in_a_session(
+    make_distribution: Callable[..., Path], pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    get_plugins()
+    site = make_distribution("gen-kit-test", "gen_kit_test", PLUGIN, version="1.0.0")
+    monkeypatch.setenv("PYTHONPATH", str(site))
+    pytester.makepyfile(test_kit=KIT_TESTS)
+    result = pytester.runpytest_subprocess("-rA", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=9 + 8 + 7 + 7, failed=1 + 2, skipped=2)
+    result.stdout.fnmatch_lines(
+        [
+            "PASSED test_kit.py::TestGoodImage::test_no_secret_leaks",
+            "PASSED test_kit.py::TestGoodVideo::test_agenerate_agrees_with_generate",
+            "SKIPPED * no secrets given",
+            "FAILED test_kit.py::TestLeakyMetadataImage::test_no_secret_leaks - AssertionError: "
+            "leaky_metadata_image: secret leaked: OPENAI_API_KEY in result.metadata*",
+            "FAILED test_kit.py::TestBypassImage::test_rejects_invalid_and_unknown_inputs - AssertionError: "
+            "bypass_image: invalid input {'width': 'abc'}: validate_inputs accepted it*",
+        ]
+    )
