@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -12,7 +13,7 @@ from conftest import good_plugin
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from pathlib import Path
+
 
 SIZED = """
 from inference_core import BaseImageGenerator, GenerationResult, GeneratorMetadata, MediaAsset, hookimpl
@@ -94,7 +95,7 @@ def test_generate_saves_and_prints_paths(
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     (saved,) = report["files"]
-    assert open(saved, "rb").read().startswith(b"\x89PNG")
+    assert Path(saved).read_bytes().startswith(b"\x89PNG")
     assert report["metadata"] == {"width": 640, "images": [str(picture)]}
     plain = infer("generate", "sized_image", "-p", "prompt=x", "--out", str(tmp_path / "o2"))
     assert plain.stdout.strip().endswith(".png")

@@ -34,17 +34,17 @@ def _index(
 
 def _suggest(key: str, index: dict[str, tuple[str, str]]) -> list[str]:
     """Names that contain ``key`` ("english" -> "English (America)"), then
-    look-alikes of whole names and of their first word ("englsh" -> "English (...)").
+    look-alikes of their first word ("englsh" -> "English (...)") and of whole names.
     """
     found = sorted(
         (k for k in index if key and key in k), key=lambda k: (not k.startswith(key), len(k))
     )
-    found += difflib.get_close_matches(key, list(index), n=5, cutoff=0.6)
     first_words: dict[str, list[str]] = {}
     for k in sorted(index, key=len):
         first_words.setdefault(k.split(" (")[0], []).append(k)
     for word in difflib.get_close_matches(key, list(first_words), n=3, cutoff=0.75):
         found += first_words[word]
+    found += difflib.get_close_matches(key, list(index), n=5, cutoff=0.6)
     return list(dict.fromkeys(index[k][1] for k in found))[:5]
 
 

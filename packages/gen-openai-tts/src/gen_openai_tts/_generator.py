@@ -1,0 +1,207 @@
+"""``openai_tts_generator``: OpenAI ``/v1/audio/speech`` through the openai SDK."""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from inference_core import (
+    BaseAudioGenerator,
+    FieldError,
+    GenerationResult,
+    GeneratorMetadata,
+    InputValidationError,
+    MediaAsset,
+    atomic_write,
+    sniff_mime,
+)
+from inference_core.download import DEFAULT_MAX_BYTES
+from inference_core.http_errors import HTTPErrorContext
+from inference_core.keys import resolve_key, resolve_setting
+from inference_core.retry import DEFAULT_RETRY_POLICY
+
+from gen_openai_tts import _wav
+from gen_openai_tts._openai_errors import translate_openai_errors
+from gen_openai_tts._version import __version__
+
+if TYPE_CHECKING:
+    import os
+    from typing import BinaryIO
+
+    from inference_core.retry import RetryPolicy
+    from openai import OpenAI
+
+__all__ = ["OpenAITTSGenerator"]
+
+GENERATOR_ID = "openai_tts_generator"
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+KEY_ENV = "OPENAI_API_KEY"
+MODELS = ("gpt-4o-mini-tts", "tts-1", "tts-1-hd")
+NO_INSTRUCTIONS = ("tts-1", "tts-1-hd")
+VOICES = ("alloy", "ash", "ballad", "coral", "echo", "fable", "onyx",
+          "nova", "sage", "shimmer", "verse", "marin", "cedar")  # fmt: skip
+FORMATS = ("wav", "mp3", "opus", "aac", "flac", "pcm")
+MIME = {"wav": "audio/wav", "mp3": "audio/mpeg", "opus": "audio/ogg", "aac": "audio/aac",
+        "flac": "audio/flac", "pcm": "audio/pcm"}  # fmt: skip
+SAMPLE_RATE = 24000
+_CHUNK = 1 << 16
+
+INPUT_SCHEMA: dict[str, Any] = {
+    "text": {"type": "string", "required": True, "min_length": 1, "max_length": 4096,
+             "description": "The text to speak (at most 4096 characters, the API's limit)."},
+    "voice": {"type": "string", "enum": list(VOICES), "default": "alloy", "description": "The voice."},
+    "model": {"type": "string", "default": "gpt-4o-mini-tts",
+              "description": f"TTS model: {', '.join(MODELS)} (or what a compatible server offers)."},
+    "instructions": {"type": "string", "max_length": 4096, "default": None,
+                     "description": "How to speak (tone, accent, pace); not supported by tts-1 / tts-1-hd."},
+    "response_format": {"type": "string", "enum": list(FORMATS), "default": "wav",
+                        "description": "Audio format. wav is saved with true RIFF/data sizes."},
+    "speed": {"type": "float", "minimum": 0.25, "maximum": 4.0, "default": 1.0,
+              "description": "Playback speed, 0.25 to 4.0."},
+    "wrap_pcm": {"type": "boolean", "default": False,
+                 "description": "With response_format=pcm, save the raw 24 kHz samples as a WAV file."},
+}  # fmt: skip
+
+
+class OpenAITTSGenerator(BaseAudioGenerator):
+    """Speech from OpenAI's text-to-speech endpoint, streamed to disk.
+
+    Configuration (each: argument, then the config file, then the environment):
+    ``api_key`` (``OPENAI_API_KEY``), ``base_url`` (``OPENAI_BASE_URL``).
+    ``timeout`` bounds each network read, ``retry_policy`` decides retries
+    (the SDK's own are off), ``max_output_bytes`` caps one file and
+    ``output_dir`` is where files are streamed (default: a temporary folder)::
+
+        result = OpenAITTSGenerator().generate(text="Hello", voice="coral")
+        result.save("out/")
+    """
+
+    metadata = GeneratorMetadata(
+        id=GENERATOR_ID,
+        name="OpenAI text to speech",
+        description="Speech from text with OpenAI's /v1/audio/speech (tts-1, tts-1-hd, gpt-4o-mini-tts).",
+        version=__version__,
+        input_schema=INPUT_SCHEMA,
+        output_schema={"audio": {"type": "file", "mime_types": sorted(set(MIME.values()))}},
+        capabilities={"input_media": [], "output_formats": list(FORMATS), "streams_to_disk": True},
+    )
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: float = 120.0,
+        retry_policy: RetryPolicy | None = None,
+        max_output_bytes: int = DEFAULT_MAX_BYTES,
+        output_dir: str | os.PathLike[str] | None = None,
+    ) -> None:
+        self._api_key = api_key
+        self._base_url = base_url
+        self.timeout = timeout
+        self.retry_policy = retry_policy or DEFAULT_RETRY_POLICY
+        self.max_output_bytes = max_output_bytes
+        self._output_dir = Path(output_dir) if output_dir is not None else None
+        self._clients: dict[tuple[str, str], OpenAI] = {}
+        self._lock = threading.Lock()
+
+    def _client(self, key: str, base_url: str) -> OpenAI:
+        with self._lock:
+            client = self._clients.get((key, base_url))
+            if client is None:
+                import openai
+
+                client = openai.OpenAI(api_key=key, base_url=base_url, timeout=self.timeout, max_retries=0)
+                self._clients[(key, base_url)] = client
+            return client
+
+    def generate(self, **inputs: Any) -> GenerationResult:
+        model, fmt = inputs["model"], inputs["response_format"]
+        if inputs["instructions"] is not None and model in NO_INSTRUCTIONS:
+            raise InputValidationError(GENERATOR_ID, [FieldError(
+                "instructions", f"not supported by model {model!r}", hint="use gpt-4o-mini-tts or leave it out",
+            )])  # fmt: skip
+        wrap = fmt == "pcm" and inputs["wrap_pcm"]
+        key = resolve_key(KEY_ENV, self._api_key, generator_id=GENERATOR_ID)
+        base_url = resolve_setting("OPENAI_BASE_URL", self._base_url, default=DEFAULT_BASE_URL) or DEFAULT_BASE_URL
+        errors = HTTPErrorContext("OpenAI", generator_id=GENERATOR_ID, key_env=KEY_ENV, secrets=(key,))
+        request: dict[str, Any] = {
+            "model": model, "voice": inputs["voice"], "input": inputs["text"],
+            "response_format": fmt, "speed": inputs["speed"],
+        }  # fmt: skip
+        if inputs["instructions"] is not None:
+            request["instructions"] = inputs["instructions"]
+        saved_as = "wav" if wrap else fmt
+        path = self._directory() / f"speech-{uuid.uuid4().hex}{'.wav' if wrap else _suffix(fmt)}"
+        client = self._client(key.reveal(), base_url)
+        meta = self.retry_policy.call(self._download, client, errors, request, path, saved_as, wrap)
+        layout = meta.pop("layout")
+        asset = MediaAsset(mime_type=MIME[saved_as], path=path, metadata={"format": saved_as})
+        if layout is not None:
+            asset.sample_rate = layout.sample_rate
+            asset.duration_s = (path.stat().st_size - layout.data_offset) / (layout.sample_rate * layout.block_align)
+        elif fmt == "pcm":
+            asset.sample_rate, asset.duration_s = SAMPLE_RATE, path.stat().st_size / (2 * SAMPLE_RATE)
+        return GenerationResult(
+            assets=[asset],
+            metadata={"model": model, "voice": inputs["voice"], "response_format": saved_as, **meta},
+            usage={"characters": len(inputs["text"])},
+        )
+
+    def _directory(self) -> Path:
+        if self._output_dir is None:
+            self._output_dir = Path(tempfile.mkdtemp(prefix="openai-tts-"))
+        return self._output_dir
+
+    def _download(
+        self, client: OpenAI, errors: HTTPErrorContext, request: dict[str, Any], path: Path, saved_as: str, wrap: bool
+    ) -> dict[str, Any]:
+        """One attempt: stream the speech into ``path`` atomically, repairing WAV sizes."""
+        with translate_openai_errors(errors):
+            with client.audio.speech.with_streaming_response.create(**request) as response:
+                content_type = response.headers.get("content-type", "")
+                if not content_type.startswith(("audio/", "application/octet-stream")):
+                    raise errors.invalid(f"expected audio, got content type {content_type or 'none'!r}")
+                with atomic_write(path) as out:
+                    prefix = _wav.pcm_header() if wrap else b""
+                    out.write(prefix)
+                    head, size = self._copy(response.iter_bytes(_CHUNK), out, errors)
+                    layout = _check(errors, saved_as, prefix + head, size)
+                    if layout is not None:
+                        _wav.fix_sizes(out, prefix + head, len(prefix) + size)
+            return {"request_id": response.headers.get("x-request-id"), "layout": layout}
+
+    def _copy(self, chunks: Any, out: BinaryIO, errors: HTTPErrorContext) -> tuple[bytes, int]:  # noqa: ANN401
+        head, size = b"", 0
+        for chunk in chunks:
+            size += len(chunk)
+            if size > self.max_output_bytes:
+                raise errors.invalid(f"the audio exceeds the {self.max_output_bytes}-byte cap")
+            if len(head) < _wav.HEADER_PROBE:
+                head += chunk[: _wav.HEADER_PROBE - len(head)]
+            out.write(chunk)
+        return head, size
+
+
+def _suffix(fmt: str) -> str:
+    return ".opus" if fmt == "opus" else f".{fmt}"
+
+
+def _check(errors: HTTPErrorContext, saved_as: str, head: bytes, size: int) -> _wav.WavLayout | None:
+    """Check the audio's magic bytes; for WAV return its layout."""
+    if size == 0:
+        raise errors.invalid("the audio is empty")
+    if saved_as == "wav":
+        try:
+            return _wav.parse_header(head)
+        except ValueError as exc:
+            raise errors.invalid(f"expected a WAV file: {exc}") from exc
+    if saved_as == "pcm":
+        return None
+    found = sniff_mime(head)
+    if found != MIME[saved_as]:
+        raise errors.invalid(f"expected {saved_as} audio, the bytes look like {found or 'nothing known'}")
+    return None

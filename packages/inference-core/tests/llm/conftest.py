@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+from ollama_app import OllamaApp
+from openai_chat_app import OpenAIChatApp
+
+from inference_core.retry import RetryPolicy
+from inference_core.testing import LoopbackServer
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+pytest.importorskip("litellm", reason="the LLM tests need inference-core[llm]")
+
+ENV_VARS = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENROUTER_API_KEY", "OPENROUTER_BASE_URL", "ANTHROPIC_API_KEY",
+            "INFERENCE_DEFAULT_MODEL", "INFERENCE_RUNTIME_CONFIG", "OLLAMA_HOST")
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No keys, routing file, .env or user config leak in from the machine."""
+    for name in ENV_VARS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("INFERENCE_CORE_CONFIG", str(tmp_path / "no-config.yaml"))
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    return work
+
+
+@pytest.fixture
+def openai_app() -> OpenAIChatApp:
+    return OpenAIChatApp()
+
+
+@pytest.fixture
+def openai_server(openai_app: OpenAIChatApp, monkeypatch: pytest.MonkeyPatch) -> Iterator[LoopbackServer]:
+    """An OpenAI-compatible loopback server; OPENAI_BASE_URL and OPENAI_API_KEY point at it."""
+    with LoopbackServer(openai_app) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", f"{server.url}/v1")
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-loopback-test")
+        yield server
+
+
+@pytest.fixture
+def ollama_app() -> OllamaApp:
+    return OllamaApp()
+
+
+@pytest.fixture
+def ollama_server(ollama_app: OllamaApp) -> Iterator[LoopbackServer]:
+    with LoopbackServer(ollama_app) as server:
+        yield server
+
+
+@pytest.fixture
+def slept() -> list[float]:
+    return []
+
+
+@pytest.fixture
+def fast_retry(slept: list[float]) -> RetryPolicy:
+    """Three attempts; waits are recorded, never slept."""
+
+    async def asleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    return RetryPolicy(max_attempts=3, sleep=slept.append, asleep=asleep, random=lambda: 0.0)
