@@ -2,19 +2,21 @@ from __future__ import annotations
 
 import asyncio
 import io
+import sys
 import wave
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+
+from gen_espeak_tts import MAX_TEXT_LENGTH, EspeakTTSGenerator
 from inference_core import (
+    ConfigurationError,
     GenerationResult,
     InferenceError,
     InputValidationError,
     MediaAsset,
 )
 from inference_core.audio import peak_level, read_audio_info
-
-from gen_espeak_tts import MAX_TEXT_LENGTH, EspeakTTSGenerator
 
 SHORT = "Hello world, this is a test."
 LONG = " ".join([SHORT] * 6)
@@ -161,7 +163,7 @@ def test_concurrent_calls_from_threads_are_safe(generator: EspeakTTSGenerator) -
 
     for text, result in zip(texts, results, strict=True):
         asset = only_asset(result)
-        rate, _, _, frames = read_wav(asset.read_bytes())
+        rate, _, _, _frames = read_wav(asset.read_bytes())
         assert rate == 22050
         # eSpeak adds a little randomness, so allow a few milliseconds.
         assert asset.duration_s == pytest.approx(alone[text], abs=0.05)
@@ -204,3 +206,12 @@ def test_compressed_formats_with_pyav(
     assert data[:4] != b"RIFF"
     assert asset.sample_rate == rate == read_audio_info(data).sample_rate
     assert asset.duration_s == pytest.approx(wav.duration_s, abs=0.15)
+
+
+def test_compressed_format_without_pyav_says_what_to_install(
+    generator: EspeakTTSGenerator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "av", None)  # makes `import av` fail
+
+    with pytest.raises(ConfigurationError, match=r"pip install 'gen-espeak-tts\[formats\]'"):
+        generator.generate(text=SHORT, response_format="mp3")

@@ -6,10 +6,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from inference_core import GenerationResult, InputValidationError
-from inference_core.audio import peak_level
 
 from gen_espeak_tts import EspeakTTSGenerator, list_variants, list_voices
+from inference_core import GenerationResult, InputValidationError
+from inference_core.audio import peak_level
 
 
 def run_python(*args: str) -> subprocess.CompletedProcess[str]:

@@ -42,6 +42,12 @@ TOP_LEVEL = {
     "model", "messages", "modalities", "image_config", "stream", "usage", "provider", "models",
     "temperature", "top_p", "top_k", "seed", "max_tokens", "stop", "user", "transforms", "route",
 }  # fmt: skip
+MODELS = {
+    "google/gemini-2.5-flash-image",
+    "google/gemini-3-pro-image-preview",
+    "black-forest-labs/flux.2-pro",
+    "openai/gpt-5-image",
+}
 ROLES = {"system", "user", "assistant", "tool", "developer"}
 
 
@@ -50,7 +56,9 @@ def make_png(width: int, height: int, rgb: tuple[int, int, int] = (200, 40, 40))
     """A solid-colour RGB PNG, built without Pillow."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     row = b"\x00" + bytes(rgb) * width
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
@@ -67,7 +75,9 @@ class OpenRouterApp:
         self.text = "Here is your image."
         self._ids = itertools.count(1)
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
         status, headers, body = self.handle(environ)
         start_response(status, [*headers, ("Content-Length", str(len(body)))])
         return [body]
@@ -123,7 +133,9 @@ class OpenRouterApp:
             "model": payload["model"],
             "object": "chat.completion",
             "created": int(time.time()),
-            "choices": [{"logprobs": None, "finish_reason": "stop", "index": 0, "message": message}],
+            "choices": [
+                {"logprobs": None, "finish_reason": "stop", "index": 0, "message": message}
+            ],
             "usage": {
                 "prompt_tokens": 12,
                 "completion_tokens": 1290,
@@ -152,10 +164,16 @@ def validate(payload: object) -> str | None:
         return f"Unrecognized key(s) in object: {', '.join(repr(k) for k in unknown)}"
     if not isinstance(payload.get("model"), str) or not payload["model"]:
         return "model: Required"
+    if payload["model"] not in MODELS:
+        return f"{payload['model']} is not a valid model ID"
     if payload.get("stream"):
         return "stream: this loopback server answers non-streaming requests only"
     modalities = payload.get("modalities", ["text"])
-    if not isinstance(modalities, list) or not set(modalities) <= {"image", "text"} or "image" not in modalities:
+    if (
+        not isinstance(modalities, list)
+        or not set(modalities) <= {"image", "text"}
+        or "image" not in modalities
+    ):
         return "modalities: expected a list containing 'image' (and optionally 'text')"
     config = payload.get("image_config", {})
     if not isinstance(config, dict) or not set(config) <= {"aspect_ratio", "image_size"}:

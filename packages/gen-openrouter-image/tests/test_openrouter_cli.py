@@ -30,7 +30,15 @@ def infer(*args: str, cwd: pathlib.Path) -> subprocess.CompletedProcess[str]:
 
 def test_cli_saves_a_decodable_png(openrouter: LoopbackServer, tmp_path: pathlib.Path) -> None:
     out = tmp_path / "out"
-    done = infer("generate", "openrouter_image_generator", "-p", "prompt=a red fox", "--out", str(out), cwd=tmp_path)
+    done = infer(
+        "generate",
+        "openrouter_image_generator",
+        "-p",
+        "prompt=a red fox",
+        "--out",
+        str(out),
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     (saved,) = out.iterdir()
     assert str(saved) in done.stdout
@@ -42,9 +50,13 @@ def test_cli_saves_a_decodable_png(openrouter: LoopbackServer, tmp_path: pathlib
 def test_cli_401_names_the_generator_and_variable_but_never_the_key(
     openrouter: LoopbackServer, tmp_path: pathlib.Path
 ) -> None:
-    openrouter.script(Fault.status(401, {"error": {"code": 401, "message": f"Invalid key {API_KEY}"}}))
+    openrouter.script(
+        Fault.status(401, {"error": {"code": 401, "message": f"Invalid key {API_KEY}"}})
+    )
     out = tmp_path / "out"
-    done = infer("generate", "openrouter_image_generator", "-p", "prompt=x", "--out", str(out), cwd=tmp_path)
+    done = infer(
+        "generate", "openrouter_image_generator", "-p", "prompt=x", "--out", str(out), cwd=tmp_path
+    )
     assert done.returncode == 1
     output = done.stdout + done.stderr
     assert "openrouter_image_generator" in output

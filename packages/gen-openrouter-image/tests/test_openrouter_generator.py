@@ -40,7 +40,9 @@ def decode(data: bytes) -> Image.Image:
     return image
 
 
-def test_text_to_image_returns_a_decodable_png(openrouter: LoopbackServer, tmp_path: pathlib.Path) -> None:
+def test_text_to_image_returns_a_decodable_png(
+    openrouter: LoopbackServer, tmp_path: pathlib.Path
+) -> None:
     result = generator().generate(prompt="a red fox", seed=7)
     (asset,) = result.assets
     assert (asset.mime_type, asset.width, asset.height) == ("image/png", 1024, 1024)
@@ -103,7 +105,9 @@ def test_attribution_headers(openrouter: LoopbackServer, monkeypatch: pytest.Mon
     assert request.header("x-openrouter-title") == "Storyboarder"
 
 
-def test_unknown_and_out_of_range_inputs_are_rejected_before_any_request(openrouter: LoopbackServer) -> None:
+def test_unknown_and_out_of_range_inputs_are_rejected_before_any_request(
+    openrouter: LoopbackServer,
+) -> None:
     with pytest.raises(InputValidationError) as info:
         generator().generate(prompt="x", aspect_ratio="7:3", widht=5)
     assert set(info.value.fields) == {"aspect_ratio", "widht"}
@@ -118,13 +122,19 @@ def test_the_server_rejects_what_the_real_api_rejects(openrouter: LoopbackServer
     base = {"model": "m", "messages": [{"role": "user", "content": "x"}], "modalities": ["image"]}
     assert httpx.post(url, json=base).status_code == 401
     assert httpx.post(url, json=base, headers=auth).status_code == 200
-    for bad in ({"nonsense": 1}, {"image_config": {"aspect_ratio": "7:3"}}, {"modalities": ["audio"]}):
+    for bad in (
+        {"nonsense": 1},
+        {"image_config": {"aspect_ratio": "7:3"}},
+        {"modalities": ["audio"]},
+    ):
         response = httpx.post(url, json={**base, **bad}, headers=auth)
         assert response.status_code == 400, bad
         assert "message" in response.json()["error"]
 
 
-def test_missing_key_names_the_variable(openrouter: LoopbackServer, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_key_names_the_variable(
+    openrouter: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("OPENROUTER_API_KEY")
     with pytest.raises(MissingAPIKeyError, match="OPENROUTER_API_KEY") as info:
         generator().generate(prompt="x")
@@ -139,8 +149,16 @@ def error_body(code: int, message: str) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("fault", "error_type", "text"),
     [
-        (Fault.status(401, error_body(401, "User not found.")), AuthenticationError, "OPENROUTER_API_KEY"),
-        (Fault.status(402, error_body(402, "Insufficient credits")), AuthenticationError, "payment required"),
+        (
+            Fault.status(401, error_body(401, "User not found.")),
+            AuthenticationError,
+            "OPENROUTER_API_KEY",
+        ),
+        (
+            Fault.status(402, error_body(402, "Insufficient credits")),
+            AuthenticationError,
+            "payment required",
+        ),
         (
             Fault.status(400, error_body(400, "Request blocked: content policy violation")),
             ContentPolicyError,
@@ -151,18 +169,30 @@ def error_body(code: int, message: str) -> dict[str, Any]:
             ContentPolicyError,
             "flagged",
         ),
-        (Fault.status(400, error_body(400, "model is not a valid model ID")), ProviderError, "valid model"),
+        (
+            Fault.status(400, error_body(400, "model is not a valid model ID")),
+            ProviderError,
+            "valid model",
+        ),
         (Fault.status(500, error_body(500, "Internal error")), ProviderError, "HTTP 500"),
         (Fault.status(502, error_body(502, "Model down")), ProviderError, "HTTP 502"),
         (Fault.status(503, error_body(503, "No provider available")), ProviderError, "HTTP 503"),
         (Fault.malformed(), InvalidResponseError, "malformed JSON"),
         (Fault.truncated(), InvalidResponseError, "cut short"),
         (Fault.content_type("text/html"), InvalidResponseError, "text/html"),
-        (Fault.status(200, error_body(403, "flagged by moderation")), ContentPolicyError, "flagged"),
+        (
+            Fault.status(200, error_body(403, "flagged by moderation")),
+            ContentPolicyError,
+            "flagged",
+        ),
     ],
 )
 def test_faults_map_to_core_errors(
-    openrouter: LoopbackServer, tmp_path: pathlib.Path, fault: Fault, error_type: type[Exception], text: str
+    openrouter: LoopbackServer,
+    tmp_path: pathlib.Path,
+    fault: Fault,
+    error_type: type[Exception],
+    text: str,
 ) -> None:
     openrouter.script(fault)
     with pytest.raises(error_type, match=text) as info:
@@ -184,7 +214,9 @@ def test_server_errors_are_retried(openrouter: LoopbackServer, status: int) -> N
 def test_429_with_retry_after_is_retried_then_succeeds(openrouter: LoopbackServer) -> None:
     slept: list[float] = []
     policy = RetryPolicy(sleep=slept.append)
-    openrouter.script(Fault.status(429, error_body(429, "Rate limited"), headers={"Retry-After": "0.01"}))
+    openrouter.script(
+        Fault.status(429, error_body(429, "Rate limited"), headers={"Retry-After": "0.01"})
+    )
     result = generator(retry=policy).generate(prompt="x")
     assert result.assets[0].mime_type == "image/png"
     assert len(openrouter.requests) == 2
@@ -203,18 +235,28 @@ def test_a_hang_past_the_timeout(openrouter: LoopbackServer) -> None:
     ("images", "text"),
     [
         ([], "no image in the response"),
-        ([{"type": "image_url", "image_url": {"url": "data:image/png;base64,@@not-base64@@"}}], "base64"),
-        ([{"type": "image_url", "image_url": {"url": "data:image/png;base64,aGVsbG8="}}], "not be recognised"),
+        (
+            [{"type": "image_url", "image_url": {"url": "data:image/png;base64,@@not-base64@@"}}],
+            "base64",
+        ),
+        (
+            [{"type": "image_url", "image_url": {"url": "data:image/png;base64,aGVsbG8="}}],
+            "not be recognised",
+        ),
         ([{"type": "image_url"}], "KeyError"),
     ],
 )
-def test_unusable_images(openrouter: LoopbackServer, openrouter_app: OpenRouterApp, images: Any, text: str) -> None:
+def test_unusable_images(
+    openrouter: LoopbackServer, openrouter_app: OpenRouterApp, images: Any, text: str
+) -> None:
     openrouter_app.images_override = images
     with pytest.raises(InvalidResponseError, match=text):
         generator(retry=NO_RETRY).generate(prompt="x")
 
 
-def test_no_image_reports_what_the_model_said(openrouter: LoopbackServer, openrouter_app: OpenRouterApp) -> None:
+def test_no_image_reports_what_the_model_said(
+    openrouter: LoopbackServer, openrouter_app: OpenRouterApp
+) -> None:
     openrouter_app.images_override = []
     openrouter_app.text = "I cannot draw that."
     with pytest.raises(InvalidResponseError, match="I cannot draw that"):
@@ -231,4 +273,6 @@ def test_async_generation(openrouter: LoopbackServer) -> None:
 
     result = asyncio.run(generator().agenerate(prompt="async fox"))
     assert result.assets[0].width == 1024
-    assert json.loads(openrouter.requests[0].body)["messages"][0]["content"][0]["text"] == "async fox"
+    assert (
+        json.loads(openrouter.requests[0].body)["messages"][0]["content"][0]["text"] == "async fox"
+    )

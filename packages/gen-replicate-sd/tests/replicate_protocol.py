@@ -9,7 +9,8 @@ required, streamed). Requests are validated like the real API: bearer token,
 Knobs: ``polls_until_done`` (GETs before a prediction finishes; ``None`` never),
 ``finish_on_wait`` (``Prefer: wait`` returns a finished prediction),
 ``fail_with`` (the prediction fails with this error), ``output_bytes`` (serve
-outputs of this size: a PNG header padded with zeros), ``output_content_type``.
+outputs of this size: a PNG header padded with zeros), ``output_content_type``,
+``empty_output`` (succeed with ``output: []``).
 """
 
 from __future__ import annotations
@@ -29,7 +30,15 @@ if TYPE_CHECKING:
 
 TOKEN = "r8_loopback_secret_token_0123456789"
 SDXL_VERSION = "39ed52f2a78e934b3ba6e2a89f5b1c712de7dfea535525255b1aa35c5565e08b"
-SCHEDULERS = ["DDIM", "DPMSolverMultistep", "HeunDiscrete", "KarrasDPM", "K_EULER_ANCESTRAL", "K_EULER", "PNDM"]
+SCHEDULERS = [
+    "DDIM",
+    "DPMSolverMultistep",
+    "HeunDiscrete",
+    "KarrasDPM",
+    "K_EULER_ANCESTRAL",
+    "K_EULER",
+    "PNDM",
+]
 REFINERS = ["no_refiner", "expert_ensemble_refiner", "base_image_refiner"]
 # name: (type, minimum, maximum or enum)
 SDXL_INPUTS: dict[str, tuple[type | tuple[type, ...], Any, Any]] = {
@@ -61,17 +70,27 @@ def make_png(width: int, height: int, rgb: tuple[int, int, int] = (40, 90, 200))
     """A solid-colour RGB PNG, built without Pillow."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     row = b"\x00" + bytes(rgb) * width
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(row * height, 1)) + chunk(
-        b"IEND", b""
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(row * height, 1))
+        + chunk(b"IEND", b"")
     )
 
 
 def problem(status: int, title: str, detail: str, **extra: Any) -> Response:
-    reasons = {401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed", 422: "Unprocessable Entity"}
+    reasons = {
+        401: "Unauthorized",
+        404: "Not Found",
+        405: "Method Not Allowed",
+        422: "Unprocessable Entity",
+    }
     body = json.dumps({"title": title, "detail": detail, "status": status, **extra}).encode()
     return f"{status} {reasons[status]}", [("Content-Type", "application/problem+json")], [body]
 
@@ -83,17 +102,25 @@ def validate_input(inputs: object) -> list[dict[str, str]]:
     errors = []
     for name, value in inputs.items():
         if name not in SDXL_INPUTS:
-            errors.append({"field": f"input.{name}", "description": "Additional property is not allowed"})
+            errors.append(
+                {"field": f"input.{name}", "description": "Additional property is not allowed"}
+            )
             continue
         kind, low, high = SDXL_INPUTS[name]
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
             errors.append({"field": f"input.{name}", "description": "Invalid type"})
         elif isinstance(high, list) and value not in high:
-            errors.append({"field": f"input.{name}", "description": f"Must be one of: {', '.join(high)}"})
+            errors.append(
+                {"field": f"input.{name}", "description": f"Must be one of: {', '.join(high)}"}
+            )
         elif low is not None and value < low:
-            errors.append({"field": f"input.{name}", "description": f"Must be greater than or equal to {low}"})
+            errors.append(
+                {"field": f"input.{name}", "description": f"Must be greater than or equal to {low}"}
+            )
         elif high is not None and not isinstance(high, list) and value > high:
-            errors.append({"field": f"input.{name}", "description": f"Must be less than or equal to {high}"})
+            errors.append(
+                {"field": f"input.{name}", "description": f"Must be less than or equal to {high}"}
+            )
     if "prompt" not in inputs:
         errors.append({"field": "input.prompt", "description": "prompt is required"})
     return errors
@@ -107,13 +134,16 @@ class ReplicateApp:
         self.fail_with: str | None = None
         self.output_bytes: int | None = None
         self.output_content_type = "image/png"
+        self.empty_output = False
         self.predictions: dict[str, dict[str, Any]] = {}
         self.polls: dict[str, int] = {}
         self.cancelled: list[str] = []
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
         status, headers, body = self.handle(environ)
         if isinstance(body, list):
             headers = [*headers, ("Content-Length", str(sum(map(len, body))))]
@@ -129,7 +159,9 @@ class ReplicateApp:
             if path == "/v1/predictions" and method == "POST":
                 return self.create(environ, host)
             if path == "/v1/predictions" and method == "GET":
-                results = sorted(self.predictions.values(), key=lambda p: p["created_at"], reverse=True)
+                results = sorted(
+                    self.predictions.values(), key=lambda p: p["created_at"], reverse=True
+                )
                 return self.json(200, {"next": None, "previous": None, "results": results})
             match = re.fullmatch(r"/v1/predictions/(\w+)(/cancel)?", path)
             if match and match[1] in self.predictions:
@@ -155,17 +187,32 @@ class ReplicateApp:
 
     def json(self, code: int, payload: object) -> Response:
         reasons = {200: "OK", 201: "Created"}
-        return f"{code} {reasons[code]}", [("Content-Type", "application/json")], [json.dumps(payload).encode()]
+        return (
+            f"{code} {reasons[code]}",
+            [("Content-Type", "application/json")],
+            [json.dumps(payload).encode()],
+        )
 
     def create(self, environ: dict[str, Any], host: str) -> Response:
         try:
             body = json.loads(environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)))
         except ValueError:
             return problem(422, "Invalid JSON", "The request body is not valid JSON")
-        if not isinstance(body, dict) or set(body) - {"version", "input", "webhook", "webhook_events_filter", "stream"}:
+        if not isinstance(body, dict) or set(body) - {
+            "version",
+            "input",
+            "webhook",
+            "webhook_events_filter",
+            "stream",
+        }:
             return problem(422, "Input validation failed", "Unexpected top-level field")
-        if not re.fullmatch(r"[0-9a-f]{64}", str(body.get("version", ""))) or body["version"] != SDXL_VERSION:
-            return problem(422, "Invalid version or not permitted", "The specified version does not exist")
+        if (
+            not re.fullmatch(r"[0-9a-f]{64}", str(body.get("version", "")))
+            or body["version"] != SDXL_VERSION
+        ):
+            return problem(
+                422, "Invalid version or not permitted", "The specified version does not exist"
+            )
         errors = validate_input(body.get("input"))
         if errors:
             detail = "\n".join(f"- {e['field']}: {e['description']}" for e in errors)
@@ -199,13 +246,19 @@ class ReplicateApp:
 
     def finish(self, pred: dict[str, Any], host: str) -> None:
         seed = pred["input"].get("seed", 4242)
-        pred.update(started_at=now(), completed_at=now(), metrics={"predict_time": 3.2, "total_time": 3.9})
-        pred["logs"] = f"Using seed: {seed}\nPrompt: {pred['input']['prompt']}\ntxt2img mode\n100%|##########| 50/50\n"
+        pred.update(
+            started_at=now(), completed_at=now(), metrics={"predict_time": 3.2, "total_time": 3.9}
+        )
+        pred["logs"] = (
+            f"Using seed: {seed}\nPrompt: {pred['input']['prompt']}\ntxt2img mode\n100%|##########| 50/50\n"
+        )
         if self.fail_with:
             pred.update(status="failed", error=self.fail_with)
             return
         count = pred["input"].get("num_outputs", 1)
         pred["output"] = [f"{host}/files/{pred['id']}/out-{i}.png" for i in range(count)]
+        if self.empty_output:
+            pred["output"] = []
         pred["status"] = "succeeded"
 
     def serve_output(self, pred: dict[str, Any]) -> Response:

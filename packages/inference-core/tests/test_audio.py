@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import math
 import struct
 import sys
@@ -149,7 +150,7 @@ def test_resample_wav_keeps_the_pitch() -> None:
     with wave.open(io.BytesIO(resampled), "rb") as reader:
         pcm = reader.readframes(reader.getnframes())
     samples = struct.unpack(f"<{len(pcm) // 2}h", pcm)
-    rising = sum(1 for a, b in zip(samples, samples[1:], strict=False) if a < 0 <= b)
+    rising = sum(1 for a, b in itertools.pairwise(samples) if a < 0 <= b)
     assert rising == pytest.approx(200, abs=2)
 
 
@@ -249,3 +250,14 @@ def test_undecodable_bytes_are_a_value_error() -> None:
 
     with pytest.raises(ValueError, match="cannot read audio"):
         read_audio_info(b"definitely not audio" * 10)
+
+
+def test_concatenate_decodes_encoded_clips_to_the_first_clip_layout() -> None:
+    pytest.importorskip("av")
+    stereo_mp3 = convert_audio(tone(1.0, rate=44100, channels=2), "mp3")
+
+    joined = concatenate_audio([tone(0.5, rate=22050), stereo_mp3, tone(0.5, rate=16000)])
+
+    rate, channels, width, frames = wav_params(joined)
+    assert (rate, channels, width) == (22050, 1, 2)
+    assert frames / rate == pytest.approx(2.0, abs=0.1)

@@ -26,7 +26,7 @@ pytest_plugins = ["pytester"]
 
 #: A plugin distribution with good generators of every modality and broken variants.
 #: Pillow and PyAV are imported only inside the code that generates, as the contract asks.
-PLUGIN = '''
+PLUGIN = """
 import io
 import math
 import os
@@ -35,7 +35,7 @@ import wave
 
 from inference_core import (
     BaseAudioGenerator, BaseImageGenerator, BaseVideoGenerator, GenerationResult,
-    GeneratorMetadata, MediaAsset, ProviderError, hookimpl,
+    ConfigurationError, GeneratorMetadata, MediaAsset, MissingAPIKeyError, ProviderError, hookimpl,
 )
 
 IMAGE_SCHEMA = {
@@ -113,6 +113,8 @@ class GoodImage(BaseImageGenerator):
         self._api_key = os.environ.get("OPENAI_API_KEY", "")
 
     def generate(self, *, prompt, width, height, fail):
+        if not self._api_key:
+            raise MissingAPIKeyError("good_image: set OPENAI_API_KEY", env_var="OPENAI_API_KEY")
         if fail:
             raise ProviderError("the provider refused", provider="test", generator_id=self.metadata.id)
         return GenerationResult(assets=self.assets(width, height), metadata={"prompt": prompt})
@@ -211,6 +213,22 @@ class AsyncMismatchImage(GoodImage):
         return GenerationResult(assets=super().assets(width // 2, height // 2))
 
 
+class KeyErrorImage(GoodImage):
+    metadata = meta("key_error_image")
+
+    def __init__(self):
+        self._api_key = os.environ["OPENAI_API_KEY"]
+
+
+class VagueKeyImage(GoodImage):
+    metadata = meta("vague_key_image")
+
+    def generate(self, **inputs):
+        if not self._api_key:
+            raise ConfigurationError("no API key")
+        return super().generate(**inputs)
+
+
 class UndescribedImage(GoodImage):
     metadata = meta("undescribed_image", description="")
 
@@ -297,7 +315,7 @@ def register_generators():
         value for value in globals().values()
         if isinstance(value, type) and issubclass(value, (GoodImage, GoodAudio, GoodVideo))
     ]
-'''
+"""
 
 SECRETS = {"OPENAI_API_KEY": "sk-test-conformance-4242"}
 IMAGE = {"prompt": "a red fox", "width": 64, "height": 48}
@@ -351,10 +369,22 @@ def test_good_generators_pass_every_check(generator_id: str, inputs: dict[str, A
 
 
 BROKEN = [
-    ("wrong_type_image", "wrong_type_image: generate: asset 0 has mime_type 'audio/wav', expected image/*"),
-    ("undecodable_image", "undecodable_image: generate: asset 0 claims image/png but Pillow cannot decode it: "),
-    ("mislabelled_image", "mislabelled_image: generate: asset 0 claims image/png but Pillow reads the bytes as JPEG"),
-    ("wrong_size_image", "wrong_size_image: generate: asset 0 (image/png) declares 74x48 but Pillow decodes 64x48"),
+    (
+        "wrong_type_image",
+        "wrong_type_image: generate: asset 0 has mime_type 'audio/wav', expected image/*",
+    ),
+    (
+        "undecodable_image",
+        "undecodable_image: generate: asset 0 claims image/png but Pillow cannot decode it: ",
+    ),
+    (
+        "mislabelled_image",
+        "mislabelled_image: generate: asset 0 claims image/png but Pillow reads the bytes as JPEG",
+    ),
+    (
+        "wrong_size_image",
+        "wrong_size_image: generate: asset 0 (image/png) declares 74x48 but Pillow decodes 64x48",
+    ),
     ("sizeless_image", "sizeless_image: generate: asset 0 (image/png) does not declare its size"),
     ("empty_image", "empty_image: generate returned a result with no assets"),
     (
@@ -362,7 +392,10 @@ BROKEN = [
         "leaky_metadata_image: secret leaked: OPENAI_API_KEY in result.metadata['request']['headers']['Authorization']",
     ),
     ("leaky_repr_image", "leaky_repr_image: secret leaked: OPENAI_API_KEY in repr(generator)"),
-    ("leaky_error_image", "leaky_error_image: secret leaked: OPENAI_API_KEY in error 0 (ProviderError)"),
+    (
+        "leaky_error_image",
+        "leaky_error_image: secret leaked: OPENAI_API_KEY in error 0 (ProviderError)",
+    ),
     (
         "bypass_image",
         "bypass_image: invalid input {'width': 'abc'}: validate_inputs accepted it (validation bypassed?) "
@@ -377,21 +410,45 @@ BROKEN = [
         "async_mismatch_image",
         "async_mismatch_image: generate and agenerate disagree: asset 0 width is 64 from generate but 32 from agenerate",
     ),
+    (
+        "key_error_image",
+        "key_error_image: without OPENAI_API_KEY set, generate raised KeyError: 'OPENAI_API_KEY', "
+        "which is not an InferenceError",
+    ),
+    (
+        "vague_key_image",
+        "vague_key_image: without OPENAI_API_KEY set, the error does not name the variable: "
+        "ConfigurationError: no API key",
+    ),
     ("undescribed_image", "undescribed_image: metadata.description is empty"),
     (
         "stale_version_image",
         "stale_version_image: metadata.version is '0.9.0' but the installed distribution gen-kit-test is 1.0.0",
     ),
-    ("silent_audio", "silent_audio: generate: asset 0 (audio/wav) is silent: peak amplitude 0.000000"),
-    ("wrong_rate_audio", "wrong_rate_audio: generate: asset 0 (audio/wav) declares sample_rate=16000 but wave decodes 8000 Hz"),
-    ("short_video", "short_video: generate: asset 0 (video/mp4) declares duration_s=2.000 but PyAV decodes 0.500 s"),
-    ("truncated_video", "truncated_video: generate: asset 0 claims video/mp4 but PyAV cannot decode it: "),
+    (
+        "silent_audio",
+        "silent_audio: generate: asset 0 (audio/wav) is silent: peak amplitude 0.000000",
+    ),
+    (
+        "wrong_rate_audio",
+        "wrong_rate_audio: generate: asset 0 (audio/wav) declares sample_rate=16000 but wave decodes 8000 Hz",
+    ),
+    (
+        "short_video",
+        "short_video: generate: asset 0 (video/mp4) declares duration_s=2.000 but PyAV decodes 0.500 s",
+    ),
+    (
+        "truncated_video",
+        "truncated_video: generate: asset 0 claims video/mp4 but PyAV cannot decode it: ",
+    ),
 ]
 
 
 @pytest.mark.usefixtures("kit_plugin")
 @pytest.mark.parametrize(("generator_id", "message"), BROKEN, ids=[b[0] for b in BROKEN])
-def test_broken_generator_fails_with_a_message_saying_what_is_wrong(generator_id: str, message: str) -> None:
+def test_broken_generator_fails_with_a_message_saying_what_is_wrong(
+    generator_id: str, message: str
+) -> None:
     with pytest.raises(AssertionError, match=re.escape(message)):
         run_kit(generator_id)
 
@@ -413,12 +470,16 @@ def test_secrets_in_an_error_cause_are_found(kit_plugin: ModuleType) -> None:
 
 def test_metadata_check_accepts_a_class(kit_plugin: ModuleType) -> None:
     check_metadata(kit_plugin.GoodImage, expected_id="good_image")
-    with pytest.raises(AssertionError, match="good_image: metadata.id is 'good_image', expected 'other_id'"):
+    with pytest.raises(
+        AssertionError, match="good_image: metadata.id is 'good_image', expected 'other_id'"
+    ):
         check_metadata(kit_plugin.GoodImage, expected_id="other_id")
 
 
 def test_an_unknown_id_names_the_installed_ones(kit_plugin: ModuleType) -> None:
-    with pytest.raises(AssertionError, match="good_imag: no generator with this id is registered .*good_image"):
+    with pytest.raises(
+        AssertionError, match="good_imag: no generator with this id is registered .*good_image"
+    ):
         check_generator("good_imag", IMAGE)
 
 
@@ -441,15 +502,23 @@ def register_generators():
 """
 
 
-def test_listing_that_imports_pillow_fails_naming_the_import(make_distribution: Callable[..., Path]) -> None:
+def test_listing_that_imports_pillow_fails_naming_the_import(
+    make_distribution: Callable[..., Path],
+) -> None:
     get_plugins()
     make_distribution("gen-heavy", "gen_heavy", HEAVY_PLUGIN)
-    with pytest.raises(AssertionError, match=r"heavy_image: listing generators imports PIL \(first imported at .*gen_heavy.py:2\)"):
+    with pytest.raises(
+        AssertionError,
+        match=r"heavy_image: listing generators imports PIL \(first imported at .*gen_heavy.py:2\)",
+    ):
         check_listing_lightweight("heavy_image")
 
 
 def test_listing_an_uninstalled_generator_fails() -> None:
-    with pytest.raises(AssertionError, match="nowhere_image: not found when listing generators in a fresh interpreter"):
+    with pytest.raises(
+        AssertionError,
+        match="nowhere_image: not found when listing generators in a fresh interpreter",
+    ):
         check_listing_lightweight("nowhere_image")
 
 
@@ -483,23 +552,24 @@ class TestBypassImage(TestGoodImage):
 
 
 def test_the_pytest_class_runs_every_check_in_a_session(
-    make_distribution: Callable[..., Path], pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    make_distribution: Callable[..., Path],
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     get_plugins()
     site = make_distribution("gen-kit-test", "gen_kit_test", PLUGIN, version="1.0.0")
     monkeypatch.setenv("PYTHONPATH", str(site))
     pytester.makepyfile(test_kit=KIT_TESTS)
     result = pytester.runpytest_subprocess("-rA", "-p", "no:cacheprovider")
-    result.assert_outcomes(passed=9 + 7 + 8 + 8, failed=2, skipped=2)
+    result.assert_outcomes(passed=10 + 7 + 9 + 9, failed=2, skipped=3)
     result.stdout.fnmatch_lines(
         [
-            "PASSED test_kit.py::TestGoodImage::test_no_secret_leaks",
-            "PASSED test_kit.py::TestGoodVideo::test_agenerate_agrees_with_generate",
             "E * AssertionError: leaky_metadata_image: secret leaked: OPENAI_API_KEY in result.metadata*",
             "E * AssertionError: bypass_image: invalid input {'width': 'abc'}: validate_inputs accepted it*",
+            "PASSED test_kit.py::TestGoodImage::test_no_secret_leaks",
+            "PASSED test_kit.py::TestGoodVideo::test_agenerate_agrees_with_generate",
             "SKIPPED * no secrets given",
             "FAILED test_kit.py::TestLeakyMetadataImage::test_no_secret_leaks*",
             "FAILED test_kit.py::TestBypassImage::test_rejects_invalid_and_unknown_inputs*",
-        ],
-        consecutive=False,
+        ]
     )

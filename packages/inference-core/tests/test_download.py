@@ -35,12 +35,17 @@ if TYPE_CHECKING:
 
 def png(width: int = 4, height: int = 3) -> bytes:
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     raw = (b"\x00" + b"\x10\x20\x30" * width) * height
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
     )
 
 
@@ -49,7 +54,10 @@ TOKEN = "r8_download_test_token"
 FILES = {
     "/out.png": ("image/png", PNG),
     "/clip.wav": ("audio/wav", b"RIFF\x24\x00\x00\x00WAVEfmt " + bytes(60)),
-    "/page.html": ("text/html", b"<!doctype html><html><body>not an image</body></html>" + bytes(40)),
+    "/page.html": (
+        "text/html",
+        b"<!doctype html><html><body>not an image</body></html>" + bytes(40),
+    ),
     "/big.png": ("image/png", PNG + bytes(300_000)),
     "/empty.png": ("image/png", b""),
 }
@@ -79,7 +87,9 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 def test_download_streams_to_disk_and_reports_what_arrived(
     server: LoopbackServer, tmp_path: pathlib.Path
 ) -> None:
-    result = download(server.url + "/out.png", tmp_path / "a" / "out.png", headers=AUTH, accept=("image/",))
+    result = download(
+        server.url + "/out.png", tmp_path / "a" / "out.png", headers=AUTH, accept=("image/",)
+    )
     assert result.path == tmp_path / "a" / "out.png"
     assert result.path.read_bytes() == PNG
     assert (result.mime_type, result.size, result.sha256) == (
@@ -143,11 +153,15 @@ def test_auth_failure_truncation_and_hang(server: LoopbackServer, tmp_path: path
         download(server.url + "/big.png", tmp_path / "o.png", headers=AUTH, errors=errors)
     server.script(Fault.hang(5))
     with pytest.raises(ProviderTimeoutError):
-        download(server.url + "/out.png", tmp_path / "o.png", headers=AUTH, timeout=0.2, errors=errors)
+        download(
+            server.url + "/out.png", tmp_path / "o.png", headers=AUTH, timeout=0.2, errors=errors
+        )
     assert listing(tmp_path) == []
 
 
-@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://example.com/x.png", "/tmp/x.png", "http://"])
+@pytest.mark.parametrize(
+    "url", ["file:///etc/passwd", "ftp://example.com/x.png", "/tmp/x.png", "http://"]
+)
 def test_only_http_urls(url: str, tmp_path: pathlib.Path) -> None:
     with pytest.raises(ConfigurationError, match="only http"):
         check_url(url)

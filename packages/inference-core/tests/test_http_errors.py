@@ -25,7 +25,9 @@ KEY = "sk-test-http-errors-secret"
 
 def ok_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
     body = json.dumps({"data": [{"value": 1}]}).encode()
-    start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    start_response(
+        "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+    )
     return [body]
 
 
@@ -72,13 +74,21 @@ def test_success_passes_through(server: LoopbackServer, errors: HTTPErrorContext
         ),
         (
             Fault.status(
-                400, {"error": {"message": "Your request was rejected", "code": "content_policy_violation"}}
+                400,
+                {
+                    "error": {
+                        "message": "Your request was rejected",
+                        "code": "content_policy_violation",
+                    }
+                },
             ),
             ContentPolicyError,
             "content policy",
         ),
         (
-            Fault.status(403, {"error": {"code": 403, "message": "Input was flagged by moderation"}}),
+            Fault.status(
+                403, {"error": {"code": 403, "message": "Input was flagged by moderation"}}
+            ),
             ContentPolicyError,
             "flagged",
         ),
@@ -96,7 +106,11 @@ def test_success_passes_through(server: LoopbackServer, errors: HTTPErrorContext
     ],
 )
 def test_failures_map_to_the_most_specific_error(
-    server: LoopbackServer, errors: HTTPErrorContext, fault: Fault, error_type: type[Exception], text: str
+    server: LoopbackServer,
+    errors: HTTPErrorContext,
+    fault: Fault,
+    error_type: type[Exception],
+    text: str,
 ) -> None:
     server.script(fault)
     with pytest.raises(error_type) as info:
@@ -107,7 +121,9 @@ def test_failures_map_to_the_most_specific_error(
 
 
 def test_rate_limit_carries_retry_after(server: LoopbackServer, errors: HTTPErrorContext) -> None:
-    server.script(Fault.status(429, {"error": {"message": "slow down"}}, headers={"Retry-After": "0.01"}))
+    server.script(
+        Fault.status(429, {"error": {"message": "slow down"}}, headers={"Retry-After": "0.01"})
+    )
     with pytest.raises(RateLimitError) as info:
         fetch(server, errors)
     assert info.value.retry_after == 0.01
@@ -115,15 +131,21 @@ def test_rate_limit_carries_retry_after(server: LoopbackServer, errors: HTTPErro
 
 
 @pytest.mark.parametrize("status", [500, 502, 503])
-def test_server_errors_are_retryable(server: LoopbackServer, errors: HTTPErrorContext, status: int) -> None:
-    server.script(Fault.status(status, {"error": {"message": "upstream down"}}, headers={"Retry-After": "2"}))
+def test_server_errors_are_retryable(
+    server: LoopbackServer, errors: HTTPErrorContext, status: int
+) -> None:
+    server.script(
+        Fault.status(status, {"error": {"message": "upstream down"}}, headers={"Retry-After": "2"})
+    )
     with pytest.raises(ProviderError) as info:
         fetch(server, errors)
     assert info.value.retryable and info.value.status_code == status
     assert info.value.retry_after == 2.0  # type: ignore[attr-defined]
 
 
-def test_hang_past_the_timeout_is_a_timeout(server: LoopbackServer, errors: HTTPErrorContext) -> None:
+def test_hang_past_the_timeout_is_a_timeout(
+    server: LoopbackServer, errors: HTTPErrorContext
+) -> None:
     server.script(Fault.hang(5))
     with pytest.raises(ProviderTimeoutError) as info:
         fetch(server, errors, timeout=0.2)

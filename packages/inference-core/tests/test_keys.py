@@ -107,7 +107,10 @@ def test_secret_hides_in_repr_but_works_as_a_string() -> None:
 def test_redact_masks_remembered_and_given_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(VAR, "sk-remembered-0001")
     key = resolve_key(VAR)
-    assert redact(f"bad key {key.reveal()} and other-secret-99", "other-secret-99") == "bad key *** and ***"
+    assert (
+        redact(f"bad key {key.reveal()} and other-secret-99", "other-secret-99")
+        == "bad key *** and ***"
+    )
     assert redact("nothing here") == "nothing here"
 
 

@@ -43,9 +43,9 @@ class FakeClock:
 
 
 def policy(clock: FakeClock, **kwargs: object) -> RetryPolicy:
-    return RetryPolicy(sleep=clock.sleep, asleep=clock.asleep, clock=clock, random=lambda: 1.0).replace(
-        **kwargs
-    )
+    return RetryPolicy(
+        sleep=clock.sleep, asleep=clock.asleep, clock=clock, random=lambda: 1.0
+    ).replace(**kwargs)
 
 
 def failing(*errors: Exception, result: str = "ok") -> Callable[[], str]:
@@ -71,7 +71,9 @@ def test_succeeds_after_retryable_errors_with_exponential_backoff() -> None:
 
 def test_full_jitter_draws_between_zero_and_the_ceiling() -> None:
     clock = FakeClock()
-    p = RetryPolicy(base_delay=4.0, max_delay=10.0, random=lambda: 0.25, sleep=clock.sleep, clock=clock)
+    p = RetryPolicy(
+        base_delay=4.0, max_delay=10.0, random=lambda: 0.25, sleep=clock.sleep, clock=clock
+    )
     assert [p.backoff(n) for n in (1, 2, 3, 4)] == [1.0, 2.0, 2.5, 2.5]
 
 
@@ -94,7 +96,9 @@ def test_plain_exceptions_are_not_retried() -> None:
 
 def test_retry_after_is_honoured_and_capped() -> None:
     clock = FakeClock()
-    fn = failing(RateLimitError("slow down", retry_after=0.01), RateLimitError("again", retry_after=500))
+    fn = failing(
+        RateLimitError("slow down", retry_after=0.01), RateLimitError("again", retry_after=500)
+    )
     assert policy(clock, retry_after_cap=60, max_attempts=3, total_timeout=None).call(fn) == "ok"
     assert clock.sleeps == [0.01, 60]
 

@@ -272,7 +272,7 @@ def get_engine() -> Engine:
     if _ENGINE is None:
         with _LOCK:
             if _ENGINE is None:
-                import espeakng_loader  # type: ignore[import-untyped]
+                import espeakng_loader
 
                 _ENGINE = Engine(
                     espeakng_loader.get_library_path(), espeakng_loader.get_data_path()

@@ -162,14 +162,15 @@ class EspeakTTSGenerator(BaseAudioGenerator):
                 provider="espeak-ng",
                 generator_id=_GENERATOR_ID,
             )
-        audio = encode_wav(pcm, sample_rate=engine.sample_rate)
         fmt = inputs["response_format"]
-        if fmt != "wav":
-            audio = self._convert(audio, "ogg" if fmt == "opus" else fmt)
+        container = "ogg" if fmt == "opus" else fmt  # Opus travels in Ogg
+        audio = encode_wav(pcm, sample_rate=engine.sample_rate)
+        if container != "wav":
+            audio = self._convert(audio, container)
         info = read_audio_info(audio)
         asset = MediaAsset(
             data=audio,
-            mime_type=audio_mime_type("ogg" if fmt == "opus" else fmt),
+            mime_type=audio_mime_type(container),
             duration_s=info.duration_s,
             sample_rate=info.sample_rate,
         )
@@ -215,4 +216,10 @@ class EspeakTTSGenerator(BaseAudioGenerator):
             raise ConfigurationError(
                 f"{_GENERATOR_ID}: response_format={fmt!r} needs PyAV; "
                 "install it with `pip install 'gen-espeak-tts[formats]'`"
+            ) from exc
+        except ValueError as exc:  # FFmpeg could not encode
+            raise ProviderError(
+                f"{_GENERATOR_ID}: encoding {fmt} failed: {exc}",
+                provider="espeak-ng",
+                generator_id=_GENERATOR_ID,
             ) from exc

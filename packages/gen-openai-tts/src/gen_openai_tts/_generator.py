@@ -29,6 +29,7 @@ from gen_openai_tts._version import __version__
 
 if TYPE_CHECKING:
     import os
+    from collections.abc import Iterator, Mapping
     from typing import BinaryIO
 
     from inference_core.retry import RetryPolicy
@@ -118,12 +119,17 @@ class OpenAITTSGenerator(BaseAudioGenerator):
                 self._clients[(key, base_url)] = client
             return client
 
+    def validate_inputs(self, inputs: Mapping[str, Any] | None = None, **kwargs: Any) -> dict[str, Any]:
+        """The schema's checks, then the API's rule that tts-1 / tts-1-hd take no ``instructions``."""
+        params = super().validate_inputs(inputs, **kwargs)
+        if params["instructions"] is not None and params["model"] in NO_INSTRUCTIONS:
+            hint = "use gpt-4o-mini-tts or leave instructions out"
+            problem = FieldError("instructions", f"not supported by model {params['model']!r}", hint=hint)
+            raise InputValidationError(GENERATOR_ID, [problem])
+        return params
+
     def generate(self, **inputs: Any) -> GenerationResult:
         model, fmt = inputs["model"], inputs["response_format"]
-        if inputs["instructions"] is not None and model in NO_INSTRUCTIONS:
-            raise InputValidationError(GENERATOR_ID, [FieldError(
-                "instructions", f"not supported by model {model!r}", hint="use gpt-4o-mini-tts or leave it out",
-            )])  # fmt: skip
         wrap = fmt == "pcm" and inputs["wrap_pcm"]
         key = resolve_key(KEY_ENV, self._api_key, generator_id=GENERATOR_ID)
         base_url = resolve_setting("OPENAI_BASE_URL", self._base_url, default=DEFAULT_BASE_URL) or DEFAULT_BASE_URL
@@ -174,7 +180,7 @@ class OpenAITTSGenerator(BaseAudioGenerator):
                         _wav.fix_sizes(out, prefix + head, len(prefix) + size)
             return {"request_id": response.headers.get("x-request-id"), "layout": layout}
 
-    def _copy(self, chunks: Any, out: BinaryIO, errors: HTTPErrorContext) -> tuple[bytes, int]:  # noqa: ANN401
+    def _copy(self, chunks: Iterator[bytes], out: BinaryIO, errors: HTTPErrorContext) -> tuple[bytes, int]:
         head, size = b"", 0
         for chunk in chunks:
             size += len(chunk)

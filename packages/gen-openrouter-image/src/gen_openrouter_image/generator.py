@@ -51,9 +51,22 @@ class OpenRouterImageGenerator(BaseImageGenerator):
         "(Gemini image models, FLUX, GPT image and others).",
         version="0.1.0",
         input_schema={
-            "prompt": {"type": "string", "required": True, "min_length": 1, "description": "What to draw."},
-            "negative_prompt": {"type": "string", "default": "", "description": "Appended as 'Avoid: ...'."},
-            "model": {"type": "string", "default": "google/gemini-2.5-flash-image", "min_length": 1},
+            "prompt": {
+                "type": "string",
+                "required": True,
+                "min_length": 1,
+                "description": "What to draw.",
+            },
+            "negative_prompt": {
+                "type": "string",
+                "default": "",
+                "description": "Appended as 'Avoid: ...'.",
+            },
+            "model": {
+                "type": "string",
+                "default": "google/gemini-2.5-flash-image",
+                "min_length": 1,
+            },
             "aspect_ratio": {"type": "string", "enum": ASPECT_RATIOS, "default": "1:1"},
             "image_size": {"type": "string", "enum": ["1K", "2K", "4K"], "default": "1K"},
             "images": {
@@ -70,8 +83,14 @@ class OpenRouterImageGenerator(BaseImageGenerator):
                 "description": "Output modalities; by default ['image'] for image-only models, else both.",
             },
         },
-        output_schema={"type": "object", "properties": {"images": {"type": "array", "items": {"type": "string"}}}},
-        capabilities={"input_media": ["image"], "output_media": ["image/png", "image/jpeg", "image/webp"]},
+        output_schema={
+            "type": "object",
+            "properties": {"images": {"type": "array", "items": {"type": "string"}}},
+        },
+        capabilities={
+            "input_media": ["image"],
+            "output_media": ["image/png", "image/jpeg", "image/webp"],
+        },
     )
 
     def __init__(
@@ -99,8 +118,12 @@ class OpenRouterImageGenerator(BaseImageGenerator):
 
     def generate(self, **inputs: Any) -> GenerationResult:
         key = resolve_key(KEY_ENV, self._api_key, generator_id=GENERATOR_ID)
-        base = resolve_setting("OPENROUTER_BASE_URL", self._base_url, default=DEFAULT_BASE_URL) or ""
-        errors = HTTPErrorContext("OpenRouter", generator_id=GENERATOR_ID, key_env=KEY_ENV, secrets=(key,))
+        base = (
+            resolve_setting("OPENROUTER_BASE_URL", self._base_url, default=DEFAULT_BASE_URL) or ""
+        )
+        errors = HTTPErrorContext(
+            "OpenRouter", generator_id=GENERATOR_ID, key_env=KEY_ENV, secrets=(key,)
+        )
         headers = {"Authorization": f"Bearer {key}"}
         referer = resolve_setting("OPENROUTER_HTTP_REFERER", self._referer)
         title = resolve_setting("OPENROUTER_APP_TITLE", self._title)
@@ -111,12 +134,15 @@ class OpenRouterImageGenerator(BaseImageGenerator):
         body = self._request_body(inputs)
 
         def call() -> tuple[dict[str, Any], str | None]:
-            with errors.translate(), self._http().stream(
-                "POST", f"{base.rstrip('/')}/chat/completions", json=body, headers=headers
-            ) as response:
-                return errors.json(response, status=(200,), max_bytes=self.max_response_bytes), response.headers.get(
-                    "x-generation-id"
-                )
+            with (
+                errors.translate(),
+                self._http().stream(
+                    "POST", f"{base.rstrip('/')}/chat/completions", json=body, headers=headers
+                ) as response,
+            ):
+                return errors.json(
+                    response, status=(200,), max_bytes=self.max_response_bytes
+                ), response.headers.get("x-generation-id")
 
         data, generation_id = self.retry.call(call)
         with errors.translate():
@@ -127,7 +153,10 @@ class OpenRouterImageGenerator(BaseImageGenerator):
         if inputs["negative_prompt"]:
             prompt += f"\n\nAvoid: {inputs['negative_prompt']}"
         content: list[dict[str, Any]] = [{"type": "text", "text": prompt}]
-        content += [{"type": "image_url", "image_url": {"url": _image_url(value)}} for value in inputs["images"]]
+        content += [
+            {"type": "image_url", "image_url": {"url": _image_url(value)}}
+            for value in inputs["images"]
+        ]
         modalities = inputs["modalities"] or (
             ["image"] if inputs["model"].startswith(IMAGE_ONLY_PREFIXES) else ["image", "text"]
         )
@@ -135,13 +164,18 @@ class OpenRouterImageGenerator(BaseImageGenerator):
             "model": inputs["model"],
             "messages": [{"role": "user", "content": content}],
             "modalities": modalities,
-            "image_config": {"aspect_ratio": inputs["aspect_ratio"], "image_size": inputs["image_size"]},
+            "image_config": {
+                "aspect_ratio": inputs["aspect_ratio"],
+                "image_size": inputs["image_size"],
+            },
         }
         if inputs["seed"] is not None:
             body["seed"] = inputs["seed"]
         return body
 
-    def _result(self, data: dict[str, Any], generation_id: str | None, errors: HTTPErrorContext) -> GenerationResult:
+    def _result(
+        self, data: dict[str, Any], generation_id: str | None, errors: HTTPErrorContext
+    ) -> GenerationResult:
         if isinstance(data.get("error"), dict):  # errors reported under HTTP 200
             code = data["error"].get("code")
             raise error_for_status(
@@ -193,7 +227,9 @@ class OpenRouterImageGenerator(BaseImageGenerator):
             except binascii.Error as exc:
                 raise errors.invalid(f"an image is not valid base64 ({exc})") from exc
         else:
-            raw = fetch_bytes(url, max_bytes=self.max_response_bytes, accept=("image/",), errors=errors)
+            raw = fetch_bytes(
+                url, max_bytes=self.max_response_bytes, accept=("image/",), errors=errors
+            )
         mime = sniff_mime(raw[:64])
         size = image_dimensions(raw[: 1 << 16])
         if mime is None or not mime.startswith("image/") or size is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from inference_core.cli import main
+from inference_core._launcher import main
 
 if __name__ == "__main__":
     main()

@@ -7,7 +7,6 @@ import binascii
 import contextlib
 import os
 import pathlib
-import tempfile
 from typing import IO, TYPE_CHECKING, Any
 
 from inference_core.errors import ConfigurationError
@@ -78,6 +77,8 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO[
         with atomic_write("out/scene-001.png") as f:
             f.write(png_bytes)
     """
+    import tempfile
+
     target = pathlib.Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import re
 import time
@@ -116,6 +115,8 @@ def run_sync(awaitable: Awaitable[GenerationResult]) -> GenerationResult:
     a notebook): in that case the coroutine runs on a fresh loop in a worker
     thread while this thread waits.
     """
+
+    import asyncio
 
     async def main() -> GenerationResult:
         return await awaitable
@@ -270,6 +271,8 @@ class BaseGenerator:
             raise NotImplementedError(
                 f"{type(self).__name__} implements neither generate nor agenerate"
             )
+        import asyncio
+
         return await asyncio.to_thread(functools.partial(self.generate, **inputs))
 
     @classmethod

@@ -64,9 +64,12 @@ _OPUS_RATES = (48000, 24000, 16000, 12000, 8000)
 
 @dataclass(frozen=True, slots=True)
 class AudioInfo:
-    """What :func:`read_audio_info` found: ``format`` is ``"wav"`` or PyAV's
-    container name; ``sample_width`` (bytes per sample) and ``frames`` are
-    known exactly for WAV and ``None`` when the container does not say.
+    """What :func:`read_audio_info` found.
+
+    ``format`` is ``"wav"`` or PyAV's (first) container name: ``"mp3"``,
+    ``"ogg"``, ``"flac"``, ``"aac"``, ``"mov"`` for MP4/M4A. ``sample_width``
+    (bytes per sample) and ``frames`` are known exactly for WAV and ``None``
+    otherwise.
     """
 
     format: str
@@ -122,11 +125,16 @@ def _read_pcm(data: bytes) -> _Pcm | None:
         return None  # e.g. float or WAVE_FORMAT_EXTENSIBLE: PyAV reads those
 
 
-def _pcm_of(source: AudioSource) -> _Pcm:
+def _pcm_of(
+    source: AudioSource, *, sample_rate: int | None = None, channels: int | None = None
+) -> _Pcm:
+    """PCM of a clip; non-WAV clips are decoded by PyAV, straight to ``sample_rate``
+    and ``channels`` when given (FFmpeg resamples faster than Python).
+    """
     data = _read_source(source)
     pcm = _read_pcm(data)
     if pcm is None:
-        pcm = _read_pcm(decode_to_wav(data))
+        pcm = _read_pcm(decode_to_wav(data, sample_rate=sample_rate, channels=channels))
         assert pcm is not None  # decode_to_wav writes 16-bit PCM
     return pcm
 
@@ -195,7 +203,7 @@ def read_audio_info(source: AudioSource) -> AudioInfo:
             else:  # no header says: count the decoded samples
                 duration = sum(frame.samples for frame in container.decode(stream)) / rate
             return AudioInfo(
-                format=container.format.name,
+                format=container.format.name.split(",")[0],
                 sample_rate=rate,
                 channels=channels,
                 duration_s=duration,
@@ -337,11 +345,13 @@ def concatenate_audio(
     """
     if silence_s < 0:
         raise ValueError(f"silence_s must be >= 0, got {silence_s}")
-    pcms = [_pcm_of(clip) for clip in clips]
-    if not pcms:
+    sources = list(clips)
+    if not sources:
         raise ValueError("concatenate_audio needs at least one clip")
-    first = pcms[0]
+    first = _pcm_of(sources[0], sample_rate=sample_rate)
     rate = sample_rate or first.sample_rate
+    channels = first.channels if first.channels <= 2 else None
+    pcms = [first, *(_pcm_of(s, sample_rate=rate, channels=channels) for s in sources[1:])]
     layout = {"sample_rate": rate, "channels": first.channels, "sample_width": first.sample_width}
     gap = b"\x80" if first.sample_width == 1 else b"\x00" * first.sample_width
     gap *= first.channels * round(silence_s * rate)

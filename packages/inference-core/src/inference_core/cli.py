@@ -15,16 +15,10 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
-from inference_core import plugins
 from inference_core._generator import MODALITIES
+from inference_core._listing import exit_code, generator_rows, plugin_entries, print_json
 from inference_core._registry import get_registry
-from inference_core.errors import (
-    ConfigurationError,
-    GeneratorNotFoundError,
-    InferenceError,
-    InputValidationError,
-    PluginError,
-)
+from inference_core.errors import GeneratorNotFoundError, InferenceError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -32,7 +26,7 @@ if TYPE_CHECKING:
 
     from inference_core._generator import BaseGenerator
 
-__all__ = ["app", "fail", "handle_errors", "main"]
+__all__ = ["app", "exit_code", "fail", "handle_errors", "main"]
 
 app = typer.Typer(
     name="infer",
@@ -58,13 +52,6 @@ def fail(message: str, code: int) -> NoReturn:
     raise typer.Exit(code)
 
 
-def exit_code(exc: InferenceError) -> int:
-    """2 for usage, validation, configuration and plugin errors; 1 for failed generations."""
-    if isinstance(exc, InputValidationError | ConfigurationError | PluginError):
-        return 2
-    return 1
-
-
 @contextlib.contextmanager
 def handle_errors() -> Iterator[None]:
     """Turn library errors into one-line messages and the documented exit codes."""
@@ -74,10 +61,6 @@ def handle_errors() -> Iterator[None]:
         fail(" ".join(str(exc).split()), exit_code(exc))
     except KeyboardInterrupt:
         fail("interrupted", 130)
-
-
-def _print_json(data: Any) -> None:
-    typer.echo(json.dumps(data, indent=2, default=str))
 
 
 def _print_table(title: str, columns: list[str], rows: list[list[str]]) -> None:
@@ -120,38 +103,9 @@ def _find_generator_class(generator_id: str) -> type[BaseGenerator]:
 def plugins_command(as_json: JsonOption = False) -> None:
     """List installed plugin distributions, their generators and load errors."""
     with handle_errors():
-        found = plugins.get_plugins()
-    entries: list[dict[str, Any]] = [
-        {
-            "distribution": p.distribution,
-            "version": p.version,
-            "entry_point": p.entry_point,
-            "generators": sorted(p.generators),
-            "error": None,
-        }
-        for p in found.plugins
-    ] + [
-        {
-            "distribution": f.distribution,
-            "version": f.version,
-            "entry_point": f.entry_point,
-            "generators": [],
-            "error": f.error,
-        }
-        for f in found.failures
-    ]
-    for generator_id, owners in sorted(found.duplicates.items()):
-        entries.append(
-            {
-                "distribution": ", ".join(owners),
-                "version": "",
-                "entry_point": "",
-                "generators": [generator_id],
-                "error": f"duplicate generator id {generator_id!r}",
-            }
-        )
+        entries = plugin_entries()
     if as_json:
-        _print_json(entries)
+        print_json(entries)
         return
     _print_table(
         "Plugins",
@@ -174,25 +128,9 @@ def list_command(
     if modality is not None and modality not in MODALITIES:
         fail(f"unknown modality {modality!r}; use one of {', '.join(MODALITIES)}", 2)
     with handle_errors():
-        found = plugins.get_plugins()
-        rows: list[dict[str, Any]] = []
-        for name in (modality,) if modality else MODALITIES:
-            registry = get_registry(name)
-            for generator_id in registry.list_generators():
-                cls = registry.get_generator_class(generator_id)
-                entry = found.generators.get(generator_id)
-                rows.append(
-                    {
-                        "id": generator_id,
-                        "modality": name,
-                        "name": cls.metadata.name,
-                        "description": cls.metadata.description,
-                        "distribution": entry[1].distribution if entry else None,
-                        "version": cls.metadata.version,
-                    }
-                )
+        rows = generator_rows(modality)
     if as_json:
-        _print_json(rows)
+        print_json(rows)
         return
     _print_table(
         "Generators",
@@ -210,7 +148,7 @@ def info_command(generator_id: str, as_json: JsonOption = False) -> None:
     with handle_errors():
         info = _find_generator_class(generator_id).get_info()
     if as_json:
-        _print_json(info)
+        print_json(info)
         return
     typer.echo(f"{info['id']} ({info['modality']}, version {info['version']}): {info['name']}")
     typer.echo(info["description"])
@@ -298,7 +236,7 @@ def generate_command(
         result = registry.generate(generator_id, **params)
         paths: list[Path] = result.save(out)
     if as_json:
-        _print_json(
+        print_json(
             {
                 "generator_id": generator_id,
                 "files": [str(p) for p in paths],
@@ -311,19 +249,40 @@ def generate_command(
         typer.echo(str(path))
 
 
-def _register_optional_commands() -> None:
-    # The LLM and batch commands live beside their subsystems; each registers its own.
-    for module_name in ("inference_core.llm.cli", "inference_core.pipeline.cli"):
+#: Commands that live beside their subsystems, and the module whose ``register(app)`` adds them.
+#: They are imported only when one of them (or the help) is asked for, so that
+#: ``infer list`` starts fast.
+LAZY_COMMANDS = {
+    "models": "inference_core.llm.cli",
+    "llm": "inference_core.llm.cli",
+    "batch": "inference_core.pipeline.cli",
+    "regenerate": "inference_core.pipeline.cli",
+    "history": "inference_core.pipeline.cli",
+    "story": "inference_core.pipeline.cli",
+    "demo": "inference_core.pipeline.cli",
+}
+
+
+def _register_lazy_commands(argv: list[str]) -> None:
+    command = next((arg for arg in argv if not arg.startswith("-")), None)
+    if command in app_commands():
+        return
+    wanted = {LAZY_COMMANDS[command]} if command in LAZY_COMMANDS else set(LAZY_COMMANDS.values())
+    for module_name in sorted(wanted):
         if importlib.util.find_spec(module_name.rpartition(".")[0]) is None:
             continue
-        with contextlib.suppress(ModuleNotFoundError):
-            module = importlib.import_module(module_name)
-            module.register(app)
+        module = importlib.import_module(module_name)
+        module.register(app)
+
+
+def app_commands() -> set[str]:
+    """Names of the commands registered so far."""
+    return {c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands}
 
 
 def main() -> None:
     """Entry point of the ``infer`` console script."""
-    _register_optional_commands()
+    _register_lazy_commands(sys.argv[1:])
     try:
         app()
     except BrokenPipeError:

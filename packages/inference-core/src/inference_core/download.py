@@ -93,7 +93,7 @@ def http_client(
     *,
     timeout: float = 60.0,
     headers: Mapping[str, str] | None = None,
-    **kwargs: Any,  # noqa: ANN401
+    **kwargs: Any,
 ) -> httpx.Client:
     """An ``httpx.Client`` sharing one TLS context (cheap to create), following redirects."""
     import httpx
@@ -107,7 +107,7 @@ def async_http_client(
     *,
     timeout: float = 60.0,
     headers: Mapping[str, str] | None = None,
-    **kwargs: Any,  # noqa: ANN401
+    **kwargs: Any,
 ) -> httpx.AsyncClient:
     """An ``httpx.AsyncClient`` sharing one TLS context (cheap to create), following redirects."""
     import httpx
@@ -141,7 +141,9 @@ def image_dimensions(head: bytes) -> tuple[int, int] | None:
                 bits = int.from_bytes(head[21:25], "little")
                 return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
             if kind == b"VP8X":
-                return int.from_bytes(head[24:27], "little") + 1, int.from_bytes(head[27:30], "little") + 1
+                return int.from_bytes(head[24:27], "little") + 1, int.from_bytes(
+                    head[27:30], "little"
+                ) + 1
         if head.startswith(b"\xff\xd8"):
             pos = 2
             while pos + 9 < len(head):
@@ -227,7 +229,9 @@ class _Sink:
                 raise self.errors.invalid("the download is empty")
             self._sniff()
         assert self.mime is not None
-        return DownloadResult(path=path, mime_type=self.mime, size=self.size, sha256=self.digest.hexdigest())
+        return DownloadResult(
+            path=path, mime_type=self.mime, size=self.size, sha256=self.digest.hexdigest()
+        )
 
 
 def _context(errors: HTTPErrorContext | None, url: str) -> HTTPErrorContext:
@@ -309,7 +313,11 @@ async def adownload(
 
 
 def _memory_sink(
-    url: str, errors: HTTPErrorContext | None, max_bytes: int, accept: Collection[str] | None, timeout: float
+    url: str,
+    errors: HTTPErrorContext | None,
+    max_bytes: int,
+    accept: Collection[str] | None,
+    timeout: float,
 ) -> tuple[HTTPErrorContext, io.BytesIO, _Sink]:
     check_url(url)
     ctx = _context(errors, url)

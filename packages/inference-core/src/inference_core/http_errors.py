@@ -134,7 +134,11 @@ def error_for_status(
     who = f"{generator_id}: " if generator_id else ""
     base = f"{who}{provider} answered HTTP {status}"
     text = f"{base}: {detail}" if detail else base
-    kwargs: dict[str, Any] = {"provider": provider, "status_code": status, "generator_id": generator_id}
+    kwargs: dict[str, Any] = {
+        "provider": provider,
+        "status_code": status,
+        "generator_id": generator_id,
+    }
     haystack = f"{detail} {_error_code(body)}".lower()
     error: ProviderError
     if status in (400, 403, 451) and any(marker in haystack for marker in CONTENT_POLICY_MARKERS):
@@ -170,6 +174,23 @@ class HTTPErrorContext:
     def _text(self, message: str) -> str:
         who = f"{self.generator_id}: " if self.generator_id else ""
         return redact(f"{who}{message}", *self.secrets)
+
+    def error(
+        self,
+        message: str,
+        kind: type[ProviderError] = ProviderError,
+        *,
+        retryable: bool | None = None,
+        status_code: int | None = None,
+    ) -> ProviderError:
+        """A ``kind`` error with this context; the message names the generator and is redacted."""
+        return kind(
+            self._text(message),
+            provider=self.provider,
+            status_code=status_code,
+            retryable=retryable,
+            generator_id=self.generator_id,
+        )
 
     def invalid(
         self, message: str, *, retryable: bool = False, status_code: int | None = None
@@ -210,7 +231,7 @@ class HTTPErrorContext:
         if response.status_code >= 400:
             raise self.error_for_response(response)
 
-    def json(  # noqa: ANN401 - JSON is whatever the provider sent
+    def json(
         self,
         response: httpx.Response,
         *,
@@ -231,18 +252,24 @@ class HTTPErrorContext:
             raise self.invalid(f"unexpected HTTP status {code}", status_code=code)
         content_type = response.headers.get("content-type", "")
         if "json" not in content_type:
-            raise self.invalid(f"expected JSON, got content type {content_type or 'none'!r}", status_code=code)
+            raise self.invalid(
+                f"expected JSON, got content type {content_type or 'none'!r}", status_code=code
+            )
         if max_bytes is None:
             raw = response.read()
         else:
             announced = response.headers.get("content-length", "")
             if announced.isdigit() and int(announced) > max_bytes:
-                raise self.invalid(f"the response is {announced} bytes, over the {max_bytes}-byte cap")
+                raise self.invalid(
+                    f"the response is {announced} bytes, over the {max_bytes}-byte cap"
+                )
             buffer = bytearray()
             for chunk in response.iter_bytes():
                 buffer += chunk
                 if len(buffer) > max_bytes:
-                    raise self.invalid(f"the response exceeds the {max_bytes}-byte cap", status_code=code)
+                    raise self.invalid(
+                        f"the response exceeds the {max_bytes}-byte cap", status_code=code
+                    )
             raw = bytes(buffer)
         try:
             return json.loads(raw)
@@ -264,11 +291,15 @@ class HTTPErrorContext:
         except InferenceError:
             raise
         except httpx.TimeoutException as exc:
-            raise self.timeout(f"{self.provider} did not answer in time ({type(exc).__name__})") from exc
+            raise self.timeout(
+                f"{self.provider} did not answer in time ({type(exc).__name__})"
+            ) from exc
         except httpx.HTTPStatusError as exc:
             raise self.error_for_response(exc.response) from exc
         except (httpx.RemoteProtocolError, httpx.ReadError, httpx.DecodingError) as exc:
-            raise self.invalid(f"the response was cut short or corrupt ({exc})", retryable=True) from exc
+            raise self.invalid(
+                f"the response was cut short or corrupt ({exc})", retryable=True
+            ) from exc
         except httpx.TransportError as exc:
             raise ProviderError(
                 self._text(f"could not reach {self.provider}: {type(exc).__name__}: {exc}"),

@@ -186,7 +186,9 @@ def _lookup(name: str, section: str) -> str | None:
     return dotenv_values().get(name) or None
 
 
-def resolve_setting(name: str, explicit: str | None = None, *, default: str | None = None) -> str | None:
+def resolve_setting(
+    name: str, explicit: str | None = None, *, default: str | None = None
+) -> str | None:
     """A non-secret setting (base URL, timeout): argument, config ``settings:``, env, ``.env``, default."""
     if explicit not in (None, ""):
         return explicit

@@ -97,7 +97,9 @@ def parse_retry_after_value(value: str | None, *, now: float | None = None) -> f
     return max(0.0, seconds)
 
 
-def parse_retry_after(headers: Mapping[str, str] | None, *, now: float | None = None) -> float | None:
+def parse_retry_after(
+    headers: Mapping[str, str] | None, *, now: float | None = None
+) -> float | None:
     """Seconds to wait according to response headers, or ``None`` when they give no advice.
 
     ``retry-after-ms`` (milliseconds, as OpenAI sends it) wins over
@@ -175,7 +177,7 @@ class RetryPolicy:
         if self.total_timeout is not None and self.total_timeout < 0:
             raise ValueError("total_timeout must not be negative")
 
-    def replace(self, **changes: Any) -> RetryPolicy:  # noqa: ANN401
+    def replace(self, **changes: Any) -> RetryPolicy:
         """A copy of this policy with some attributes changed."""
         return replace(self, **changes)
 
@@ -198,7 +200,9 @@ class RetryPolicy:
         delay = self.delay_for(attempt, error)
         elapsed = self.clock() - started
         if self.total_timeout is not None and elapsed + delay > self.total_timeout:
-            error.add_note(f"retry budget of {self.total_timeout:g}s exhausted after {attempt} attempt(s)")
+            error.add_note(
+                f"retry budget of {self.total_timeout:g}s exhausted after {attempt} attempt(s)"
+            )
             return None
         logger.warning(
             "attempt %d/%d failed (%s: %s); retrying in %.2fs",

@@ -20,24 +20,27 @@ folder (``platformdirs``). Test doubles with the same interface live in
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from inference_core._generator import run_sync
 from inference_core.errors import ConfigurationError
 from inference_core.pipeline.execute import LimiterPool, generate_with_fallback
 from inference_core.retry import DEFAULT_RETRY_POLICY, RetryPolicy
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Coroutine, Sequence
 
     from inference_core import GenerationResult
     from inference_core.pipeline.execute import Fallback, GeneratorInfo
 
-__all__ = ["AudioService", "ImageService", "MediaService", "ServiceResult", "VideoService"]
+__all__ = ["AudioService", "ImageService", "MediaService", "ServiceResult", "VideoService", "default_workspace"]
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -136,7 +139,16 @@ class MediaService:
 
     def generate(self, text: str | None = None, *, name: str | None = None, **params: Any) -> ServiceResult:
         """Synchronous :meth:`agenerate` (also safe inside a running event loop)."""
-        return run_sync(self.agenerate(text, name=name, **params))  # type: ignore[arg-type]
+        return _run_sync(self.agenerate(text, name=name, **params))
+
+
+def _run_sync(coro: Coroutine[Any, Any, T]) -> T:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with ThreadPoolExecutor(1) as pool:  # called from inside an event loop (a notebook, an agent)
+        return pool.submit(asyncio.run, coro).result()
 
 
 def _digest(result: GenerationResult) -> str:

@@ -69,7 +69,17 @@ def _litellm_kwargs(route: Route, key: str | None, timeout: float, params: dict[
     if stream:
         kwargs["stream"] = True
         kwargs.setdefault("stream_options", {"include_usage": True})
+    if kwargs.get("tools") and not _has_mcp():
+        # LiteLLM >= 1.80 routes every call with tools through its MCP bridge, which
+        # imports the optional `mcp` package; our tools are plain functions, so skip it.
+        kwargs["_skip_mcp_handler"] = True
     return kwargs
+
+
+def _has_mcp() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("mcp") is not None
 
 
 def complete(route: Route, key: str | None, timeout: float, params: dict[str, Any], *, stream: bool) -> Any:

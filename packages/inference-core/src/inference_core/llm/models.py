@@ -143,11 +143,11 @@ class ModelRegistry:
     @classmethod
     def builtin(cls, *, load_plugins: bool = True) -> ModelRegistry:
         """A registry with the built-in catalog, plus plugin models unless ``load_plugins=False``."""
-        return cls(BUILTIN_MODELS, load_plugins=load_plugins)
+        return cls([ModelConfig.model_validate(m) for m in BUILTIN_MODELS], load_plugins=load_plugins)
 
     def register(self, model: ModelConfig | Mapping[str, Any], *, replace: bool = True) -> ModelConfig:
         """Add (or with ``replace=True`` overwrite) a model; mappings are validated as ModelConfig."""
-        config = model if isinstance(model, ModelConfig) else _validate(model, source="register")
+        config = model if isinstance(model, ModelConfig) else _validate(model, source="registered")
         with self._lock:
             if not replace and config.name in self._models:
                 existing = self._models[config.name]

@@ -58,10 +58,17 @@ def _with_styles(board: Storyboard, styles_file: Path | None) -> Storyboard:
     return board.model_copy(update={"styles": {**load_styles(styles_file), **board.styles}})
 
 
-def _modality(generator_id: str) -> str:
+def _check_chain(*chains: list[str | None]) -> str:
+    """Resolve every generator named on the command line (a typo is a usage error); the first's modality."""
     from inference_core.pipeline.execute import find_generator
 
-    return find_generator(generator_id).modality
+    modality = ""
+    for chain in chains:
+        for generator_id in chain:
+            if generator_id:
+                found = find_generator(generator_id).modality
+                modality = modality or found
+    return modality
 
 
 class _Progress:
@@ -167,8 +174,9 @@ def batch_command(
             concurrency=concurrency, style=style, timeout=timeout, use_cache=not no_cache,
         )
         config.retry = config.retry.replace(max_attempts=retries + 1)
+        modality = _check_chain([generator, *config.fallbacks], [narration_generator])
         if param:
-            config.params = {_modality(generator): _parse_params(param)}
+            config.params = {modality: _parse_params(param)}
         result = _run(lambda cb: BatchRunner(out, config, on_event=cb).run(
             board, manifest_extra={"source": str(file.resolve())}), as_json)
     _report(result, as_json)
@@ -201,6 +209,7 @@ def regenerate_command(
             config.fallbacks = list(fallback)
         if concurrency:
             config.concurrency = concurrency
+        _check_chain([config.generator, *config.fallbacks])
         ids = list(scene) if scene else None
         if ids:
             known = {s.id for s in board.scenes}

@@ -16,9 +16,11 @@ from inference_core import atomic_write
 from inference_core._files import extension_for
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from inference_core import MediaAsset
 
-__all__ = ["StoredFile", "file_sha256", "link_into_place", "media_facts", "safe_output_path", "write_blob"]
+__all__ = ["StoredFile", "file_sha256", "folder_lock", "link_into_place", "media_facts", "safe_output_path", "write_blob"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,3 +102,31 @@ def link_into_place(blob: Path, target: Path, sha256: str) -> None:
             tmp.unlink()
         with atomic_write(target) as handle, blob.open("rb") as source:
             shutil.copyfileobj(source, handle, 1 << 20)
+
+
+@contextlib.contextmanager
+def folder_lock(state_dir: Path) -> Iterator[None]:
+    """Hold ``state_dir/lock`` exclusively: one batch at a time writes a folder.
+
+    While held, temporary files left by a killed run (``.*.part``) are removed.
+    """
+    from inference_core.errors import ConfigurationError
+
+    state_dir.mkdir(parents=True, exist_ok=True)
+    handle = (state_dir / "lock").open("a+b")
+    try:
+        try:
+            import fcntl
+        except ImportError:  # Windows: no advisory lock; temporary files stay
+            yield
+            return
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ConfigurationError(f"another batch is writing {state_dir.parent}; wait for it to finish") from None
+        for stale in [*state_dir.parent.glob(".*.part"), *state_dir.glob("blobs/*/.*.part")]:
+            with contextlib.suppress(OSError):
+                stale.unlink()
+        yield
+    finally:
+        handle.close()

@@ -38,12 +38,13 @@ from inference_core.pipeline.execute import (
 from inference_core.pipeline.fingerprint import cache_key, redact
 from inference_core.pipeline.materialize import (
     file_sha256,
+    folder_lock,
     link_into_place,
     safe_output_path,
     write_blob,
 )
 from inference_core.pipeline.scenes import Storyboard, load_storyboard
-from inference_core.pipeline.store import AttemptRecord, CacheEntry, HistoryStore, SceneResult
+from inference_core.pipeline.store import STATE_DIR, AttemptRecord, CacheEntry, HistoryStore, SceneResult
 from inference_core.pipeline.styles import PromptEnhancer
 from inference_core.retry import DEFAULT_RETRY_POLICY, RetryAttempt, RetryPolicy
 
@@ -251,6 +252,12 @@ class BatchRunner:
             force = wanted is not None
         started = time.perf_counter()
         self.out_dir.mkdir(parents=True, exist_ok=True)
+        with folder_lock(self.out_dir / STATE_DIR):
+            return await self._run(board, started, style, wanted, failed_only, force, manifest_extra, emit_done)
+
+    async def _run(self, board: Storyboard, started: float, style: str | None, wanted: set[str] | None,
+                   failed_only: bool, force: bool, manifest_extra: dict[str, Any] | None,
+                   emit_done: bool) -> BatchResult:
         store = self._store = HistoryStore(self.out_dir)
         try:
             manifest = {
@@ -285,6 +292,10 @@ class BatchRunner:
 
     async def run_more(self, jobs: Sequence[Job], *, force: bool = False) -> list[SceneResult]:
         """Run further jobs in the same folder after :meth:`run` (a final video built from its outputs)."""
+        with folder_lock(self.out_dir / STATE_DIR):
+            return await self._run_more(jobs, force)
+
+    async def _run_more(self, jobs: Sequence[Job], force: bool) -> list[SceneResult]:
         store = self._store = HistoryStore(self.out_dir)
         try:
             results = await self.run_jobs(jobs, force=force)

@@ -8,6 +8,7 @@ arguments) and starts its message with the generator id, for example
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import re
 import threading
@@ -36,6 +37,7 @@ __all__ = [
     "check_metadata",
     "check_rejects_invalid",
     "check_schema",
+    "generate_result",
     "resolve_generator",
 ]
 
@@ -52,6 +54,7 @@ _VERSION = re.compile(r"^\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?(\+[a-z
 
 def resolve_generator(generator_id: str) -> type[BaseGenerator]:
     """The class registered under ``generator_id`` in whichever modality's registry has it."""
+    __tracebackhide__ = True
     for modality in MODALITIES:
         try:
             return get_registry(modality).get_generator_class(generator_id)
@@ -73,7 +76,11 @@ def instance(generator: GeneratorLike) -> BaseGenerator:
 
 def gid(generator: GeneratorLike) -> str:
     meta = getattr(generator, "metadata", None)
-    return meta.id if isinstance(meta, GeneratorMetadata) else getattr(generator, "__name__", repr(generator))
+    return (
+        meta.id
+        if isinstance(meta, GeneratorMetadata)
+        else getattr(generator, "__name__", repr(generator))
+    )
 
 
 def _describe(exc: BaseException) -> str:
@@ -92,10 +99,13 @@ def _fail_non_inference(label: str, call: str, exc: Exception) -> AssertionError
 
 def check_metadata(generator: GeneratorLike, expected_id: str | None = None) -> None:
     """Metadata is complete: id, name, description, version, modality, JSON-safe info."""
+    __tracebackhide__ = True
     cls = generator if isinstance(generator, type) else type(generator)
     meta = cls.get_metadata()
     if not isinstance(meta, GeneratorMetadata):
-        raise AssertionError(f"{gid(cls)}: get_metadata() returned {type(meta).__name__}, not GeneratorMetadata")
+        raise AssertionError(
+            f"{gid(cls)}: get_metadata() returned {type(meta).__name__}, not GeneratorMetadata"
+        )
     label = meta.id
     problems = []
     if expected_id is not None and meta.id != expected_id:
@@ -110,7 +120,9 @@ def check_metadata(generator: GeneratorLike, expected_id: str | None = None) -> 
         problems.append(f"metadata.version {meta.version!r} is not a PEP 440 version")
     problems += _version_problems(meta)
     if cls.modality not in MODALITIES:
-        problems.append(f"modality is {cls.modality!r}; extend BaseImageGenerator, BaseVideoGenerator or BaseAudioGenerator")
+        problems.append(
+            f"modality is {cls.modality!r}; extend BaseImageGenerator, BaseVideoGenerator or BaseAudioGenerator"
+        )
     if not cls.implements_generation():
         problems.append("implements neither generate nor agenerate")
     try:
@@ -134,7 +146,9 @@ def _version_problems(meta: GeneratorMetadata) -> list[str]:
         return []
     info = entry[1]
     if info.version != meta.version:
-        return [f"metadata.version is {meta.version!r} but the installed distribution {info.distribution} is {info.version}"]
+        return [
+            f"metadata.version is {meta.version!r} but the installed distribution {info.distribution} is {info.version}"
+        ]
     return []
 
 
@@ -143,23 +157,30 @@ def _version_problems(meta: GeneratorMetadata) -> list[str]:
 
 def check_schema(generator: GeneratorLike, valid_inputs: Mapping[str, Any]) -> None:
     """The schema compiles, exports valid JSON Schema 2020-12 and a tool definition, and accepts ``valid_inputs``."""
+    __tracebackhide__ = True
     gen = instance(generator)
     label = gid(gen)
     try:
         schema = gen.get_input_schema()
     except Exception as exc:
-        raise AssertionError(f"{label}: the input schema does not compile: {_describe(exc)}") from exc
+        raise AssertionError(
+            f"{label}: the input schema does not compile: {_describe(exc)}"
+        ) from exc
     problems = _json_schema_problems(schema, "input JSON Schema")
     if schema.get("$schema") != JSON_SCHEMA_DIALECT:
-        problems.append(f"input JSON Schema has $schema {schema.get('$schema')!r}, expected {JSON_SCHEMA_DIALECT!r}")
+        problems.append(
+            f"input JSON Schema has $schema {schema.get('$schema')!r}, expected {JSON_SCHEMA_DIALECT!r}"
+        )
     properties = schema.get("properties", {})
     unknown = sorted(set(valid_inputs) - set(properties))
     if unknown:
-        problems.append(f"valid_inputs use {unknown}, which the JSON Schema does not list in properties")
+        problems.append(
+            f"valid_inputs use {unknown}, which the JSON Schema does not list in properties"
+        )
     problems += _validates_against(schema, valid_inputs)
     problems += _tool_problems(gen)
     try:
-        validated = gen.validate_inputs(dict(valid_inputs))
+        validated: object = gen.validate_inputs(dict(valid_inputs))
     except InputValidationError as exc:
         problems.append(f"valid_inputs are rejected: {exc}")
     except Exception as exc:
@@ -169,6 +190,14 @@ def check_schema(generator: GeneratorLike, valid_inputs: Mapping[str, Any]) -> N
             problems.append(f"validate_inputs() returned {type(validated).__name__}, not a dict")
     if problems:
         raise AssertionError(f"{label}: " + "; ".join(problems))
+
+
+def _jsonschema() -> Any:
+    """The ``jsonschema`` module if installed (untyped, so imported dynamically), else None."""
+    try:
+        return importlib.import_module("jsonschema")
+    except ImportError:
+        return None
 
 
 def _json_schema_problems(schema: Any, what: str) -> list[str]:
@@ -183,33 +212,32 @@ def _json_schema_problems(schema: Any, what: str) -> list[str]:
         problems.append(f"{what} has type {schema.get('type')!r}, expected 'object'")
     if not isinstance(schema.get("properties", {}), dict):
         problems.append(f"{what} properties is not an object")
-    try:
-        from jsonschema import Draft202012Validator
-        from jsonschema.exceptions import SchemaError
-    except ImportError:
+    jsonschema = _jsonschema()
+    if jsonschema is None:
         return problems
     try:
-        Draft202012Validator.check_schema(schema)
-    except SchemaError as exc:
+        jsonschema.Draft202012Validator.check_schema(schema)
+    except jsonschema.SchemaError as exc:
         problems.append(f"{what} is not valid JSON Schema 2020-12: {exc.message}")
     return problems
 
 
 def _validates_against(schema: dict[str, Any], valid_inputs: Mapping[str, Any]) -> list[str]:
-    try:
-        from jsonschema import Draft202012Validator
-        from jsonschema.exceptions import SchemaError
-    except ImportError:
+    jsonschema = _jsonschema()
+    if jsonschema is None:
         return []
     try:
         as_json = json.loads(json.dumps(dict(valid_inputs)))
     except (TypeError, ValueError):
         return []  # bytes or paths: nothing a JSON caller could send
     try:
-        errors = list(Draft202012Validator(schema).iter_errors(as_json))
-    except SchemaError:
+        errors = list(jsonschema.Draft202012Validator(schema).iter_errors(as_json))
+    except jsonschema.SchemaError:
         return []
-    return [f"valid_inputs fail the exported JSON Schema at {list(e.absolute_path)}: {e.message}" for e in errors[:3]]
+    return [
+        f"valid_inputs fail the exported JSON Schema at {list(e.absolute_path)}: {e.message}"
+        for e in errors[:3]
+    ]
 
 
 def _tool_problems(gen: BaseGenerator) -> list[str]:
@@ -219,8 +247,14 @@ def _tool_problems(gen: BaseGenerator) -> list[str]:
     except Exception as exc:
         return [f"get_tool_definition() fails or is not JSON: {_describe(exc)}"]
     function = tool.get("function") if isinstance(tool, dict) else None
-    if not isinstance(tool, dict) or tool.get("type") != "function" or not isinstance(function, dict):
-        return [f"tool definition is not {{'type': 'function', 'function': {{...}}}}: {tool!r:.200}"]
+    if (
+        not isinstance(tool, dict)
+        or tool.get("type") != "function"
+        or not isinstance(function, dict)
+    ):
+        return [
+            f"tool definition is not {{'type': 'function', 'function': {{...}}}}: {tool!r:.200}"
+        ]
     problems = []
     name = function.get("name")
     if not isinstance(name, str) or not _TOOL_NAME.match(name):
@@ -242,12 +276,15 @@ def check_rejects_invalid(
     """Each invalid set (merged over ``valid_inputs``), an unknown field and each missing
     required field raise ``InputValidationError`` naming the field, from ``validate_inputs``,
     ``generate`` and ``agenerate``."""
+    __tracebackhide__ = True
     gen = instance(generator)
     label = gid(gen)
     cases: list[tuple[str, dict[str, Any], set[str]]] = []
     for bad in invalid_inputs:
         cases.append((f"invalid input {dict(bad)!r}", {**valid_inputs, **bad}, set(bad)))
-    cases.append((f"unknown input {UNKNOWN_FIELD!r}", {**valid_inputs, UNKNOWN_FIELD: 1}, {UNKNOWN_FIELD}))
+    cases.append(
+        (f"unknown input {UNKNOWN_FIELD!r}", {**valid_inputs, UNKNOWN_FIELD: 1}, {UNKNOWN_FIELD})
+    )
     for name in gen.get_input_schema().get("required", []):
         missing = {k: v for k, v in valid_inputs.items() if k != name}
         cases.append((f"missing required input {name!r}", missing, {name}))
@@ -266,7 +303,9 @@ def check_rejects_invalid(
         raise AssertionError(f"{label}: " + "; ".join(problems))
 
 
-def _expect_rejection(label: str, call: str, run: Callable[[], Any], fields: set[str]) -> str | None:
+def _expect_rejection(
+    label: str, call: str, run: Callable[[], Any], fields: set[str]
+) -> str | None:
     try:
         run()
     except InputValidationError as exc:
@@ -318,12 +357,17 @@ def _call(label: str, call: str, run: Callable[[], Any]) -> GenerationResult:
     except Exception as exc:
         raise _fail_non_inference(label, call, exc) from exc
     if not isinstance(result, GenerationResult):
-        raise AssertionError(f"{label}: {call} returned {type(result).__name__}, not a GenerationResult")
+        raise AssertionError(
+            f"{label}: {call} returned {type(result).__name__}, not a GenerationResult"
+        )
     return result
 
 
-def check_assets(generator: GeneratorLike, result: GenerationResult, call: str = "generate") -> None:
+def check_assets(
+    generator: GeneratorLike, result: GenerationResult, call: str = "generate"
+) -> None:
     """The result holds at least one asset, each of the generator's modality, whose bytes decode as declared."""
+    __tracebackhide__ = True
     cls = generator if isinstance(generator, type) else type(generator)
     label = gid(cls)
     if not result.assets:
@@ -337,10 +381,18 @@ def check_assets(generator: GeneratorLike, result: GenerationResult, call: str =
         raise AssertionError(f"{label}: {call}: " + "; ".join(problems))
 
 
+def generate_result(generator: GeneratorLike, valid_inputs: Mapping[str, Any]) -> GenerationResult:
+    """``generate(**valid_inputs)``, failing with a message if it raises or returns no result."""
+    __tracebackhide__ = True
+    gen = instance(generator)
+    return _call(gid(gen), "generate(**valid_inputs)", lambda: gen.generate(**valid_inputs))
+
+
 def check_generate(generator: GeneratorLike, valid_inputs: Mapping[str, Any]) -> GenerationResult:
     """``generate(**valid_inputs)`` succeeds and its assets are what they claim; returns the result."""
+    __tracebackhide__ = True
     gen = instance(generator)
-    result = _call(gid(gen), "generate(**valid_inputs)", lambda: gen.generate(**valid_inputs))
+    result = generate_result(gen, valid_inputs)
     check_assets(gen, result, "generate")
     return result
 
@@ -351,11 +403,14 @@ def check_agenerate_agrees(
     sync_result: GenerationResult | None = None,
 ) -> GenerationResult:
     """``agenerate`` succeeds, its assets decode, and they match ``generate``'s in count, type and size."""
+    __tracebackhide__ = True
     gen = instance(generator)
     label = gid(gen)
     if sync_result is None:
-        sync_result = check_generate(gen, valid_inputs)
-    result = _call(label, "agenerate(**valid_inputs)", lambda: run_async(gen.agenerate(**valid_inputs)))
+        sync_result = generate_result(gen, valid_inputs)
+    result = _call(
+        label, "agenerate(**valid_inputs)", lambda: run_async(gen.agenerate(**valid_inputs))
+    )
     check_assets(gen, result, "agenerate")
     if len(result.assets) != len(sync_result.assets):
         raise AssertionError(
@@ -368,18 +423,25 @@ def check_agenerate_agrees(
                 problems.append(
                     f"asset {index} {name} is {getattr(s, name)!r} from generate but {getattr(a, name)!r} from agenerate"
                 )
-        if a.duration_s is not None and s.duration_s is not None:
-            if abs(a.duration_s - s.duration_s) > duration_tolerance(s.duration_s):
-                problems.append(
-                    f"asset {index} lasts {s.duration_s:.3f} s from generate but {a.duration_s:.3f} s from agenerate"
-                )
+        if (
+            a.duration_s is not None
+            and s.duration_s is not None
+            and abs(a.duration_s - s.duration_s) > duration_tolerance(s.duration_s)
+        ):
+            problems.append(
+                f"asset {index} lasts {s.duration_s:.3f} s from generate "
+                f"but {a.duration_s:.3f} s from agenerate"
+            )
     if problems:
         raise AssertionError(f"{label}: generate and agenerate disagree: " + "; ".join(problems))
     return result
 
 
-def check_errors(generator: GeneratorLike, error_inputs: Sequence[Mapping[str, Any]]) -> list[InferenceError]:
+def check_errors(
+    generator: GeneratorLike, error_inputs: Sequence[Mapping[str, Any]]
+) -> list[InferenceError]:
     """Each of ``error_inputs`` validates, and ``generate`` then raises an ``InferenceError``; returns them."""
+    __tracebackhide__ = True
     gen = instance(generator)
     label = gid(gen)
     raised = []
@@ -402,5 +464,7 @@ def check_errors(generator: GeneratorLike, error_inputs: Sequence[Mapping[str, A
                 continue
             except Exception as exc:
                 raise _fail_non_inference(label, f"{call}(**{what})", exc) from exc
-            raise AssertionError(f"{label}: {call}(**{what}) returned a result; expected an InferenceError")
+            raise AssertionError(
+                f"{label}: {call}(**{what}) returned a result; expected an InferenceError"
+            )
     return raised

@@ -11,12 +11,18 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping, Sequence
+    from collections.abc import Callable, Iterator, Mapping, Sequence
 
-    from inference_core import GenerationResult
+    from inference_core import BaseGenerator, GenerationResult
     from inference_core.testing._conformance_checks import GeneratorLike
 
-__all__ = ["DEFAULT_FORBIDDEN_IMPORTS", "check_listing_lightweight", "check_no_secrets", "find_secrets"]
+__all__ = [
+    "DEFAULT_FORBIDDEN_IMPORTS",
+    "check_listing_lightweight",
+    "check_missing_secret",
+    "check_no_secrets",
+    "find_secrets",
+]
 
 #: Modules that listing generators must not import (provider SDKs and media decoders).
 DEFAULT_FORBIDDEN_IMPORTS = ("openai", "litellm", "httpx", "PIL", "av")
@@ -31,7 +37,9 @@ def find_secrets(value: Any, secrets: Mapping[str, str], where: str) -> Iterator
     yield from _walk(value, {k: v for k, v in secrets.items() if v}, where, 0, set())
 
 
-def _walk(value: Any, secrets: Mapping[str, str], where: str, depth: int, seen: set[int]) -> Iterator[str]:
+def _walk(
+    value: Any, secrets: Mapping[str, str], where: str, depth: int, seen: set[int]
+) -> Iterator[str]:
     if depth > _MAX_DEPTH or id(value) in seen:
         return
     if isinstance(value, str | bytes | bytearray | pathlib.PurePath):
@@ -52,7 +60,9 @@ def _walk(value: Any, secrets: Mapping[str, str], where: str, depth: int, seen: 
             yield from _walk(item, secrets, f"{where}[{index}]", depth + 1, seen)
     elif dataclasses.is_dataclass(value) and not isinstance(value, type):
         for field in dataclasses.fields(value):
-            yield from _walk(getattr(value, field.name), secrets, f"{where}.{field.name}", depth + 1, seen)
+            yield from _walk(
+                getattr(value, field.name), secrets, f"{where}.{field.name}", depth + 1, seen
+            )
     else:
         yield from _walk(repr(value), secrets, f"repr({where})", depth + 1, seen)
 
@@ -65,15 +75,17 @@ def check_no_secrets(
 ) -> None:
     """No secret value appears in the results (assets, metadata, usage, parameters, reprs),
     the generator's repr and info, or the messages of ``errors`` (and their causes)."""
+    __tracebackhide__ = True
     from inference_core.testing._conformance_checks import gid
 
     label = gid(generator)
     places: list[str] = []
     for index, result in enumerate(results):
         name = f"result {index}" if len(results) > 1 else "result"
-        places += find_secrets(result, secrets, name)
-        places += find_secrets(repr(result), secrets, f"repr({name})")
-        places += find_secrets(str(result), secrets, f"str({name})")
+        found = list(find_secrets(result, secrets, name))
+        if not found:  # the reprs only matter when the fields themselves are clean
+            found += find_secrets([repr(result), str(result)], secrets, f"repr({name})")
+        places += found
         for number, asset in enumerate(result.assets):
             places += find_secrets(asset.read_bytes(), secrets, f"{name}.assets[{number}] bytes")
             places += find_secrets(repr(asset), secrets, f"repr({name}.assets[{number}])")
@@ -91,6 +103,42 @@ def check_no_secrets(
     if places:
         unique = list(dict.fromkeys(places))
         raise AssertionError(f"{label}: secret leaked: " + "; ".join(unique))
+
+
+def check_missing_secret(
+    generator_id: str,
+    make_generator: Callable[[], BaseGenerator],
+    valid_inputs: Mapping[str, Any],
+    secrets: Mapping[str, str],
+) -> None:
+    """With the ``secrets`` variables unset, building the generator and generating either
+    works (the key is optional) or raises a ``ConfigurationError`` (``MissingAPIKeyError``)
+    naming one of the variables.
+
+    ``make_generator`` is called after the caller removed the variables from the environment.
+    """
+    __tracebackhide__ = True
+    from inference_core import ConfigurationError, InferenceError
+
+    names = ", ".join(secrets)
+    try:
+        make_generator().generate(**valid_inputs)
+    except ConfigurationError as exc:
+        if not any(name in str(exc) for name in secrets):
+            raise AssertionError(
+                f"{generator_id}: without {names} set, the error does not name the variable: "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
+    except InferenceError as exc:
+        raise AssertionError(
+            f"{generator_id}: without {names} set, generate raised {type(exc).__name__}: {exc}; "
+            "a missing key must raise MissingAPIKeyError naming the variable, before any request"
+        ) from exc
+    except Exception as exc:
+        raise AssertionError(
+            f"{generator_id}: without {names} set, generate raised {type(exc).__name__}: {exc}, "
+            "which is not an InferenceError; raise MissingAPIKeyError naming the variable"
+        ) from exc
 
 
 _LISTING_SCRIPT = r"""
@@ -144,6 +192,7 @@ def check_listing_lightweight(
 
     The child process sees the same ``sys.path`` and environment as this one.
     """
+    __tracebackhide__ = True
     env = dict(os.environ)
     paths = [p for p in sys.path if p and os.path.isdir(p)]
     env["PYTHONPATH"] = os.pathsep.join(paths + [p for p in [env.get("PYTHONPATH", "")] if p])
@@ -169,7 +218,9 @@ def check_listing_lightweight(
             "is it registered through an [project.entry-points.inference_core] entry point of an installed package?"
         )
     if report["loaded"]:
-        detail = ", ".join(f"{m} (first imported at {where})" for m, where in report["loaded"].items())
+        detail = ", ".join(
+            f"{m} (first imported at {where})" for m, where in report["loaded"].items()
+        )
         raise AssertionError(
             f"{generator_id}: listing generators imports {detail}; import heavy modules lazily, "
             "inside the code that generates"

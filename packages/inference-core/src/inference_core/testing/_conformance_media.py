@@ -85,7 +85,9 @@ def asset_problems(asset: MediaAsset, modality: str, label: str) -> list[str]:
     """
     mime = (asset.mime_type or "").split(";")[0].strip().lower()
     if not mime.startswith(f"{modality}/"):
-        return [f"{label} has mime_type {asset.mime_type!r}, expected {modality}/* (the generator's modality is {modality})"]
+        return [
+            f"{label} has mime_type {asset.mime_type!r}, expected {modality}/* (the generator's modality is {modality})"
+        ]
     try:
         data = asset.read_bytes()
     except Exception as exc:
@@ -96,9 +98,13 @@ def asset_problems(asset: MediaAsset, modality: str, label: str) -> list[str]:
     try:
         found = decode_media(data, mime)
     except ImportError as exc:
-        return [f"{label} ({mime}) cannot be checked: {exc.name or exc} is not installed (install inference-core[testing])"]
+        return [
+            f"{label} ({mime}) cannot be checked: {exc.name or exc} is not installed (install inference-core[testing])"
+        ]
     except Exception as exc:
-        return [f"{label} claims {mime} but {decoder} cannot decode it: {type(exc).__name__}: {exc}"]
+        return [
+            f"{label} claims {mime} but {decoder} cannot decode it: {type(exc).__name__}: {exc}"
+        ]
     problems = _format_problems(found, mime, label)
     if modality in ("image", "video"):
         problems += _size_problems(asset, found, mime, label)
@@ -143,7 +149,9 @@ def duration_tolerance(declared: float, fps: float | None = None) -> float:
 
 def _duration_problems(asset: MediaAsset, found: Decoded, mime: str, label: str) -> list[str]:
     if asset.duration_s is None:
-        return [f"{label} ({mime}) does not declare duration_s; the bytes last {_fmt(found.duration_s)} s"]
+        return [
+            f"{label} ({mime}) does not declare duration_s; the bytes last {_fmt(found.duration_s)} s"
+        ]
     if found.duration_s is None:
         return [f"{label} ({mime}): {found.decoder} cannot tell the duration of the bytes"]
     fps = found.frames / found.duration_s if found.frames and found.duration_s else None
@@ -158,7 +166,9 @@ def _duration_problems(asset: MediaAsset, found: Decoded, mime: str, label: str)
 def _audio_problems(asset: MediaAsset, found: Decoded, mime: str, label: str) -> list[str]:
     problems = []
     if asset.sample_rate is None:
-        problems.append(f"{label} ({mime}) does not declare sample_rate; the bytes are {found.sample_rate} Hz")
+        problems.append(
+            f"{label} ({mime}) does not declare sample_rate; the bytes are {found.sample_rate} Hz"
+        )
     elif found.sample_rate != asset.sample_rate:
         problems.append(
             f"{label} ({mime}) declares sample_rate={asset.sample_rate} "
@@ -167,7 +177,9 @@ def _audio_problems(asset: MediaAsset, found: Decoded, mime: str, label: str) ->
     if not found.frames:
         problems.append(f"{label} ({mime}) decodes to 0 audio samples")
     elif found.peak is not None and found.peak < SILENCE_PEAK:
-        problems.append(f"{label} ({mime}) is silent: peak amplitude {found.peak:.6f} of full scale")
+        problems.append(
+            f"{label} ({mime}) is silent: peak amplitude {found.peak:.6f} of full scale"
+        )
     return problems
 
 
@@ -205,7 +217,8 @@ def _pcm_peak(raw: bytes, width: int) -> float:
             samples.byteswap()
         return max(abs(s) for s in samples) / float(1 << (8 * width - 1))
     peak = max(
-        abs(int.from_bytes(raw[i : i + width], "little", signed=True)) for i in range(0, len(raw) - width + 1, width)
+        abs(int.from_bytes(raw[i : i + width], "little", signed=True))
+        for i in range(0, len(raw) - width + 1, width)
     )
     return peak / float(1 << (8 * width - 1))
 
@@ -229,14 +242,21 @@ def _decode_video(data: bytes) -> Decoded:
         duration = _stream_duration(container, stream)
         if duration is None and frames and stream.average_rate:
             duration = frames / float(stream.average_rate)
-        return Decoded("PyAV", container.format.name, width=width, height=height, duration_s=duration, frames=frames)
+        return Decoded(
+            "PyAV",
+            container.format.name,
+            width=width,
+            height=height,
+            duration_s=duration,
+            frames=frames,
+        )
 
 
 def _stream_duration(container: Any, stream: Any) -> float | None:
     if stream.duration is not None and stream.time_base is not None:
         return float(stream.duration * stream.time_base)
     if container.duration is not None:
-        return container.duration / 1_000_000
+        return float(container.duration) / 1_000_000
     return None
 
 
@@ -257,4 +277,11 @@ def _decode_audio(data: bytes) -> Decoded:
                 samples += mono.samples
                 peak = max(peak, _pcm_peak(raw, 2))
         duration = samples / rate if rate and samples else _stream_duration(container, stream)
-        return Decoded("PyAV", container.format.name, duration_s=duration, sample_rate=rate, frames=samples, peak=peak)
+        return Decoded(
+            "PyAV",
+            container.format.name,
+            duration_s=duration,
+            sample_rate=rate,
+            frames=samples,
+            peak=peak,
+        )

@@ -33,12 +33,14 @@ from inference_core.testing._conformance_checks import (
     check_metadata,
     check_rejects_invalid,
     check_schema,
+    generate_result,
     instance,
     resolve_generator,
 )
 from inference_core.testing._conformance_leaks import (
     DEFAULT_FORBIDDEN_IMPORTS,
     check_listing_lightweight,
+    check_missing_secret,
     check_no_secrets,
     find_secrets,
 )
@@ -61,11 +63,13 @@ __all__ = [
     "check_generator",
     "check_listing_lightweight",
     "check_metadata",
+    "check_missing_secret",
     "check_no_secrets",
     "check_rejects_invalid",
     "check_schema",
     "decode_media",
     "find_secrets",
+    "generate_result",
     "resolve_generator",
 ]
 
@@ -133,7 +137,27 @@ class GeneratorConformance:
     def test_no_secret_leaks(self, conformance_generator: BaseGenerator) -> None:
         if not self.secrets:
             pytest.skip("no secrets given")
-        _check_secrets(conformance_generator, self.valid_inputs, self.invalid_inputs, self.error_inputs, self.secrets)
+        _check_secrets(
+            conformance_generator,
+            self.valid_inputs,
+            self.invalid_inputs,
+            self.error_inputs,
+            self.secrets,
+        )
+
+    def test_missing_secret_is_a_configuration_error(
+        self, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        if not self.secrets:
+            pytest.skip("no secrets given")
+        for name in self.secrets:
+            monkeypatch.delenv(name, raising=False)
+        check_missing_secret(
+            self.generator_id,
+            lambda: request.getfixturevalue("conformance_generator"),
+            self.valid_inputs,
+            self.secrets,
+        )
 
     def test_listing_imports_no_heavy_modules(self) -> None:
         check_listing_lightweight(self.generator_id, self.forbidden_imports)
@@ -146,7 +170,8 @@ def _check_secrets(
     error_inputs: Sequence[Mapping[str, Any]],
     secrets: Mapping[str, str],
 ) -> None:
-    results: list[GenerationResult] = [check_generate(gen, valid_inputs)]
+    __tracebackhide__ = True
+    results: list[GenerationResult] = [generate_result(gen, valid_inputs)]
     errors: list[BaseException] = list(check_errors(gen, error_inputs))
     for bad in invalid_inputs:
         try:
@@ -157,9 +182,14 @@ def _check_secrets(
 
 
 @contextlib.contextmanager
-def _environment(values: Mapping[str, str]) -> Iterator[None]:
+def _environment(values: Mapping[str, str | None]) -> Iterator[None]:
+    """Set (or, for ``None``, remove) environment variables for the block."""
     saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
+    for name, value in values.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
     try:
         yield
     finally:
@@ -189,10 +219,15 @@ def check_generator(
     ``check_listing=False`` for a class that is only registered by hand.
     Raises ``AssertionError`` at the first failing check.
     """
+    __tracebackhide__ = True
     secrets = dict(secrets or {})
     with _environment(secrets):
         cls_or_gen = resolve_generator(generator) if isinstance(generator, str) else generator
-        gen = cls_or_gen(**(generator_kwargs or {})) if isinstance(cls_or_gen, type) else instance(cls_or_gen)
+        gen = (
+            cls_or_gen(**(generator_kwargs or {}))
+            if isinstance(cls_or_gen, type)
+            else instance(cls_or_gen)
+        )
         check_metadata(gen)
         check_schema(gen, valid_inputs)
         check_rejects_invalid(gen, valid_inputs, invalid_inputs)
@@ -201,5 +236,11 @@ def check_generator(
         check_errors(gen, error_inputs)
         if secrets:
             _check_secrets(gen, valid_inputs, invalid_inputs, error_inputs, secrets)
-        if check_listing:
-            check_listing_lightweight(gen.metadata.id, forbidden_imports)
+    if secrets and isinstance(cls_or_gen, type):
+        cls = cls_or_gen
+        with _environment(dict.fromkeys(secrets)):
+            check_missing_secret(
+                gen.metadata.id, lambda: cls(**(generator_kwargs or {})), valid_inputs, secrets
+            )
+    if check_listing:
+        check_listing_lightweight(gen.metadata.id, forbidden_imports)

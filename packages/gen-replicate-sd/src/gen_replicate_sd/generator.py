@@ -1,0 +1,329 @@
+"""The ``replicate_sd_generator``: Stable Diffusion XL through Replicate's predictions API (httpx)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import re
+import shutil
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from inference_core import (
+    BaseImageGenerator,
+    ContentPolicyError,
+    GenerationResult,
+    GeneratorMetadata,
+    MediaAsset,
+    ProviderError,
+    load_file,
+    sniff_mime,
+)
+from inference_core.download import (
+    DEFAULT_MAX_BYTES,
+    adownload,
+    async_http_client,
+    image_dimensions,
+)
+from inference_core.http_errors import HTTPErrorContext
+from inference_core.keys import resolve_key, resolve_setting
+from inference_core.retry import DEFAULT_RETRY_POLICY, RetryPolicy
+
+if TYPE_CHECKING:
+    import os
+
+    import httpx
+
+__all__ = ["SDXL_VERSION", "ReplicateSDGenerator"]
+
+GENERATOR_ID = "replicate_sd_generator"
+KEY_ENV = "REPLICATE_API_TOKEN"
+SDXL_VERSION = "39ed52f2a78e934b3ba6e2a89f5b1c712de7dfea535525255b1aa35c5565e08b"
+SCHEDULERS = [
+    "DDIM",
+    "DPMSolverMultistep",
+    "HeunDiscrete",
+    "KarrasDPM",
+    "K_EULER_ANCESTRAL",
+    "K_EULER",
+    "PNDM",
+]
+REFINERS = ["no_refiner", "expert_ensemble_refiner", "base_image_refiner"]
+TERMINAL = {"succeeded", "failed", "canceled", "aborted"}
+#: Inputs sent to the model as they are (``None`` values are left out).
+SDXL_FIELDS = (
+    "prompt", "negative_prompt", "width", "height", "num_outputs", "scheduler", "num_inference_steps",
+    "guidance_scale", "seed", "prompt_strength", "refine", "refine_steps", "high_noise_frac",
+    "apply_watermark", "lora_scale", "disable_safety_checker",
+)  # fmt: skip
+
+
+def _num(
+    kind: str, default: object, low: float | None = None, high: float | None = None
+) -> dict[str, Any]:
+    bounds = {"minimum": low, "maximum": high}
+    return {"type": kind, "default": default, **{k: v for k, v in bounds.items() if v is not None}}
+
+
+class ReplicateSDGenerator(BaseImageGenerator):
+    """SDXL on Replicate: text-to-image, or image-to-image with ``image`` (and inpainting with ``mask``).
+
+    >>> gen = ReplicateSDGenerator()  # REPLICATE_API_TOKEN from the config, env or .env
+    >>> result = gen.generate(prompt="an astronaut riding a horse", num_outputs=2)  # doctest: +SKIP
+    """
+
+    metadata = GeneratorMetadata(
+        id=GENERATOR_ID,
+        name="Replicate SDXL",
+        description="Stable Diffusion XL on Replicate (predictions API): text-to-image, img2img, inpainting.",
+        version="0.1.0",
+        input_schema={
+            "prompt": {"type": "string", "required": True, "min_length": 1},
+            "negative_prompt": {"type": "string", "default": ""},
+            "width": _num("integer", 1024, 64, 4096),
+            "height": _num("integer", 1024, 64, 4096),
+            "num_outputs": _num("integer", 1, 1, 4),
+            "scheduler": {"type": "string", "enum": SCHEDULERS, "default": "K_EULER"},
+            "num_inference_steps": _num("integer", 50, 1, 500),
+            "guidance_scale": _num("float", 7.5, 1, 50),
+            "seed": {
+                "type": "integer",
+                "default": None,
+                "description": "Random if unset; read back from the logs.",
+            },
+            "images": {"type": "array", "items": {"type": "file"}, "default": [], "max_length": 1},
+            "image": {"type": "file", "default": None, "description": "Input image for img2img."},
+            "mask": {
+                "type": "file",
+                "default": None,
+                "description": "Inpainting mask (white = repaint).",
+            },
+            "prompt_strength": _num("float", 0.8, 0, 1),
+            "refine": {"type": "string", "enum": REFINERS, "default": "no_refiner"},
+            "refine_steps": _num("integer", None, 1, 500),
+            "high_noise_frac": _num("float", 0.8, 0, 1),
+            "apply_watermark": {"type": "boolean", "default": True},
+            "lora_scale": _num("float", 0.6, 0, 1),
+            "disable_safety_checker": {"type": "boolean", "default": False},
+            "version": {
+                "type": "string",
+                "default": SDXL_VERSION,
+                "min_length": 64,
+                "max_length": 64,
+            },
+        },
+        output_schema={
+            "type": "object",
+            "properties": {"images": {"type": "array", "items": {"type": "string"}}},
+        },
+        capabilities={"input_media": ["image"], "output_media": ["image/png"]},
+    )
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: float = 600.0,
+        wait: int = 60,
+        poll_interval: float = 1.0,
+        retry: RetryPolicy = DEFAULT_RETRY_POLICY,
+        max_output_bytes: int = DEFAULT_MAX_BYTES,
+        output_dir: str | os.PathLike[str] | None = None,
+    ) -> None:
+        self._api_key, self._base_url = api_key, base_url
+        self.timeout, self.wait, self.poll_interval, self.retry = (
+            timeout,
+            max(1, min(wait, 60)),
+            poll_interval,
+            retry,
+        )
+        self.max_output_bytes, self.output_dir = max_output_bytes, output_dir
+        self._adopted: set[str] = set()
+
+    async def agenerate(self, **inputs: Any) -> GenerationResult:
+        key = resolve_key(KEY_ENV, self._api_key, generator_id=GENERATOR_ID)
+        base = (
+            resolve_setting(
+                "REPLICATE_BASE_URL", self._base_url, default="https://api.replicate.com"
+            )
+            or ""
+        ).rstrip("/")
+        errors = HTTPErrorContext(
+            "Replicate", generator_id=GENERATOR_ID, key_env=KEY_ENV, secrets=(key,)
+        )
+        body = {"version": inputs["version"], "input": _model_input(inputs)}
+        deadline = time.monotonic() + self.timeout
+        async with async_http_client(
+            timeout=min(self.timeout, self.wait + 30.0), headers={"Authorization": f"Bearer {key}"}
+        ) as client:
+            pred = await self._create(client, base, body, errors)
+            try:
+                while pred["status"] not in TERMINAL:
+                    if time.monotonic() + self.poll_interval > deadline:
+                        raise errors.timeout(
+                            f"prediction {pred['id']} did not finish within {self.timeout:g}s"
+                        )
+                    await asyncio.sleep(self.poll_interval)
+                    pred = await self.retry.acall(self._get, client, pred["urls"]["get"], errors)
+            except BaseException:  # timeout, caller cancellation, Ctrl-C: stop paying for it
+                if pred["status"] not in TERMINAL:
+                    await asyncio.shield(self._cancel(client, pred, errors))
+                raise
+            return await self._result(client, pred, errors)
+
+    async def _create(
+        self, client: httpx.AsyncClient, base: str, body: dict[str, Any], errors: HTTPErrorContext
+    ) -> dict[str, Any]:
+        """Create once; after an ambiguous failure, look for the prediction instead of creating another."""
+        since = datetime.now().astimezone() - timedelta(minutes=2)
+
+        async def attempt() -> dict[str, Any]:
+            try:
+                with errors.translate():
+                    response = await client.post(
+                        f"{base}/v1/predictions", json=body, headers={"Prefer": f"wait={self.wait}"}
+                    )
+                    await response.aread()
+                    return dict(errors.json(response, status=(200, 201)))
+            except ProviderError as exc:
+                if _not_sent(exc):
+                    raise
+                found = await self._find(client, base, body, since, errors)
+                if found is not None:
+                    return found
+                if (
+                    exc.status_code is None or exc.status_code < 500
+                ):  # it may still be running: never create again
+                    exc.retryable = False
+                    exc.add_note(
+                        "the prediction may have been created; see https://replicate.com/predictions"
+                    )
+                raise
+
+        return await self.retry.acall(attempt)
+
+    async def _find(
+        self,
+        client: httpx.AsyncClient,
+        base: str,
+        body: dict[str, Any],
+        since: datetime,
+        errors: HTTPErrorContext,
+    ) -> dict[str, Any] | None:
+        try:
+            listed = await self._get(client, f"{base}/v1/predictions", errors)
+        except ProviderError:
+            return None
+        wanted = (body["version"], body["input"])
+        for pred in listed.get("results", []):
+            try:
+                created = datetime.fromisoformat(str(pred.get("created_at")))
+            except ValueError:
+                continue
+            fresh = created >= since and pred["id"] not in self._adopted
+            if fresh and (pred.get("version"), pred.get("input")) == wanted:
+                self._adopted.add(pred["id"])
+                return dict(await self._get(client, pred["urls"]["get"], errors))
+        return None
+
+    async def _get(
+        self, client: httpx.AsyncClient, url: str, errors: HTTPErrorContext
+    ) -> dict[str, Any]:
+        with errors.translate():
+            response = await client.get(url)
+            await response.aread()
+            return dict(errors.json(response))
+
+    async def _cancel(
+        self, client: httpx.AsyncClient, pred: dict[str, Any], errors: HTTPErrorContext
+    ) -> None:
+        try:
+            await client.post(pred["urls"]["cancel"], timeout=10.0)
+        except Exception:  # best effort: the original error matters more
+            return
+
+    async def _result(
+        self, client: httpx.AsyncClient, pred: dict[str, Any], errors: HTTPErrorContext
+    ) -> GenerationResult:
+        if pred["status"] != "succeeded":
+            reason = pred.get("error") or "no reason given"
+            kind = ContentPolicyError if "nsfw" in str(reason).lower() else ProviderError
+            raise errors.error(f"prediction {pred['id']} {pred['status']}: {reason}", kind)
+        with errors.translate():
+            urls = pred["output"] if isinstance(pred["output"], list) else [pred["output"]]
+        if not urls or not all(isinstance(u, str) for u in urls):
+            raise errors.invalid(f"prediction {pred['id']} succeeded without output files")
+        folder = (
+            Path(self.output_dir or tempfile.gettempdir())
+            / "inference-core"
+            / "replicate"
+            / pred["id"]
+        )
+        assets = []
+        try:
+            for i, url in enumerate(urls):
+                path = folder / f"{i}-{Path(urlsplit(url).path).name or 'output'}"
+                got = await adownload(
+                    url,
+                    path,
+                    client=client,
+                    errors=errors,
+                    accept=("image/",),
+                    max_bytes=self.max_output_bytes,
+                    timeout=self.timeout,
+                )
+                with path.open("rb") as handle:
+                    width, height = image_dimensions(handle.read(1 << 16)) or (None, None)
+                assets.append(
+                    MediaAsset(
+                        path=path, mime_type=got.mime_type, url=url, width=width, height=height
+                    )
+                )
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        seed = re.search(r"Using seed: (\d+)", pred.get("logs") or "")
+        metrics = pred.get("metrics") or {}
+        return GenerationResult(
+            assets=assets,
+            metadata={
+                "prediction_id": pred["id"],
+                "version": pred.get("version"),
+                "seed": int(seed[1]) if seed else None,
+                "web_url": (pred.get("urls") or {}).get("web"),
+            },
+            usage={
+                "predict_time": metrics.get("predict_time"),
+                "total_time": metrics.get("total_time"),
+            },
+        )
+
+
+def _not_sent(exc: ProviderError) -> bool:
+    """Whether the create certainly made no prediction (refused, rate limited, or never sent)."""
+    import httpx
+
+    if exc.status_code is not None and 400 <= exc.status_code < 500:
+        return True
+    return isinstance(exc.__cause__, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+
+
+def _model_input(inputs: dict[str, Any]) -> dict[str, Any]:
+    body = {name: inputs[name] for name in SDXL_FIELDS if inputs.get(name) is not None}
+    image = inputs["image"] if inputs["image"] is not None else (inputs["images"] or [None])[0]
+    for name, value in (("image", image), ("mask", inputs["mask"])):
+        if value is not None:
+            body[name] = _file_url(value)
+    return body
+
+
+def _file_url(value: str | bytes | os.PathLike[str]) -> str:
+    if isinstance(value, str) and value.startswith(("http://", "https://", "data:")):
+        return value
+    raw = load_file(value)
+    return f"data:{sniff_mime(raw[:64]) or 'application/octet-stream'};base64,{base64.b64encode(raw).decode()}"
