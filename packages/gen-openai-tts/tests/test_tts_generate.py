@@ -84,7 +84,7 @@ def test_instructions_are_refused_for_tts_1_before_any_request(tts, server):
     with pytest.raises(InputValidationError) as info:
         tts.generate(text="Hi", model="tts-1", instructions="Loud.")
 
-    assert info.value.fields == ["instructions"]
+    assert info.value.fields == ["instructions", "model"]
     assert "tts-1" in str(info.value)
     assert server.requests == []
 

@@ -63,5 +63,11 @@ def register_generators():
 """
 
 
-def good_plugin(cls: str, gid: str) -> str:
+def _good_plugin(cls: str, gid: str) -> str:
     return GOOD_PLUGIN.format(cls=cls, gid=gid)
+
+
+@pytest.fixture
+def good_plugin() -> Callable[[str, str], str]:
+    """Source of a plugin module registering one working image generator ``gid`` (class ``cls``)."""
+    return _good_plugin

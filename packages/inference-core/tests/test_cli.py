@@ -9,8 +9,6 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from conftest import good_plugin
-
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -45,7 +43,7 @@ def register_generators():
 
 @pytest.fixture
 def infer(
-    make_distribution: Callable[..., Path],
+    make_distribution: Callable[..., Path], good_plugin: Callable[[str, str], str]
 ) -> Callable[..., subprocess.CompletedProcess[str]]:
     site = make_distribution("gen-sized-image", "gen_sized", SIZED)
     make_distribution("gen-alpha-image", "gen_alpha", good_plugin("Alpha", "alpha_image_generator"))

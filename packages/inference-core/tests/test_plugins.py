@@ -4,7 +4,6 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from conftest import good_plugin
 from inference_core import (
     DuplicateGeneratorError,
     GeneratorNotFoundError,
@@ -18,10 +17,12 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 
-def test_an_installed_distribution_is_discovered(make_distribution: Callable[..., Path]) -> None:
+def test_an_installed_distribution_is_discovered(
+    make_distribution: Callable[..., Path], good_plugin: Callable[[str, str], str]
+) -> None:
     make_distribution("gen-alpha-image", "gen_alpha", good_plugin("Alpha", "alpha_image_generator"))
     found = reload_plugins()
-    cls, info = found.generators["alpha_image_generator"]
+    _, info = found.generators["alpha_image_generator"]
     assert (info.distribution, info.version, info.entry_point) == (
         "gen-alpha-image",
         "1.0",
@@ -31,7 +32,9 @@ def test_an_installed_distribution_is_discovered(make_distribution: Callable[...
     assert get_image_generator_registry().generate("alpha_image_generator", prompt="x").assets
 
 
-def test_import_error_is_isolated_and_raised_on_use(make_distribution: Callable[..., Path]) -> None:
+def test_import_error_is_isolated_and_raised_on_use(
+    make_distribution: Callable[..., Path], good_plugin: Callable[[str, str], str]
+) -> None:
     make_distribution("gen-alpha-image", "gen_alpha", good_plugin("Alpha", "alpha_image_generator"))
     make_distribution("gen-broken-image", "gen_broken", "import no_such_module_anywhere\n")
     found = reload_plugins()
@@ -55,7 +58,9 @@ def test_strict_mode_raises_the_load_failure(
         reload_plugins()
 
 
-def test_a_raising_hook_is_isolated(make_distribution: Callable[..., Path]) -> None:
+def test_a_raising_hook_is_isolated(
+    make_distribution: Callable[..., Path], good_plugin: Callable[[str, str], str]
+) -> None:
     make_distribution("gen-alpha-image", "gen_alpha", good_plugin("Alpha", "alpha_image_generator"))
     make_distribution(
         "gen-raiser",
@@ -91,7 +96,9 @@ def test_a_non_generator_return_is_isolated(make_distribution: Callable[..., Pat
     assert all("not a generator class" in f.error for f in found.failures)
 
 
-def test_a_misspelled_hook_is_the_plugins_failure(make_distribution: Callable[..., Path]) -> None:
+def test_a_misspelled_hook_is_the_plugins_failure(
+    make_distribution: Callable[..., Path], good_plugin: Callable[[str, str], str]
+) -> None:
     make_distribution("gen-alpha-image", "gen_alpha", good_plugin("Alpha", "alpha_image_generator"))
     make_distribution(
         "gen-typo",
@@ -111,7 +118,9 @@ def test_a_misspelled_hook_is_the_plugins_failure(make_distribution: Callable[..
     assert "alpha_image_generator" in found.generators
 
 
-def test_duplicate_ids_across_distributions(make_distribution: Callable[..., Path]) -> None:
+def test_duplicate_ids_across_distributions(
+    make_distribution: Callable[..., Path], good_plugin: Callable[[str, str], str]
+) -> None:
     make_distribution("gen-one", "gen_one", good_plugin("One", "same_generator"))
     make_distribution("gen-two", "gen_two", good_plugin("Two", "same_generator"), version="2.0")
     make_distribution("gen-alpha-image", "gen_alpha", good_plugin("Alpha", "alpha_image_generator"))
@@ -125,7 +134,9 @@ def test_duplicate_ids_across_distributions(make_distribution: Callable[..., Pat
 
 
 def test_plugin_selection_by_environment(
-    make_distribution: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+    make_distribution: Callable[..., Path],
+    monkeypatch: pytest.MonkeyPatch,
+    good_plugin: Callable[[str, str], str],
 ) -> None:
     make_distribution("gen-one", "gen_one", good_plugin("One", "one_generator"))
     make_distribution("gen-two", "gen_two", good_plugin("Two", "two_generator"))
@@ -137,7 +148,9 @@ def test_plugin_selection_by_environment(
     assert reload_plugins().generators == {}
 
 
-def test_unknown_id_suggests_close_ids(make_distribution: Callable[..., Path]) -> None:
+def test_unknown_id_suggests_close_ids(
+    make_distribution: Callable[..., Path], good_plugin: Callable[[str, str], str]
+) -> None:
     make_distribution("gen-alpha-image", "gen_alpha", good_plugin("Alpha", "alpha_image_generator"))
     reload_plugins()
     with pytest.raises(GeneratorNotFoundError) as info:
@@ -147,7 +160,9 @@ def test_unknown_id_suggests_close_ids(make_distribution: Callable[..., Path]) -
 
 
 def test_observers_see_each_generation_and_cannot_break_it(
-    make_distribution: Callable[..., Path], caplog: pytest.LogCaptureFixture
+    make_distribution: Callable[..., Path],
+    caplog: pytest.LogCaptureFixture,
+    good_plugin: Callable[[str, str], str],
 ) -> None:
     make_distribution("gen-alpha-image", "gen_alpha", good_plugin("Alpha", "alpha_image_generator"))
     make_distribution(

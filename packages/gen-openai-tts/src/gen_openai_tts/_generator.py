@@ -123,9 +123,11 @@ class OpenAITTSGenerator(BaseAudioGenerator):
         """The schema's checks, then the API's rule that tts-1 / tts-1-hd take no ``instructions``."""
         params = super().validate_inputs(inputs, **kwargs)
         if params["instructions"] is not None and params["model"] in NO_INSTRUCTIONS:
-            hint = "use gpt-4o-mini-tts or leave instructions out"
-            problem = FieldError("instructions", f"not supported by model {params['model']!r}", hint=hint)
-            raise InputValidationError(GENERATOR_ID, [problem])
+            model = params["model"]
+            raise InputValidationError(GENERATOR_ID, [
+                FieldError("instructions", f"not supported by model {model!r}", hint="leave it out"),
+                FieldError("model", f"{model!r} takes no instructions", hint="use gpt-4o-mini-tts"),
+            ])  # fmt: skip
         return params
 
     def generate(self, **inputs: Any) -> GenerationResult:

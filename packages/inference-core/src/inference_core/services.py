@@ -38,7 +38,14 @@ if TYPE_CHECKING:
     from inference_core import GenerationResult
     from inference_core.pipeline.execute import Fallback, GeneratorInfo
 
-__all__ = ["AudioService", "ImageService", "MediaService", "ServiceResult", "VideoService", "default_workspace"]
+__all__ = [
+    "AudioService",
+    "ImageService",
+    "MediaService",
+    "ServiceResult",
+    "VideoService",
+    "default_workspace",
+]
 
 T = TypeVar("T")
 
@@ -114,7 +121,9 @@ class MediaService:
         """The default generator id."""
         return self.chain[0]
 
-    async def agenerate(self, text: str | None = None, *, name: str | None = None, **params: Any) -> ServiceResult:
+    async def agenerate(
+        self, text: str | None = None, *, name: str | None = None, **params: Any
+    ) -> ServiceResult:
         """Generate with the first generator of the chain that succeeds; save every asset.
 
         ``text`` is the prompt (``text`` for audio); other inputs pass through,
@@ -128,8 +137,12 @@ class MediaService:
             return info.filter_params(params)[0] if info.id != self.chain[0] else dict(params)
 
         outcome = await generate_with_fallback(
-            self.chain, params_for, modality=self.modality, limiters=self._limiters,
-            retry=self.retry, timeout=self.timeout,
+            self.chain,
+            params_for,
+            modality=self.modality,
+            limiters=self._limiters,
+            retry=self.retry,
+            timeout=self.timeout,
         )
         self.workspace.mkdir(parents=True, exist_ok=True)
         result = outcome.result
@@ -137,7 +150,9 @@ class MediaService:
         paths = result.save(self.workspace, stem=stem)
         return ServiceResult(paths, outcome.generator.id, result, outcome.fallbacks)
 
-    def generate(self, text: str | None = None, *, name: str | None = None, **params: Any) -> ServiceResult:
+    def generate(
+        self, text: str | None = None, *, name: str | None = None, **params: Any
+    ) -> ServiceResult:
         """Synchronous :meth:`agenerate` (also safe inside a running event loop)."""
         return _run_sync(self.agenerate(text, name=name, **params))
 

@@ -55,8 +55,14 @@ class ScriptedImage(BaseImageGenerator):
             await asyncio.sleep(3600)
         w, h = inputs["width"], inputs["height"]
         return GenerationResult(
-            assets=[MediaAsset(data=placeholder_png(w, h, prompt + self.metadata.id), mime_type="image/png",
-                               width=w, height=h)],
+            assets=[
+                MediaAsset(
+                    data=placeholder_png(w, h, prompt + self.metadata.id),
+                    mime_type="image/png",
+                    width=w,
+                    height=h,
+                )
+            ],
             usage={"cost_usd": 0.01},
         )
 
@@ -76,7 +82,11 @@ class PlainImage(BaseImageGenerator):
     def generate(self, **inputs: Any) -> GenerationResult:
         type(self).calls.append(inputs)
         return GenerationResult(
-            assets=[MediaAsset(data=placeholder_png(4, 4, "plain" + inputs["prompt"]), mime_type="image/png")]
+            assets=[
+                MediaAsset(
+                    data=placeholder_png(4, 4, "plain" + inputs["prompt"]), mime_type="image/png"
+                )
+            ]
         )
 
 
@@ -98,15 +108,19 @@ class WordsAudio(BaseAudioGenerator):
         name="Words audio",
         description="test double",
         version="1.0.0",
-        input_schema={"text": {"type": "string", "required": True}, "voice": {"type": "string", "default": "a"}},
+        input_schema={
+            "text": {"type": "string", "required": True},
+            "voice": {"type": "string", "default": "a"},
+        },
     )
     calls: ClassVar[list[dict[str, Any]]] = []
 
     def generate(self, **inputs: Any) -> GenerationResult:
         type(self).calls.append(inputs)
         seconds = 0.05 * len(inputs["text"].split())
-        return GenerationResult(assets=[MediaAsset(data=wav_bytes(seconds), mime_type="audio/wav",
-                                                   duration_s=seconds)])
+        return GenerationResult(
+            assets=[MediaAsset(data=wav_bytes(seconds), mime_type="audio/wav", duration_s=seconds)]
+        )
 
 
 class RecordingVideo(BaseVideoGenerator):
@@ -128,7 +142,9 @@ class RecordingVideo(BaseVideoGenerator):
     def generate(self, **inputs: Any) -> GenerationResult:
         type(self).calls.append(inputs)
         body = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isommp41" + repr(inputs).encode()
-        return GenerationResult(assets=[MediaAsset(data=body, mime_type="video/mp4", duration_s=1.0)])
+        return GenerationResult(
+            assets=[MediaAsset(data=body, mime_type="video/mp4", duration_s=1.0)]
+        )
 
 
 @pytest.fixture
@@ -155,7 +171,11 @@ def scenes() -> dict[str, Any]:
         "title": "Test story",
         "scenes": [
             {"id": 1, "visual": {"prompt": "a fox in snow"}, "narration": "The fox waits."},
-            {"id": 2, "visual": {"prompt": "a hare running"}, "narration": "The hare runs far away."},
+            {
+                "id": 2,
+                "visual": {"prompt": "a hare running"},
+                "narration": "The hare runs far away.",
+            },
             {"id": 3, "visual": {"prompt": "an owl at night"}},
         ],
     }

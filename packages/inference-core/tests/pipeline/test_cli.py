@@ -30,24 +30,38 @@ def cli() -> Any:
 def scenes_file(tmp_path: Path) -> Path:
     path = tmp_path / "scenes.yaml"
     path.write_text(
-        "scenes:\n"
-        "  - {id: 1, visual: {prompt: a fox}}\n"
-        "  - {id: 2, visual: {prompt: an owl}}\n"
+        "scenes:\n  - {id: 1, visual: {prompt: a fox}}\n  - {id: 2, visual: {prompt: an owl}}\n"
     )
     return path
 
 
-def test_batch_completed_exit_0(cli: Any, generators: Any, scenes_file: Path, tmp_path: Path) -> None:
+def test_batch_completed_exit_0(
+    cli: Any, generators: Any, scenes_file: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "out"
-    result = cli("batch", scenes_file, "--generator", "scripted_image", "--out", out, "--style", "anime",
-                 "--concurrency", "2", "-p", "width=32")
+    result = cli(
+        "batch",
+        scenes_file,
+        "--generator",
+        "scripted_image",
+        "--out",
+        out,
+        "--style",
+        "anime",
+        "--concurrency",
+        "2",
+        "-p",
+        "width=32",
+    )
     assert result.exit_code == 0, result.output
     assert "scene-001.png" in result.output and "completed" in result.output
     assert (out / "scene-002.png").is_file()
     assert generators["scripted"].calls[0]["width"] == 32
 
 
-def test_partial_then_regenerate_failed(cli: Any, generators: Any, scenes_file: Path, tmp_path: Path) -> None:
+def test_partial_then_regenerate_failed(
+    cli: Any, generators: Any, scenes_file: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "out"
     generators["scripted"].script = {"owl": [ContentPolicyError("no owls today")]}
     result = cli("batch", scenes_file, "--generator", "scripted_image", "--out", out, "--json")
@@ -71,7 +85,9 @@ def test_partial_then_regenerate_failed(cli: Any, generators: Any, scenes_file: 
     assert result.exit_code == 0 and "scene-002.png" in result.output
 
 
-def test_regenerate_given_scene(cli: Any, generators: Any, scenes_file: Path, tmp_path: Path) -> None:
+def test_regenerate_given_scene(
+    cli: Any, generators: Any, scenes_file: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "out"
     assert cli("batch", scenes_file, "--generator", "scripted_image", "--out", out).exit_code == 0
     calls = len(generators["scripted"].calls)
@@ -88,7 +104,9 @@ def test_regenerate_given_scene(cli: Any, generators: Any, scenes_file: Path, tm
         ["--generator", "scripted_image", "--style", "nope"],
     ],
 )
-def test_usage_errors_exit_2(cli: Any, generators: Any, scenes_file: Path, tmp_path: Path, args: list[str]) -> None:
+def test_usage_errors_exit_2(
+    cli: Any, generators: Any, scenes_file: Path, tmp_path: Path, args: list[str]
+) -> None:
     result = cli("batch", scenes_file, "--out", tmp_path / "out", *args)
     assert result.exit_code == 2, result.output
 

@@ -52,7 +52,9 @@ def test_rerun_after_kill_finishes_without_repeating(tmp_path: Path, generators:
     script = tmp_path / "child.py"
     script.write_text(CHILD)
     out = tmp_path / "out"
-    proc = subprocess.run([sys.executable, str(script), str(out), "21"], capture_output=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, str(script), str(out), "21"], capture_output=True, timeout=120
+    )
     assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()
 
     with HistoryStore(out) as store:
@@ -60,7 +62,9 @@ def test_rerun_after_kill_finishes_without_repeating(tmp_path: Path, generators:
     assert 0 < len(finished) < 40
 
     board = {"scenes": [{"id": i, "visual": {"prompt": f"scene {i}"}} for i in range(1, 41)]}
-    result = BatchRunner(out, BatchConfig(generator="scripted_image", concurrency=4)).run_sync(board)
+    result = BatchRunner(out, BatchConfig(generator="scripted_image", concurrency=4)).run_sync(
+        board
+    )
 
     assert result.status == "completed"
     called = {c["prompt"].removeprefix("scene ") for c in generators["scripted"].calls}

@@ -7,13 +7,20 @@ from inference_core.pipeline import EventBus, ProgressEvent, format_sse
 
 
 def test_sse_format() -> None:
-    event = ProgressEvent(type="progress", message="1/2", data={"current": 1, "total": 2}, timestamp=5.0)
+    event = ProgressEvent(
+        type="progress", message="1/2", data={"current": 1, "total": 2}, timestamp=5.0
+    )
     text = format_sse(event, event_id=7)
     assert text.endswith("\n\n")
     lines = text.strip("\n").split("\n")
     assert lines[:2] == ["id: 7", "event: progress"]
     payload = json.loads(lines[2].removeprefix("data: "))
-    assert payload == {"type": "progress", "message": "1/2", "data": {"current": 1, "total": 2}, "timestamp": 5.0}
+    assert payload == {
+        "type": "progress",
+        "message": "1/2",
+        "data": {"current": 1, "total": 2},
+        "timestamp": 5.0,
+    }
 
 
 def test_a_failing_callback_does_not_stop_others() -> None:

@@ -57,13 +57,17 @@ class Admission:
         self.limited = 0
         self.lock = threading.Lock()
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
         body = json.loads(environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)))
         with self.lock:
             if self.active >= self.capacity:
                 self.limited += 1
-                start_response("429 Too Many Requests", [("Content-Type", "application/json"),
-                                                          ("Retry-After", "0.01")])
+                start_response(
+                    "429 Too Many Requests",
+                    [("Content-Type", "application/json"), ("Retry-After", "0.01")],
+                )
                 return [b'{"error": {"message": "too many requests"}}']
             self.active += 1
             self.peak = max(self.peak, self.active)
@@ -83,14 +87,18 @@ def board(n: int) -> dict[str, Any]:
 
 
 def test_adapts_to_a_provider_that_admits_four(
-    tmp_path: Path, register_generator: Callable[..., None], loopback_server: Callable[..., LoopbackServer]
+    tmp_path: Path,
+    register_generator: Callable[..., None],
+    loopback_server: Callable[..., LoopbackServer],
 ) -> None:
     app = Admission(capacity=4, latency=0.02)
     server = loopback_server(app)
     HttpImage.base_url = server.url
     register_generator(HttpImage)
 
-    result = BatchRunner(tmp_path, BatchConfig(generator="http_image", concurrency=12)).run_sync(board(30))
+    result = BatchRunner(tmp_path, BatchConfig(generator="http_image", concurrency=12)).run_sync(
+        board(30)
+    )
 
     assert result.status == "completed"
     assert app.ok == 30 and app.peak <= 4
@@ -102,19 +110,27 @@ def test_adapts_to_a_provider_that_admits_four(
 
     # A rerun of the finished batch sends nothing.
     requests = len(server.requests)
-    again = BatchRunner(tmp_path, BatchConfig(generator="http_image", concurrency=12)).run_sync(board(30))
+    again = BatchRunner(tmp_path, BatchConfig(generator="http_image", concurrency=12)).run_sync(
+        board(30)
+    )
     assert again.status == "completed" and len(server.requests) == requests
 
 
 def test_server_errors_are_retried_and_bad_bodies_fail(
-    tmp_path: Path, register_generator: Callable[..., None], loopback_server: Callable[..., LoopbackServer]
+    tmp_path: Path,
+    register_generator: Callable[..., None],
+    loopback_server: Callable[..., LoopbackServer],
 ) -> None:
     server = loopback_server(Admission(capacity=10, latency=0.0))
     HttpImage.base_url = server.url
     register_generator(HttpImage)
-    config = BatchConfig(generator="http_image", concurrency=1, retry=RetryPolicy(max_attempts=3, base_delay=0.0))
+    config = BatchConfig(
+        generator="http_image", concurrency=1, retry=RetryPolicy(max_attempts=3, base_delay=0.0)
+    )
 
-    server.script(Fault.status(503, {"error": {"message": "overloaded"}}, headers={"Retry-After": "0.01"}))
+    server.script(
+        Fault.status(503, {"error": {"message": "overloaded"}}, headers={"Retry-After": "0.01"})
+    )
     result = BatchRunner(tmp_path / "a", config).run_sync(board(1))
     assert result.status == "completed" and result.results[0].attempts == 2
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -24,11 +25,17 @@ def run(out: Path, board: Any, **config: Any) -> Any:
     return result, events
 
 
-def test_batch_writes_one_file_per_scene_with_records(tmp_path: Path, generators: Any, scenes: Any) -> None:
+def test_batch_writes_one_file_per_scene_with_records(
+    tmp_path: Path, generators: Any, scenes: Any
+) -> None:
     result, events = run(tmp_path, scenes, generator="scripted_image", style="minimalist")
 
     assert result.status == "completed"
-    assert sorted(p.name for p in tmp_path.glob("scene-*")) == ["scene-001.png", "scene-002.png", "scene-003.png"]
+    assert sorted(p.name for p in tmp_path.glob("scene-*")) == [
+        "scene-001.png",
+        "scene-002.png",
+        "scene-003.png",
+    ]
     first = result.results[0]
     assert (first.scene_id, first.path, first.width, first.height) == ("1", "scene-001.png", 16, 8)
     assert first.generator_id == "scripted_image" and first.attempts == 1
@@ -41,7 +48,9 @@ def test_batch_writes_one_file_per_scene_with_records(tmp_path: Path, generators
     assert events[-1].data["status"] == "completed"
 
 
-def test_rerun_is_served_from_cache_without_calls(tmp_path: Path, generators: Any, scenes: Any) -> None:
+def test_rerun_is_served_from_cache_without_calls(
+    tmp_path: Path, generators: Any, scenes: Any
+) -> None:
     run(tmp_path, scenes, generator="scripted_image")
     before = {p.name: p.read_bytes() for p in tmp_path.glob("scene-*")}
     calls = len(generators["scripted"].calls)
@@ -62,7 +71,9 @@ def test_changed_parameters_miss_the_cache(tmp_path: Path, generators: Any, scen
     assert {r.width for r in result.results} == {32}
 
 
-def test_retryable_errors_are_retried_and_recorded(tmp_path: Path, generators: Any, scenes: Any) -> None:
+def test_retryable_errors_are_retried_and_recorded(
+    tmp_path: Path, generators: Any, scenes: Any
+) -> None:
     generators["scripted"].script = {"fox": [ProviderError("boom", retryable=True)]}
     result, events = run(tmp_path, scenes, generator="scripted_image")
 
@@ -84,13 +95,19 @@ def test_fallback_chain_records_the_reason(tmp_path: Path, generators: Any, scen
     assert result.status == "completed"
     assert hare.generator_id == "plain_image"
     assert hare.fallbacks == [
-        {"generator_id": "scripted_image", "error_type": "ContentPolicyError", "reason": "refused: flagged"}
+        {
+            "generator_id": "scripted_image",
+            "error_type": "ContentPolicyError",
+            "reason": "refused: flagged",
+        }
     ]
     assert "negative_prompt" not in generators["plain"].calls[0]  # plain_image does not take it
     assert any(e.type == "warning" and "trying plain_image" in e.message for e in events)
 
 
-def test_missing_generator_is_a_fallback_reason(tmp_path: Path, generators: Any, scenes: Any) -> None:
+def test_missing_generator_is_a_fallback_reason(
+    tmp_path: Path, generators: Any, scenes: Any
+) -> None:
     result, _ = run(tmp_path, scenes, generator="no_such_generator", fallbacks=["plain_image"])
     assert result.status == "completed"
     assert result.results[0].fallbacks[0]["error_type"] == "GeneratorNotFoundError"
@@ -114,7 +131,9 @@ def test_partial_then_regenerate_failed(tmp_path: Path, generators: Any, scenes:
     assert (tmp_path / "scene-003.png").is_file()
 
 
-def test_regenerate_given_scenes_makes_fresh_calls(tmp_path: Path, generators: Any, scenes: Any) -> None:
+def test_regenerate_given_scenes_makes_fresh_calls(
+    tmp_path: Path, generators: Any, scenes: Any
+) -> None:
     run(tmp_path, scenes, generator="scripted_image")
     calls = len(generators["scripted"].calls)
     runner = BatchRunner(tmp_path, BatchConfig(generator="scripted_image", retry=FAST))
@@ -129,7 +148,9 @@ def test_all_failed_is_failed(tmp_path: Path, generators: Any) -> None:
     assert result.status == "failed"
 
 
-def test_rate_limits_are_waited_out_not_failed(tmp_path: Path, generators: Any, scenes: Any) -> None:
+def test_rate_limits_are_waited_out_not_failed(
+    tmp_path: Path, generators: Any, scenes: Any
+) -> None:
     generators["scripted"].script = {
         "fox": [RateLimitError("slow down", retry_after=0.01) for _ in range(5)],
     }
@@ -142,7 +163,11 @@ def test_rate_limits_are_waited_out_not_failed(tmp_path: Path, generators: Any, 
 def test_per_call_timeout_falls_back(tmp_path: Path, generators: Any, scenes: Any) -> None:
     generators["scripted"].hang_on = "owl"
     result, _ = run(
-        tmp_path, scenes, generator="scripted_image", fallbacks=["plain_image"], timeout=0.05,
+        tmp_path,
+        scenes,
+        generator="scripted_image",
+        fallbacks=["plain_image"],
+        timeout=0.05,
         retry=RetryPolicy(max_attempts=1),
     )
     owl = result.results[2]
@@ -156,8 +181,12 @@ def test_character_reference_images_reach_generators_that_take_images(
     ref = tmp_path / "mara.png"
     ref.write_bytes(b"\x89PNG fake")
     board = {
-        "characters": {"Mara": {"description": "a girl in a red coat", "reference_images": [str(ref)]}},
-        "scenes": [{"scene_id": 1, "image_prompt": "Mara on the beach", "characters_in_scene": ["Mara"]}],
+        "characters": {
+            "Mara": {"description": "a girl in a red coat", "reference_images": [str(ref)]}
+        },
+        "scenes": [
+            {"scene_id": 1, "image_prompt": "Mara on the beach", "characters_in_scene": ["Mara"]}
+        ],
     }
     out = tmp_path / "out"
     run(out, board, generator="scripted_image")
@@ -171,9 +200,14 @@ def test_character_reference_images_reach_generators_that_take_images(
 
 
 def test_narration_jobs_write_audio(tmp_path: Path, generators: Any, scenes: Any) -> None:
-    result, events = run(tmp_path, scenes, generator="scripted_image", narration_generator="words_audio")
+    result, events = run(
+        tmp_path, scenes, generator="scripted_image", narration_generator="words_audio"
+    )
     assert result.status == "completed"
-    assert sorted(p.name for p in tmp_path.glob("scene-*.wav")) == ["scene-001.wav", "scene-002.wav"]
+    assert sorted(p.name for p in tmp_path.glob("scene-*.wav")) == [
+        "scene-001.wav",
+        "scene-002.wav",
+    ]
     clip = next(r for r in result.results if r.role == "narration" and r.scene_id == "2")
     assert clip.duration is not None and abs(clip.duration - 0.25) < 1e-6
     assert sum(e.type == "audio_generated" for e in events) == 2
@@ -190,10 +224,8 @@ def test_cancelling_leaves_no_partial_files(tmp_path: Path, generators: Any, sce
         for _ in range(20):
             await asyncio.sleep(0)
         task.cancel()
-        try:
+        with contextlib.suppress(asyncio.CancelledError):
             await task
-        except asyncio.CancelledError:
-            pass
 
     asyncio.run(main())
     names = sorted(p.name for p in tmp_path.iterdir())

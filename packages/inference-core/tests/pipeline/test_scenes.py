@@ -25,7 +25,12 @@ def test_scenes_yaml(tmp_path: Path) -> None:
     board = load_storyboard(path)
     assert board.title == "T" and board.style == "anime"
     first, second = board.scenes
-    assert (first.id, first.prompt, first.visual_type, first.narration) == ("1", "waves", "video", "Hello.")
+    assert (first.id, first.prompt, first.visual_type, first.narration) == (
+        "1",
+        "waves",
+        "video",
+        "Hello.",
+    )
     assert first.characters == ("Mara",)
     assert board.characters["Mara"].reference_images == (str((tmp_path / "ref.png").resolve()),)
     assert (second.id, second.negative_prompt, second.stem) == ("intro", "text", "scene-intro")
@@ -33,12 +38,26 @@ def test_scenes_yaml(tmp_path: Path) -> None:
 
 def test_storyboard_json(tmp_path: Path) -> None:
     path = tmp_path / "board.json"
-    path.write_text(json.dumps({"scenes": [{
-        "scene_id": 3, "image_prompt": "a fox", "negative_prompt": "blur", "style_tags": ["dusk"],
-        "characters_in_scene": ["Fox"], "camera": "ignored: LLM storyboards carry extra fields",
-    }]}))
+    path.write_text(
+        json.dumps(
+            {
+                "scenes": [
+                    {
+                        "scene_id": 3,
+                        "image_prompt": "a fox",
+                        "negative_prompt": "blur",
+                        "style_tags": ["dusk"],
+                        "characters_in_scene": ["Fox"],
+                        "camera": "ignored: LLM storyboards carry extra fields",
+                    }
+                ]
+            }
+        )
+    )
     (scene,) = load_storyboard(path).scenes
-    assert scene == Scene(id="3", prompt="a fox", negative_prompt="blur", style_tags=("dusk",), characters=("Fox",))
+    assert scene == Scene(
+        id="3", prompt="a fox", negative_prompt="blur", style_tags=("dusk",), characters=("Fox",)
+    )
     assert scene.stem == "scene-003"
 
 
@@ -72,21 +91,35 @@ def test_errors_name_every_scene_and_field(tmp_path: Path) -> None:
 
 
 def test_missing_reference_image_is_reported(tmp_path: Path) -> None:
-    with pytest.raises(StoryboardError, match=r"characters.Mara: reference_images\[0\]: file not found"):
-        load_storyboard({"characters": {"Mara": {"reference_images": ["nope.png"]}},
-                         "scenes": [{"prompt": "x"}]}, base_dir=tmp_path)
+    with pytest.raises(
+        StoryboardError, match=r"characters.Mara: reference_images\[0\]: file not found"
+    ):
+        load_storyboard(
+            {
+                "characters": {"Mara": {"reference_images": ["nope.png"]}},
+                "scenes": [{"prompt": "x"}],
+            },
+            base_dir=tmp_path,
+        )
 
 
 @pytest.mark.parametrize(
     ("scene_id", "stem"),
-    [("1", "scene-001"), ("007", "scene-007"), ("scene_12", "scene-012"), ("intro", "scene-intro"),
-     ("1234", "scene-1234")],
+    [
+        ("1", "scene-001"),
+        ("007", "scene-007"),
+        ("scene_12", "scene-012"),
+        ("intro", "scene-intro"),
+        ("1234", "scene-1234"),
+    ],
 )
 def test_output_stems(scene_id: str, stem: str) -> None:
     assert output_stem(scene_id) == stem
 
 
-@pytest.mark.parametrize("scene_id", ["../../etc/passwd", "/abs", "a/b", "..", ".hidden", "c:\\x", "ü"])
+@pytest.mark.parametrize(
+    "scene_id", ["../../etc/passwd", "/abs", "a/b", "..", ".hidden", "c:\\x", "ü"]
+)
 def test_ids_never_escape_the_output_folder(scene_id: str) -> None:
     stem = output_stem(scene_id)
     assert stem.startswith("scene-") and "/" not in stem and "\\" not in stem and ".." not in stem

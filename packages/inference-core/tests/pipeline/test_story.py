@@ -11,8 +11,13 @@ if TYPE_CHECKING:
 
 
 def pipeline(out: Path, events: list[Any] | None = None) -> StoryPipeline:
-    return StoryPipeline(out, image_generator="scripted_image", audio_generator="words_audio",
-                         video_generator="recording_video", on_event=(events.append if events is not None else None))
+    return StoryPipeline(
+        out,
+        image_generator="scripted_image",
+        audio_generator="words_audio",
+        video_generator="recording_video",
+        on_event=(events.append if events is not None else None),
+    )
 
 
 def test_story_frames_narration_and_video(tmp_path: Path, generators: Any, scenes: Any) -> None:
@@ -28,7 +33,11 @@ def test_story_frames_narration_and_video(tmp_path: Path, generators: Any, scene
     assert abs(seconds - (0.15 + 0.4 + 0.25)) < 0.01  # two clips and the silence between them
     assert result.video == tmp_path / "final.mp4" and result.video.read_bytes()[4:8] == b"ftyp"
     (call,) = generators["video"].calls
-    assert [p.rsplit("/", 1)[-1] for p in call["images"]] == ["scene-001.png", "scene-002.png", "scene-003.png"]
+    assert [p.rsplit("/", 1)[-1] for p in call["images"]] == [
+        "scene-001.png",
+        "scene-002.png",
+        "scene-003.png",
+    ]
     assert call["audio"].endswith("narration.wav")
     assert any(e.type == "video_generated" for e in events) and events[-1].type == "done"
 
@@ -38,7 +47,9 @@ def test_story_frames_narration_and_video(tmp_path: Path, generators: Any, scene
     assert len(generators["video"].calls) == 1 and len(generators["scripted"].calls) == 3
 
 
-def test_story_without_all_frames_skips_the_video(tmp_path: Path, generators: Any, scenes: Any) -> None:
+def test_story_without_all_frames_skips_the_video(
+    tmp_path: Path, generators: Any, scenes: Any
+) -> None:
     from inference_core import ContentPolicyError
 
     generators["scripted"].script = {"owl": [ContentPolicyError("no owls")]}

@@ -13,17 +13,24 @@ if TYPE_CHECKING:
 
 def test_builtin_styles() -> None:
     assert {"photorealistic", "illustration", "minimalist", "anime"} <= set(BUILTIN_STYLES)
-    out = PromptEnhancer().enhance(Scene(id="1", prompt="a fox", negative_prompt="blur"), style="anime")
+    out = PromptEnhancer().enhance(
+        Scene(id="1", prompt="a fox", negative_prompt="blur"), style="anime"
+    )
     assert out.prompt.startswith("a fox") and "anime" in out.prompt
     assert out.negative_prompt is not None and out.negative_prompt.startswith("blur")
 
 
 def test_user_styles_from_config(tmp_path: Path) -> None:
     config = tmp_path / "config.yaml"
-    config.write_text("styles:\n  noir: 'black and white, {prompt}, hard shadows'\n"
-                      "  pastel: {prompt: 'pastel colours', negative_prompt: neon}\n")
+    config.write_text(
+        "styles:\n  noir: 'black and white, {prompt}, hard shadows'\n"
+        "  pastel: {prompt: 'pastel colours', negative_prompt: neon}\n"
+    )
     enhancer = PromptEnhancer(load_styles(config))
-    assert enhancer.enhance(Scene(id="1", prompt="a cat"), style="noir").prompt == "black and white, a cat, hard shadows"
+    assert (
+        enhancer.enhance(Scene(id="1", prompt="a cat"), style="noir").prompt
+        == "black and white, a cat, hard shadows"
+    )
     pastel = enhancer.enhance(Scene(id="1", prompt="a cat"), style="pastel")
     assert pastel.prompt == "a cat, pastel colours" and pastel.negative_prompt == "neon"
 
@@ -41,9 +48,17 @@ def test_unknown_style_suggests() -> None:
 
 
 def test_characters_tags_and_visual_type() -> None:
-    scene = Scene(id="1", prompt="at the beach", characters=("Mara", "Ghost"), style_tags=("dusk",),
-                  visual_type="video")
+    scene = Scene(
+        id="1",
+        prompt="at the beach",
+        characters=("Mara", "Ghost"),
+        style_tags=("dusk",),
+        visual_type="video",
+    )
     mara = Character(name="Mara", description="red coat", reference_images=("/refs/mara.png",))
     out = PromptEnhancer().enhance(scene, characters={"Mara": mara})
-    assert out.prompt == "at the beach, featuring Mara (red coat), dusk, cinematic shot, smooth camera motion"
+    assert (
+        out.prompt
+        == "at the beach, featuring Mara (red coat), dusk, cinematic shot, smooth camera motion"
+    )
     assert out.reference_images == ("/refs/mara.png",)

@@ -30,10 +30,24 @@ if TYPE_CHECKING:
 __all__ = ["register"]
 
 Out = Annotated[Path, typer.Option("--out", "-o", help="Output folder (files, history and cache).")]
-Concurrency = Annotated[int, typer.Option("--concurrency", "-c", min=1, max=256, help="Requests at once per generator.")]
-Style = Annotated[str | None, typer.Option("--style", "-s", help="Prompt style: photorealistic, illustration, minimalist, anime, or one from --styles-file.")]
-StylesFile = Annotated[Path | None, typer.Option("--styles-file", help="YAML/JSON file with a 'styles:' section.")]
-Params = Annotated[list[str] | None, typer.Option("--param", "-p", help="Generator input for every scene, key=value; repeatable.")]
+Concurrency = Annotated[
+    int, typer.Option("--concurrency", "-c", min=1, max=256, help="Requests at once per generator.")
+]
+Style = Annotated[
+    str | None,
+    typer.Option(
+        "--style",
+        "-s",
+        help="Prompt style: photorealistic, illustration, minimalist, anime, or one from --styles-file.",
+    ),
+]
+StylesFile = Annotated[
+    Path | None, typer.Option("--styles-file", help="YAML/JSON file with a 'styles:' section.")
+]
+Params = Annotated[
+    list[str] | None,
+    typer.Option("--param", "-p", help="Generator input for every scene, key=value; repeatable."),
+]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of progress and tables.")]
 
 
@@ -81,10 +95,19 @@ class _Progress:
 
     def __enter__(self) -> _Progress:
         if self.enabled:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+            )
 
             self._progress = Progress(
-                TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
                 transient=False,
             )
             self._progress.__enter__()
@@ -105,18 +128,22 @@ class _Progress:
         if not self.enabled:
             return
         if event.type == "stage_update":
-            self._progress.update(self._task, description=event.message, total=event.data.get("total"),
-                                  completed=0)
+            self._progress.update(
+                self._task, description=event.message, total=event.data.get("total"), completed=0
+            )
         elif event.type == "progress":
-            self._progress.update(self._task, completed=event.data.get("current", 0),
-                                  total=event.data.get("total"))
+            self._progress.update(
+                self._task, completed=event.data.get("current", 0), total=event.data.get("total")
+            )
         elif event.type == "warning":
             self.console.print(f"[yellow]warning:[/] {event.message}", highlight=False)
         elif event.type == "error":
             self.console.print(f"[red]error:[/] {event.message}", highlight=False)
 
 
-def _run(coro_factory: Callable[[Callable[[ProgressEvent], None]], Coroutine[Any, Any, Any]], quiet: bool) -> Any:
+def _run(
+    coro_factory: Callable[[Callable[[ProgressEvent], None]], Coroutine[Any, Any, Any]], quiet: bool
+) -> Any:
     with _Progress(not quiet) as progress:
         return asyncio.run(coro_factory(progress))
 
@@ -131,12 +158,23 @@ def _summary_table(results: list[SceneResult], out: Path, title: str) -> None:
     for r in results:
         note = "cached" if r.cached else ""
         if r.fallbacks:
-            note = (note + "; " if note else "") + "fell back from " + ", ".join(f["generator_id"] for f in r.fallbacks)
+            note = (
+                (note + "; " if note else "")
+                + "fell back from "
+                + ", ".join(f["generator_id"] for f in r.fallbacks)
+            )
         if r.status != "ok":
             note = r.error or ""
         style = "" if r.status == "ok" else "red"
-        table.add_row(r.scene_id or "-", r.role, f"[{style}]{r.status}[/]" if style else r.status,
-                      r.path or "", r.generator_id or "", str(r.attempts), note[:120])
+        table.add_row(
+            r.scene_id or "-",
+            r.role,
+            f"[{style}]{r.status}[/]" if style else r.status,
+            r.path or "",
+            r.generator_id or "",
+            str(r.attempts),
+            note[:120],
+        )
     Console().print(table)
 
 
@@ -146,48 +184,80 @@ def _report(result: BatchResult, as_json: bool) -> None:
     else:
         _summary_table(result.results, result.out_dir, f"batch {result.status} ({result.out_dir})")
         if result.failed:
-            typer.echo("failed scenes: " + ", ".join(r.scene_id for r in result.failed)
-                       + f"\nretry them with: infer regenerate --out {result.out_dir} --failed")
+            typer.echo(
+                "failed scenes: "
+                + ", ".join(r.scene_id for r in result.failed)
+                + f"\nretry them with: infer regenerate --out {result.out_dir} --failed"
+            )
     raise typer.Exit(0 if result.status == "completed" else 1)
 
 
 def batch_command(
     file: Annotated[Path, typer.Argument(help="scenes.yaml or storyboard JSON.")],
-    generator: Annotated[str, typer.Option("--generator", "-g", help="Generator id for each scene.")],
+    generator: Annotated[
+        str, typer.Option("--generator", "-g", help="Generator id for each scene.")
+    ],
     out: Out,
-    fallback: Annotated[list[str] | None, typer.Option("--fallback", "-f", help="Generator to try next; repeatable.")] = None,
-    narration_generator: Annotated[str | None, typer.Option("--narration-generator", help="Audio generator for scenes with narration.")] = None,
+    fallback: Annotated[
+        list[str] | None,
+        typer.Option("--fallback", "-f", help="Generator to try next; repeatable."),
+    ] = None,
+    narration_generator: Annotated[
+        str | None,
+        typer.Option("--narration-generator", help="Audio generator for scenes with narration."),
+    ] = None,
     concurrency: Concurrency = 8,
     style: Style = None,
     styles_file: StylesFile = None,
     param: Params = None,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds allowed per call.")] = 300.0,
-    retries: Annotated[int, typer.Option("--retries", min=0, help="Retries of a retryable error per generator.")] = 2,
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="Make every request even if cached.")] = False,
+    retries: Annotated[
+        int, typer.Option("--retries", min=0, help="Retries of a retryable error per generator.")
+    ] = 2,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Make every request even if cached.")
+    ] = False,
     as_json: Json = False,
 ) -> None:
     """Generate one file per scene of FILE into --out (scene-001.png, ...)."""
     with handle_errors():
         board = _with_styles(load_storyboard(file), styles_file)
         config = BatchConfig(
-            generator=generator, fallbacks=list(fallback or []), narration_generator=narration_generator,
-            concurrency=concurrency, style=style, timeout=timeout, use_cache=not no_cache,
+            generator=generator,
+            fallbacks=list(fallback or []),
+            narration_generator=narration_generator,
+            concurrency=concurrency,
+            style=style,
+            timeout=timeout,
+            use_cache=not no_cache,
         )
         config.retry = config.retry.replace(max_attempts=retries + 1)
         modality = _check_chain([generator, *config.fallbacks], [narration_generator])
         if param:
             config.params = {modality: _parse_params(param)}
-        result = _run(lambda cb: BatchRunner(out, config, on_event=cb).run(
-            board, manifest_extra={"source": str(file.resolve())}), as_json)
+        result = _run(
+            lambda cb: BatchRunner(out, config, on_event=cb).run(
+                board, manifest_extra={"source": str(file.resolve())}
+            ),
+            as_json,
+        )
     _report(result, as_json)
 
 
 def regenerate_command(
     out: Out,
-    scene: Annotated[list[str] | None, typer.Option("--scene", help="Scene id to generate again; repeatable.")] = None,
-    failed: Annotated[bool, typer.Option("--failed", help="Generate the scenes that failed last time.")] = False,
-    generator: Annotated[str | None, typer.Option("--generator", "-g", help="Use another generator.")] = None,
-    fallback: Annotated[list[str] | None, typer.Option("--fallback", "-f", help="Replace the fallback chain.")] = None,
+    scene: Annotated[
+        list[str] | None, typer.Option("--scene", help="Scene id to generate again; repeatable.")
+    ] = None,
+    failed: Annotated[
+        bool, typer.Option("--failed", help="Generate the scenes that failed last time.")
+    ] = False,
+    generator: Annotated[
+        str | None, typer.Option("--generator", "-g", help="Use another generator.")
+    ] = None,
+    fallback: Annotated[
+        list[str] | None, typer.Option("--fallback", "-f", help="Replace the fallback chain.")
+    ] = None,
     concurrency: Annotated[int | None, typer.Option("--concurrency", "-c", min=1, max=256)] = None,
     as_json: Json = False,
 ) -> None:
@@ -215,12 +285,17 @@ def regenerate_command(
             known = {s.id for s in board.scenes}
             missing = [i for i in ids if i not in known]
             if missing:
-                fail(f"unknown scene id(s): {', '.join(missing)}; known: {', '.join(sorted(known))}", 2)
+                fail(
+                    f"unknown scene id(s): {', '.join(missing)}; known: {', '.join(sorted(known))}",
+                    2,
+                )
         if manifest.get("kind") == "story":
             from inference_core.pipeline.story import StoryPipeline
 
             def story(cb: Callable[[ProgressEvent], None]) -> Coroutine[Any, Any, StoryResult]:
-                pipeline = StoryPipeline(out, video_generator=manifest.get("video_generator"), on_event=cb)
+                pipeline = StoryPipeline(
+                    out, video_generator=manifest.get("video_generator"), on_event=cb
+                )
                 pipeline.config = config
                 return pipeline.run(board, scene_ids=ids, failed_only=failed)
 
@@ -228,14 +303,20 @@ def regenerate_command(
             _story_report(story_result, as_json)
             return
         extra = {k: v for k, v in manifest.items() if k not in ("kind", "storyboard", "config")}
-        result = _run(lambda cb: BatchRunner(out, config, on_event=cb).run(
-            board, scene_ids=ids, failed_only=failed, manifest_extra=extra), as_json)
+        result = _run(
+            lambda cb: BatchRunner(out, config, on_event=cb).run(
+                board, scene_ids=ids, failed_only=failed, manifest_extra=extra
+            ),
+            as_json,
+        )
     _report(result, as_json)
 
 
 def history_command(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder of a batch.")] = Path("."),
-    attempts: Annotated[bool, typer.Option("--attempts", help="List every attempt, not just the outputs.")] = False,
+    attempts: Annotated[
+        bool, typer.Option("--attempts", help="List every attempt, not just the outputs.")
+    ] = False,
     as_json: Json = False,
 ) -> None:
     """Show what was generated in --out: each output, its generator and file, or every attempt."""
@@ -258,16 +339,29 @@ def history_command(
         table.add_column(column)
     for b in batches:
         s = b.get("summary") or {}
-        table.add_row(b["id"], b["status"], str(s.get("ok", "")), str(s.get("failed", "")),
-                      str(s.get("requests", "")), str(s.get("elapsed_s", "")))
+        table.add_row(
+            b["id"],
+            b["status"],
+            str(s.get("ok", "")),
+            str(s.get("failed", "")),
+            str(s.get("requests", "")),
+            str(s.get("elapsed_s", "")),
+        )
     console.print(table)
     if attempts:
         t = Table(title="attempts")
         for column in ("scene", "role", "generator", "try", "status", "seconds", "file / error"):
             t.add_column(column)
         for a in tries:
-            t.add_row(a["scene_id"] or "-", a["role"], a["generator_id"], str(a["attempt"]), a["status"],
-                      f"{a['duration_s']:.2f}", a["path"] or (a["error"] or "")[:100])
+            t.add_row(
+                a["scene_id"] or "-",
+                a["role"],
+                a["generator_id"],
+                str(a["attempt"]),
+                a["status"],
+                f"{a['duration_s']:.2f}",
+                a["path"] or (a["error"] or "")[:100],
+            )
         console.print(t)
     else:
         _summary_table(outputs, out, "outputs")
@@ -277,8 +371,11 @@ def _story_report(result: StoryResult, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2, default=str))
     else:
-        _summary_table(result.batch.results + ([result.final] if result.final else []), result.out_dir,
-                       f"story {result.status}")
+        _summary_table(
+            result.batch.results + ([result.final] if result.final else []),
+            result.out_dir,
+            f"story {result.status}",
+        )
         typer.echo(f"frames:    {result.out_dir}/scene-*.png ({len(result.frames)} files)")
         typer.echo(f"narration: {result.narration or '(none)'}")
         typer.echo(f"video:     {result.video or '(not made)'}")
@@ -288,13 +385,26 @@ def _story_report(result: StoryResult, as_json: bool) -> None:
 
 
 def story_command(
-    file: Annotated[Path | None, typer.Argument(help="scenes.yaml / storyboard JSON (omit with --text).")] = None,
+    file: Annotated[
+        Path | None, typer.Argument(help="scenes.yaml / storyboard JSON (omit with --text).")
+    ] = None,
     out: Out = Path("story-out"),
-    text: Annotated[str | None, typer.Option("--text", help="Story text to split into scenes (needs --model).")] = None,
-    text_file: Annotated[Path | None, typer.Option("--text-file", help="File holding the story text.")] = None,
-    model: Annotated[str | None, typer.Option("--model", help="LLM model that writes the scenes, e.g. openai/gpt-4o-mini.")] = None,
-    scenes: Annotated[int, typer.Option("--scenes", min=1, max=50, help="Scenes to ask the LLM for.")] = 4,
-    image_generator: Annotated[str, typer.Option("--image-generator", "-g")] = "mock_image_generator",
+    text: Annotated[
+        str | None, typer.Option("--text", help="Story text to split into scenes (needs --model).")
+    ] = None,
+    text_file: Annotated[
+        Path | None, typer.Option("--text-file", help="File holding the story text.")
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option("--model", help="LLM model that writes the scenes, e.g. openai/gpt-4o-mini."),
+    ] = None,
+    scenes: Annotated[
+        int, typer.Option("--scenes", min=1, max=50, help="Scenes to ask the LLM for.")
+    ] = 4,
+    image_generator: Annotated[
+        str, typer.Option("--image-generator", "-g")
+    ] = "mock_image_generator",
     fallback: Annotated[list[str] | None, typer.Option("--fallback", "-f")] = None,
     audio_generator: Annotated[str, typer.Option("--audio-generator")] = "espeak_tts_generator",
     video_generator: Annotated[str, typer.Option("--video-generator")] = "mock_video_generator",
@@ -314,9 +424,15 @@ def story_command(
 
         def go(cb: Callable[[ProgressEvent], None]) -> Coroutine[Any, Any, StoryResult]:
             pipeline = StoryPipeline(
-                out, image_generator=image_generator, image_fallbacks=list(fallback or []),
-                audio_generator=audio_generator, video_generator=video_generator,
-                concurrency=concurrency, style=style, model=model, on_event=cb,
+                out,
+                image_generator=image_generator,
+                image_fallbacks=list(fallback or []),
+                audio_generator=audio_generator,
+                video_generator=video_generator,
+                concurrency=concurrency,
+                style=style,
+                model=model,
+                on_event=cb,
             )
 
             async def main() -> StoryResult:

@@ -62,7 +62,12 @@ class ProgressEvent:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data."""
-        return {"type": self.type, "message": self.message, "data": dict(self.data), "timestamp": self.timestamp}
+        return {
+            "type": self.type,
+            "message": self.message,
+            "data": dict(self.data),
+            "timestamp": self.timestamp,
+        }
 
 
 def format_sse(event: ProgressEvent, *, event_id: int | str | None = None) -> str:

@@ -138,7 +138,11 @@ class Fallback:
     reason: str
 
     def to_dict(self) -> dict[str, str]:
-        return {"generator_id": self.generator_id, "error_type": self.error_type, "reason": self.reason}
+        return {
+            "generator_id": self.generator_id,
+            "error_type": self.error_type,
+            "reason": self.reason,
+        }
 
 
 @dataclass(slots=True)
@@ -158,7 +162,9 @@ class AllGeneratorsFailed(InferenceError):
     def __init__(self, fallbacks: Sequence[Fallback], attempts: int) -> None:
         self.fallbacks = list(fallbacks)
         self.attempts = attempts
-        detail = "; ".join(f"{f.generator_id}: {f.reason}" for f in fallbacks) or "empty generator chain"
+        detail = (
+            "; ".join(f"{f.generator_id}: {f.reason}" for f in fallbacks) or "empty generator chain"
+        )
         super().__init__(f"all generators failed ({detail})")
         last = fallbacks[-1] if fallbacks else None
         self.generator_id = last.generator_id if last else None
@@ -184,12 +190,16 @@ async def _call(
                 result = await asyncio.wait_for(info.instance.agenerate(**params), timeout)
             except TimeoutError:
                 raise ProviderTimeoutError(
-                    f"{info.id}: no result within {timeout:g}s", generator_id=info.id, retryable=True
+                    f"{info.id}: no result within {timeout:g}s",
+                    generator_id=info.id,
+                    retryable=True,
                 ) from None
         else:
             result = await info.instance.agenerate(**params)
         if not result.of_kind(modality) and not result.assets:
-            raise InvalidResponseError(f"{info.id}: the result holds no {modality}", generator_id=info.id)
+            raise InvalidResponseError(
+                f"{info.id}: the result holds no {modality}", generator_id=info.id
+            )
     except RateLimitError as exc:
         limiter.release_rate_limited(exc.retry_after)
         raise
@@ -235,18 +245,32 @@ async def generate_with_fallback(
         limiter = limiters.get(info.id)
         counter = 0
 
-        async def attempt(info: GeneratorInfo = info, params: dict[str, Any] = params) -> GenerationResult:
+        async def attempt(
+            info: GeneratorInfo = info,
+            params: dict[str, Any] = params,
+            limiter: AdaptiveLimiter = limiter,
+        ) -> GenerationResult:
             nonlocal counter
             counter += 1
             started, t0 = time.time(), time.perf_counter()
             try:
-                result = await _call(info, params, limiter=limiter, timeout=timeout, modality=modality)
+                result = await _call(
+                    info, params, limiter=limiter, timeout=timeout, modality=modality
+                )
             except Exception as exc:
                 if on_attempt:
-                    on_attempt(AttemptInfo(info, counter, params, started, time.perf_counter() - t0, error=exc))
+                    on_attempt(
+                        AttemptInfo(
+                            info, counter, params, started, time.perf_counter() - t0, error=exc
+                        )
+                    )
                 raise
             if on_attempt:
-                on_attempt(AttemptInfo(info, counter, params, started, time.perf_counter() - t0, result=result))
+                on_attempt(
+                    AttemptInfo(
+                        info, counter, params, started, time.perf_counter() - t0, result=result
+                    )
+                )
             return result
 
         def report(event: RetryAttempt, info: GeneratorInfo = info) -> None:

@@ -13,7 +13,9 @@ from typing import Any
 __all__ = ["cache_key", "media_digest", "redact", "MEDIA_FIELDS"]
 
 #: Input fields that carry media (paths, bytes, data URLs or URLs).
-MEDIA_FIELDS = frozenset({"images", "image", "videos", "video", "audio", "audios", "mask", "reference_images"})
+MEDIA_FIELDS = frozenset(
+    {"images", "image", "videos", "video", "audio", "audios", "mask", "reference_images"}
+)
 _SECRET = re.compile(r"(api[_-]?key|token|secret|password|authorization|credential)", re.IGNORECASE)
 REDACTED = "***"
 

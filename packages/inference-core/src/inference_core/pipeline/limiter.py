@@ -113,4 +113,3 @@ class AdaptiveLimiter:
         if retry_after:
             self._paused_until = max(self._paused_until, self._clock() + retry_after)
         self._release()
-

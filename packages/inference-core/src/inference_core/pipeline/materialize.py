@@ -9,7 +9,6 @@ import shutil
 import struct
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from inference_core import atomic_write
@@ -17,10 +16,19 @@ from inference_core._files import extension_for
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
 
     from inference_core import MediaAsset
 
-__all__ = ["StoredFile", "file_sha256", "folder_lock", "link_into_place", "media_facts", "safe_output_path", "write_blob"]
+__all__ = [
+    "StoredFile",
+    "file_sha256",
+    "folder_lock",
+    "link_into_place",
+    "media_facts",
+    "safe_output_path",
+    "write_blob",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +67,9 @@ def _png_size(head: bytes) -> tuple[int, int] | None:
     return None
 
 
-def media_facts(path: Path, asset: MediaAsset | None = None) -> tuple[int | None, int | None, float | None]:
+def media_facts(
+    path: Path, asset: MediaAsset | None = None
+) -> tuple[int | None, int | None, float | None]:
     """Width, height and duration: from the asset when it says, else from cheap headers."""
     width = asset.width if asset else None
     height = asset.height if asset else None
@@ -91,7 +101,11 @@ def write_blob(blob_dir: Path, asset: MediaAsset) -> StoredFile:
 
 def link_into_place(blob: Path, target: Path, sha256: str) -> None:
     """Make ``target`` hold the blob's content, atomically; a no-op when it already does."""
-    if target.is_file() and target.stat().st_size == blob.stat().st_size and file_sha256(target) == sha256:
+    if (
+        target.is_file()
+        and target.stat().st_size == blob.stat().st_size
+        and file_sha256(target) == sha256
+    ):
         return
     tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.part")
     try:
@@ -123,7 +137,9 @@ def folder_lock(state_dir: Path) -> Iterator[None]:
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise ConfigurationError(f"another batch is writing {state_dir.parent}; wait for it to finish") from None
+            raise ConfigurationError(
+                f"another batch is writing {state_dir.parent}; wait for it to finish"
+            ) from None
         for stale in [*state_dir.parent.glob(".*.part"), *state_dir.glob("blobs/*/.*.part")]:
             with contextlib.suppress(OSError):
                 stale.unlink()

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from inference_core.errors import FieldError, InputValidationError
-from inference_core.pipeline.styles import StyleSpec
+from inference_core.pipeline.styles import StyleSpec  # noqa: TC001 (pydantic needs it at runtime)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
@@ -58,7 +58,9 @@ class StoryboardError(InputValidationError):
     def __init__(self, source: str, errors: Sequence[FieldError]) -> None:
         super().__init__("storyboard", errors)
         self.source = source
-        self.args = (f"{source}: invalid storyboard:\n  " + "\n  ".join(str(e) for e in self.errors),)
+        self.args = (
+            f"{source}: invalid storyboard:\n  " + "\n  ".join(str(e) for e in self.errors),
+        )
 
     def __str__(self) -> str:
         return str(self.args[0])
@@ -272,8 +274,10 @@ def _characters(raw: Any, base: Path | None) -> tuple[dict[str, Character], list
         return out, errors
     items: list[tuple[str, Any]]
     if isinstance(raw, dict):
-        items = [(f"characters.{k}", {"name": k, **(v if isinstance(v, dict) else {"description": v})})
-                 for k, v in raw.items()]
+        items = [
+            (f"characters.{k}", {"name": k, **(v if isinstance(v, dict) else {"description": v})})
+            for k, v in raw.items()
+        ]
     elif isinstance(raw, list):
         items = [(f"characters[{i}]", v) for i, v in enumerate(raw)]
     else:
@@ -297,7 +301,9 @@ def _characters(raw: Any, base: Path | None) -> tuple[dict[str, Character], list
             if not path.is_absolute() and base is not None:
                 path = base / path
             if not path.is_file():
-                errors.append(FieldError(f"{label}: reference_images[{i}]", f"file not found: {path}"))
+                errors.append(
+                    FieldError(f"{label}: reference_images[{i}]", f"file not found: {path}")
+                )
             refs.append(str(path.resolve()))
         out[char.name] = char.model_copy(update={"reference_images": tuple(refs)})
     return out, errors
@@ -339,13 +345,19 @@ def load_storyboard(source: Any, *, base_dir: Path | None = None) -> Storyboard:
     if isinstance(source, list):
         source = {"scenes": source}
     if not isinstance(source, dict):
-        raise StoryboardError(name, [FieldError("file", "expected a mapping with 'scenes' or a list of scenes")])
+        raise StoryboardError(
+            name, [FieldError("file", "expected a mapping with 'scenes' or a list of scenes")]
+        )
 
     errors: list[FieldError] = []
     for key in source:
         if key not in _TOP_KEYS:
             close = difflib.get_close_matches(str(key), list(_TOP_KEYS), n=1)
-            errors.append(FieldError(str(key), "unknown field", f"did you mean {close[0]!r}?" if close else None))
+            errors.append(
+                FieldError(
+                    str(key), "unknown field", f"did you mean {close[0]!r}?" if close else None
+                )
+            )
     raw_scenes = source.get("scenes")
     scenes: list[Scene] = []
     if not isinstance(raw_scenes, list) or not raw_scenes:
@@ -364,7 +376,10 @@ def load_storyboard(source: Any, *, base_dir: Path | None = None) -> Storyboard:
         stem = scene.stem
         if stem in seen:
             errors.append(
-                FieldError(f"scene id {scene.id!r}", f"names the same output file ({stem}) as scene id {seen[stem]!r}")
+                FieldError(
+                    f"scene id {scene.id!r}",
+                    f"names the same output file ({stem}) as scene id {seen[stem]!r}",
+                )
             )
         seen[stem] = scene.id
     styles_raw = source.get("styles") or {}

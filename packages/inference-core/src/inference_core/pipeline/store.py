@@ -204,8 +204,12 @@ class HistoryStore:
 
     # -- attempts and outputs ------------------------------------------------
 
-    def record(self, attempt: AttemptRecord | None = None, output: SceneResult | None = None,
-               cache: CacheEntry | None = None) -> None:
+    def record(
+        self,
+        attempt: AttemptRecord | None = None,
+        output: SceneResult | None = None,
+        cache: CacheEntry | None = None,
+    ) -> None:
         """Write an attempt, the output state and a cache entry in one transaction."""
         with self._db:
             self._db.execute("BEGIN")
@@ -214,12 +218,17 @@ class HistoryStore:
             if attempt is not None:
                 self._put(
                     "attempts",
-                    {k: (_dump(v) if k in _JSON_COLUMNS else v) for k, v in asdict(attempt).items()},
+                    {
+                        k: (_dump(v) if k in _JSON_COLUMNS else v)
+                        for k, v in asdict(attempt).items()
+                    },
                     replace=False,
                 )
             if output is not None:
                 output.updated_at = time.time()
-                values = {k: (_dump(v) if k in _JSON_COLUMNS else v) for k, v in asdict(output).items()}
+                values = {
+                    k: (_dump(v) if k in _JSON_COLUMNS else v) for k, v in asdict(output).items()
+                }
                 values["cached"] = int(output.cached)
                 self._put("outputs", values, replace=True)
 

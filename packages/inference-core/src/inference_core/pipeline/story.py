@@ -81,7 +81,9 @@ class StoryResult:
 
     @property
     def narrations(self) -> list[Path]:
-        return [self.out_dir / r.path for r in self.batch.results if r.role == "narration" and r.path]
+        return [
+            self.out_dir / r.path for r in self.batch.results if r.role == "narration" and r.path
+        ]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -129,26 +131,33 @@ class StoryPipeline:
     async def storyboard_from_text(self, text: str, *, scenes: int = 4) -> Storyboard:
         """Ask the configured LLM for a storyboard of ``text`` (needs ``model`` and ``inference-core[llm]``)."""
         if not self.model:
-            raise ConfigurationError("no LLM model configured: pass --model (or give a scenes file)")
+            raise ConfigurationError(
+                "no LLM model configured: pass --model (or give a scenes file)"
+            )
         from inference_core.llm import LLMClient
 
         plan = await LLMClient(self.model).achat_json(
             text, StoryPlan, system=_SYSTEM.format(n=scenes)
         )
         assert isinstance(plan, StoryPlan)
-        return load_storyboard({
-            "title": plan.title,
-            "characters": {c.name: {"description": c.description} for c in plan.characters},
-            "scenes": [s.model_dump() for s in plan.scenes],
-        })
+        return load_storyboard(
+            {
+                "title": plan.title,
+                "characters": {c.name: {"description": c.description} for c in plan.characters},
+                "scenes": [s.model_dump() for s in plan.scenes],
+            }
+        )
 
-    async def run(self, storyboard: Any, *, scene_ids: list[str] | None = None,
-                  failed_only: bool = False) -> StoryResult:
+    async def run(
+        self, storyboard: Any, *, scene_ids: list[str] | None = None, failed_only: bool = False
+    ) -> StoryResult:
         """Generate every frame and narration clip, then join them into ``final.mp4``."""
         board = load_storyboard(storyboard)
         runner = BatchRunner(self.out_dir, self.config, on_event=self.on_event)
         batch = await runner.run(
-            board, scene_ids=scene_ids, failed_only=failed_only,
+            board,
+            scene_ids=scene_ids,
+            failed_only=failed_only,
             manifest_extra={"kind": "story", "video_generator": self.video_generator},
             emit_done=False,
         )
@@ -158,7 +167,9 @@ class StoryPipeline:
         await runner.bus.drain()
         return result
 
-    async def _finish_video(self, runner: BatchRunner, board: Storyboard, result: StoryResult) -> None:
+    async def _finish_video(
+        self, runner: BatchRunner, board: Storyboard, result: StoryResult
+    ) -> None:
         if self.video_generator is None:
             return
         # The final video needs every frame; read the folder's records so a
@@ -201,4 +212,3 @@ class StoryPipeline:
         with atomic_write(path) as handle:
             handle.write(data)
         return path
-

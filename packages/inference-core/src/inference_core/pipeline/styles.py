@@ -26,7 +26,14 @@ if TYPE_CHECKING:
 
     from inference_core.pipeline.scenes import Character, Scene
 
-__all__ = ["BUILTIN_STYLES", "VISUAL_TYPES", "EnhancedPrompt", "PromptEnhancer", "StyleSpec", "load_styles"]
+__all__ = [
+    "BUILTIN_STYLES",
+    "VISUAL_TYPES",
+    "EnhancedPrompt",
+    "PromptEnhancer",
+    "StyleSpec",
+    "load_styles",
+]
 
 
 class StyleSpec(BaseModel):
@@ -128,8 +135,14 @@ class PromptEnhancer:
             return self.styles[name]
         except KeyError:
             close = difflib.get_close_matches(name, list(self.styles), n=1)
-            hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(sorted(self.styles))}"
-            raise InputValidationError("prompt_enhancer", [FieldError("style", f"unknown style {name!r}", hint)]) from None
+            hint = (
+                f"did you mean {close[0]!r}?"
+                if close
+                else f"known: {', '.join(sorted(self.styles))}"
+            )
+            raise InputValidationError(
+                "prompt_enhancer", [FieldError("style", f"unknown style {name!r}", hint)]
+            ) from None
 
     def enhance(
         self,

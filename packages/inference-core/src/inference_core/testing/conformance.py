@@ -47,6 +47,7 @@ from inference_core.testing._conformance_leaks import (
 from inference_core.testing._conformance_media import asset_problems, decode_media
 
 if TYPE_CHECKING:
+    import pathlib
     from collections.abc import Iterator, Mapping, Sequence
 
     from inference_core import BaseGenerator, GenerationResult
@@ -146,10 +147,16 @@ class GeneratorConformance:
         )
 
     def test_missing_secret_is_a_configuration_error(
-        self, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+        self,
+        request: pytest.FixtureRequest,
+        monkeypatch: pytest.MonkeyPatch,
+        tmp_path: pathlib.Path,
     ) -> None:
         if not self.secrets:
             pytest.skip("no secrets given")
+        from inference_core.keys import CONFIG_ENV_VAR
+
+        monkeypatch.setenv(CONFIG_ENV_VAR, str(tmp_path / "no-config.yaml"))  # no user config keys
         for name in self.secrets:
             monkeypatch.delenv(name, raising=False)
         check_missing_secret(

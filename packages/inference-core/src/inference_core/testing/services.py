@@ -40,10 +40,20 @@ def placeholder_png(width: int, height: int, seed: str) -> bytes:
     raw = b"".join(b"\x00" + colour * width for _ in range(height))
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 def placeholder_wav(duration_s: float, sample_rate: int = 16000) -> bytes:
@@ -62,7 +72,9 @@ class _MockService:
     text_field: ClassVar[str] = "prompt"
     generator_id: ClassVar[str] = ""
 
-    def __init__(self, *, workspace: str | os.PathLike[str], errors: Iterable[BaseException] = ()) -> None:
+    def __init__(
+        self, *, workspace: str | os.PathLike[str], errors: Iterable[BaseException] = ()
+    ) -> None:
         self.workspace = Path(workspace)
         self.calls: list[dict[str, Any]] = []
         self.errors = list(errors)
@@ -75,7 +87,9 @@ class _MockService:
     def _asset(self, params: dict[str, Any]) -> MediaAsset:
         raise NotImplementedError
 
-    def generate(self, text: str | None = None, *, name: str | None = None, **params: Any) -> ServiceResult:
+    def generate(
+        self, text: str | None = None, *, name: str | None = None, **params: Any
+    ) -> ServiceResult:
         """Record the call and write a placeholder file (or raise the next scripted error)."""
         if text is not None:
             params[self.text_field] = text
@@ -83,11 +97,15 @@ class _MockService:
         if self.errors:
             raise self.errors.pop(0)
         asset = self._asset(params)
-        result = GenerationResult(assets=[asset], generator_id=self.generator_id, parameters=dict(params))
+        result = GenerationResult(
+            assets=[asset], generator_id=self.generator_id, parameters=dict(params)
+        )
         stem = name or f"{self.modality}-{len(self.calls):03d}-{asset.sha256[:8]}"
         return ServiceResult(result.save(self.workspace, stem=stem), self.generator_id, result)
 
-    async def agenerate(self, text: str | None = None, *, name: str | None = None, **params: Any) -> ServiceResult:
+    async def agenerate(
+        self, text: str | None = None, *, name: str | None = None, **params: Any
+    ) -> ServiceResult:
         return self.generate(text, name=name, **params)
 
 
@@ -112,8 +130,12 @@ class MockAudioService(_MockService):
 
     def _asset(self, params: dict[str, Any]) -> MediaAsset:
         duration = max(0.1, 0.1 * len(str(params.get("text", "")).split()))
-        return MediaAsset(data=placeholder_wav(duration), mime_type="audio/wav", duration_s=duration,
-                          sample_rate=16000)
+        return MediaAsset(
+            data=placeholder_wav(duration),
+            mime_type="audio/wav",
+            duration_s=duration,
+            sample_rate=16000,
+        )
 
 
 class MockVideoService(_MockService):

@@ -1,0 +1,190 @@
+"""Overhead of the httpx provider plugins, and memory while saving a big Replicate output.
+
+1. Requests per second through ``openrouter_image_generator`` and
+   ``replicate_sd_generator`` against their loopback protocol servers answering
+   at once, divided by requests per second for the same HTTP requests sent with
+   a bare, reused httpx client (goal: 0.8 or better).
+2. Peak memory growth while ``replicate_sd_generator`` streams a 200 MB output
+   to disk (goal: 30 MB or less), measured in a fresh subprocess.
+
+The loopback servers are the protocol apps from the plugins' test folders.
+Run with every package installed (``nox -s bench``)::
+
+    python benchmarks/bench_providers_httpx.py [--seconds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import pathlib
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Any
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path[:0] = [
+    str(ROOT / "packages" / "gen-openrouter-image" / "tests"),
+    str(ROOT / "packages" / "gen-replicate-sd" / "tests"),
+]
+
+BIG = 200 * 2**20
+
+
+def rate(fn: Any, seconds: float) -> float:
+    """Calls per second of ``fn`` over about ``seconds`` (after two warm-up calls)."""
+    fn()
+    fn()
+    count, start = 0, time.perf_counter()
+    while (elapsed := time.perf_counter() - start) < seconds:
+        fn()
+        count += 1
+    return count / elapsed
+
+
+def compare(name: str, plugin: Any, bare: Any, seconds: float, rounds: int = 3) -> None:
+    """Alternate plugin and bare rounds so both see the same machine load; report the median ratio."""
+    ratios, plugin_rates, bare_rates = [], [], []
+    for _ in range(rounds):
+        b = rate(bare, seconds / rounds)
+        p = rate(plugin, seconds / rounds)
+        bare_rates.append(b)
+        plugin_rates.append(p)
+        ratios.append(p / b)
+    ratios.sort()
+    print(
+        f"{name}: plugin {sorted(plugin_rates)[rounds // 2]:.0f} req/s, "
+        f"bare httpx {sorted(bare_rates)[rounds // 2]:.0f} req/s, "
+        f"ratio {ratios[rounds // 2]:.2f} (goal >= 0.8)"
+    )
+
+
+def bench_openrouter(seconds: float) -> None:
+    import httpx
+    from openrouter_protocol import API_KEY, OpenRouterApp
+
+    from gen_openrouter_image import OpenRouterImageGenerator
+    from inference_core.testing import LoopbackServer
+
+    with LoopbackServer(OpenRouterApp()) as server:
+        os.environ["OPENROUTER_BASE_URL"] = server.url + "/api/v1"
+        os.environ["OPENROUTER_API_KEY"] = API_KEY
+        generator = OpenRouterImageGenerator()
+        body = {
+            "model": "google/gemini-2.5-flash-image",
+            "messages": [{"role": "user", "content": [{"type": "text", "text": "a red fox"}]}],
+            "modalities": ["image", "text"],
+            "image_config": {"aspect_ratio": "1:1", "image_size": "1K"},
+        }
+        url = server.url + "/api/v1/chat/completions"
+        with httpx.Client(headers={"Authorization": f"Bearer {API_KEY}"}) as client:
+
+            def bare() -> None:
+                response = client.post(url, json=body)
+                response.raise_for_status()
+                response.json()
+
+            def plugin() -> None:
+                generator.generate(prompt="a red fox")
+
+            compare("openrouter_image_generator", plugin, bare, seconds)
+
+
+def bench_replicate(seconds: float) -> None:
+    import httpx
+    from replicate_protocol import SDXL_VERSION, TOKEN, ReplicateApp
+
+    from gen_replicate_sd import ReplicateSDGenerator
+    from inference_core.testing import LoopbackServer
+
+    app = ReplicateApp()
+    app.finish_on_wait = True
+    with LoopbackServer(app) as server, tempfile.TemporaryDirectory() as tmp:
+        os.environ["REPLICATE_BASE_URL"] = server.url
+        os.environ["REPLICATE_API_TOKEN"] = TOKEN
+        generator = ReplicateSDGenerator(output_dir=tmp)
+        inputs = {"prompt": "a red fox", "width": 256, "height": 256}
+        loop = asyncio.new_event_loop()
+        client = httpx.AsyncClient(headers={"Authorization": f"Bearer {TOKEN}"})
+        out = pathlib.Path(tmp) / "bare.png"
+
+        async def bare_call() -> None:
+            response = await client.post(
+                server.url + "/v1/predictions",
+                json={"version": SDXL_VERSION, "input": inputs},
+                headers={"Prefer": "wait=60"},
+            )
+            response.raise_for_status()
+            for url in response.json()["output"]:
+                async with client.stream("GET", url) as download:
+                    download.raise_for_status()
+                    with out.open("wb") as handle:
+                        async for chunk in download.aiter_bytes():
+                            handle.write(chunk)
+
+        def bare() -> None:
+            loop.run_until_complete(bare_call())
+
+        def plugin() -> None:
+            loop.run_until_complete(generator.agenerate(**inputs))
+
+        compare("replicate_sd_generator (async)", plugin, bare, seconds)
+        loop.run_until_complete(client.aclose())
+        loop.close()
+        app.predictions.clear()
+
+
+def memory_child() -> None:
+    """Runs in a subprocess: save one 200 MB output and print the peak RSS growth in bytes."""
+    from replicate_protocol import TOKEN, ReplicateApp
+
+    from gen_replicate_sd import ReplicateSDGenerator
+    from inference_core.testing import LoopbackServer
+
+    app = ReplicateApp()
+    app.finish_on_wait = True
+    with LoopbackServer(app) as server, tempfile.TemporaryDirectory() as tmp:
+        os.environ["REPLICATE_BASE_URL"] = server.url
+        os.environ["REPLICATE_API_TOKEN"] = TOKEN
+        generator = ReplicateSDGenerator(output_dir=tmp)
+        generator.generate(prompt="warm-up", width=64, height=64)  # imports, TLS context, first request
+        app.output_bytes = BIG
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        result = generator.generate(prompt="a very large image", width=64, height=64)
+        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        size = result.assets[0].size
+        assert size == BIG, size
+        print(after - before, size)
+
+
+def bench_memory() -> None:
+    done = subprocess.run(
+        [sys.executable, __file__, "--memory-child"], capture_output=True, text=True, check=True
+    )
+    growth, size = (int(v) for v in done.stdout.split())
+    print(
+        f"replicate_sd_generator saving a {size / 2**20:.0f} MB output: peak RSS growth "
+        f"{growth / 2**20:.1f} MB (goal <= 30 MB)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=3.0, help="measuring time per comparison")
+    parser.add_argument("--memory-child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.memory_child:
+        memory_child()
+        return
+    os.environ["INFERENCE_CORE_CONFIG"] = os.devnull + ".absent"
+    bench_openrouter(args.seconds)
+    bench_replicate(args.seconds)
+    bench_memory()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""Checks that need every distribution installed together (the ``all`` nox session)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from importlib.metadata import PackageNotFoundError, distribution
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EXPECTED = {
+    "gen-example-echo": "example_echo_image",
+    "gen-mock-image": "mock_image_generator",
+    "gen-mock-video": "mock_video_generator",
+    "gen-espeak-tts": "espeak_tts_generator",
+    "gen-openrouter-image": "openrouter_image_generator",
+    "gen-openai-tts": "openai_tts_generator",
+    "gen-openai-image": "openai_image_generator",
+    "gen-replicate-sd": "replicate_sd_generator",
+}
+HEAVY = {"openai", "litellm", "httpx", "httpx2", "PIL", "av"}
+
+
+def installed(dist: str) -> bool:
+    try:
+        distribution(dist)
+    except PackageNotFoundError:
+        return False
+    return True
+
+
+def infer(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "inference_core", *args],
+        capture_output=True, text=True, timeout=120, env={**os.environ, **env},
+    )
+
+
+def test_every_installed_plugin_loads_cleanly() -> None:
+    done = infer("plugins", "--json")
+    assert done.returncode == 0, done.stderr
+    entries = json.loads(done.stdout)
+    assert [e for e in entries if e["error"]] == []
+    by_dist = {e["distribution"]: e["generators"] for e in entries}
+    for dist, generator_id in EXPECTED.items():
+        if installed(dist):
+            assert generator_id in by_dist[dist]
+
+
+def test_listing_everything_imports_no_provider_sdk() -> None:
+    code = (
+        "import sys\n"
+        "from inference_core import get_registry\n"
+        "for m in ('image', 'video', 'audio'):\n"
+        "    get_registry(m).get_all_generators_info()\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert set(json.loads(done.stdout.replace("'", '"'))) & HEAVY == set()
+
+
+def test_json_listing_matches_the_table_listing() -> None:
+    rows = json.loads(infer("list", "--json").stdout)
+    table = infer("list").stdout
+    assert rows, "no generators listed"
+    for row in rows:
+        assert row["id"] in table
+
+
+def test_uninstalling_a_plugin_removes_its_generators() -> None:
+    uv = shutil.which("uv")
+    wheels = sorted((ROOT / ".nox" / "_wheels" / "examples_gen-example-echo").glob("*.whl"))
+    if uv is None or not wheels or not installed("gen-example-echo"):
+        pytest.skip("needs uv and the example wheel built by nox")
+    try:
+        subprocess.run([uv, "pip", "uninstall", "--python", sys.executable, "gen-example-echo"],
+                       check=True, capture_output=True)
+        ids = {r["id"] for r in json.loads(infer("list", "--json").stdout)}
+        assert "example_echo_image" not in ids
+    finally:
+        subprocess.run([uv, "pip", "install", "--python", sys.executable, "--no-deps", str(wheels[-1])],
+                       check=True, capture_output=True)
+    ids = {r["id"] for r in json.loads(infer("list", "--json").stdout)}
+    assert "example_echo_image" in ids
