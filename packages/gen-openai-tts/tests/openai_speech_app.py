@@ -38,7 +38,8 @@ def pcm_samples(text: str, seconds_per_char: float = 0.002) -> bytes:
     """Deterministic 16-bit mono sine audio whose length follows ``text``."""
     frames = int(SAMPLE_RATE * (0.05 + seconds_per_char * len(text)))
     return b"".join(
-        struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * i / SAMPLE_RATE))) for i in range(frames)
+        struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * i / SAMPLE_RATE)))
+        for i in range(frames)
     )
 
 
@@ -59,8 +60,12 @@ def openai_error(
     param: str | None = None,
     code: str | None = None,
 ) -> list[bytes]:
-    body = json.dumps({"error": {"message": message, "type": type_, "param": param, "code": code}}).encode()
-    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    body = json.dumps(
+        {"error": {"message": message, "type": type_, "param": param, "code": code}}
+    ).encode()
+    start_response(
+        status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+    )
     return [body]
 
 
@@ -78,7 +83,9 @@ class SpeechAPI:
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if environ["PATH_INFO"] != "/v1/audio/speech":
-            return openai_error(start_response, "404 Not Found", f"Invalid URL (POST {environ['PATH_INFO']})")
+            return openai_error(
+                start_response, "404 Not Found", f"Invalid URL (POST {environ['PATH_INFO']})"
+            )
         if environ["REQUEST_METHOD"] != "POST":
             return openai_error(start_response, "405 Method Not Allowed", "Method not allowed")
         auth = environ.get("HTTP_AUTHORIZATION", "")
@@ -96,11 +103,17 @@ class SpeechAPI:
         try:
             body = json.loads(environ["wsgi.input"].read(length))
         except ValueError:
-            return openai_error(start_response, "400 Bad Request", "We could not parse the JSON body of your request.")
+            return openai_error(
+                start_response,
+                "400 Bad Request",
+                "We could not parse the JSON body of your request.",
+            )
         problem = validate(body)
         if problem is not None:
             param, message = problem
-            return openai_error(start_response, "400 Bad Request", message, param=param, code="invalid_value")
+            return openai_error(
+                start_response, "400 Bad Request", message, param=param, code="invalid_value"
+            )
         fmt = body.get("response_format", "mp3")
         if fmt in ("pcm", "wav"):
             audio = pcm_samples(body["input"])
@@ -125,11 +138,17 @@ def validate(body: object) -> tuple[str | None, str] | None:
             return key, f"Missing required parameter: '{key}'."
     text = body["input"]
     if not isinstance(text, str) or len(text) > 4096:
-        return "input", "Invalid 'input': string too long. Expected a string with maximum length 4096."
+        return (
+            "input",
+            "Invalid 'input': string too long. Expected a string with maximum length 4096.",
+        )
     if body["model"] not in MODELS:
         return "model", f"Invalid value for 'model': {body['model']!r}."
     if body["voice"] not in VOICES:
-        return "voice", f"Invalid value for 'voice': {body['voice']!r}. Supported values are: {', '.join(VOICES)}."
+        return (
+            "voice",
+            f"Invalid value for 'voice': {body['voice']!r}. Supported values are: {', '.join(VOICES)}.",
+        )
     fmt = body.get("response_format", "mp3")
     if fmt not in ("mp3", "opus", "aac", "flac", "wav", "pcm"):
         return "response_format", f"Invalid value for 'response_format': {fmt!r}."
@@ -140,7 +159,10 @@ def validate(body: object) -> tuple[str | None, str] | None:
         if body["model"] in ("tts-1", "tts-1-hd"):
             return "instructions", f"Instructions are not supported for model '{body['model']}'."
         if not isinstance(body["instructions"], str) or len(body["instructions"]) > 4096:
-            return "instructions", "Invalid 'instructions': expected a string with maximum length 4096."
+            return (
+                "instructions",
+                "Invalid 'instructions': expected a string with maximum length 4096.",
+            )
     stream_format = body.get("stream_format", "audio")
     if stream_format not in ("audio", "sse"):
         return "stream_format", f"Invalid value for 'stream_format': {stream_format!r}."

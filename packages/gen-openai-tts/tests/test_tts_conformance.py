@@ -11,7 +11,12 @@ from inference_core.testing.conformance import GeneratorConformance
 class TestOpenAITTSConformance(GeneratorConformance):
     generator_id = "openai_tts_generator"
     valid_inputs = {"text": "Conformance check.", "voice": "alloy", "response_format": "wav"}
-    invalid_inputs = [{"speed": 9}, {"text": ""}, {"voice": "robot"}, {"model": "tts-1", "instructions": "x"}]
+    invalid_inputs = [
+        {"speed": 9},
+        {"text": ""},
+        {"voice": "robot"},
+        {"model": "tts-1", "instructions": "x"},
+    ]
     error_inputs = [{"text": "Unknown model.", "model": "tts-unknown"}]
     secrets = {"OPENAI_API_KEY": KEY}
 

@@ -71,7 +71,14 @@ def test_429_with_retry_after_is_retried_then_succeeds(tts, server, slept, tmp_p
     server.script(
         Fault.status(
             429,
-            {"error": {"message": "Rate limit reached", "type": "requests", "param": None, "code": None}},
+            {
+                "error": {
+                    "message": "Rate limit reached",
+                    "type": "requests",
+                    "param": None,
+                    "code": None,
+                }
+            },
             headers={"Retry-After": "0.01"},
         )
     )
@@ -84,7 +91,9 @@ def test_429_with_retry_after_is_retried_then_succeeds(tts, server, slept, tmp_p
 
 
 def test_429_without_retries_carries_retry_after(once, server, out_dir):
-    server.script(Fault.status(429, {"error": {"message": "slow down"}}, headers={"retry-after-ms": "250"}))
+    server.script(
+        Fault.status(429, {"error": {"message": "slow down"}}, headers={"retry-after-ms": "250"})
+    )
 
     with pytest.raises(RateLimitError) as info:
         once.generate(text="Hi")
@@ -95,7 +104,9 @@ def test_429_without_retries_carries_retry_after(once, server, out_dir):
 
 @pytest.mark.parametrize("status", [500, 502, 503])
 def test_server_errors_are_retryable_provider_errors(once, server, out_dir, status):
-    server.script(Fault.status(status, {"error": {"message": "upstream broke", "type": "server_error"}}))
+    server.script(
+        Fault.status(status, {"error": {"message": "upstream broke", "type": "server_error"}})
+    )
 
     with pytest.raises(ProviderError) as info:
         once.generate(text="Hi")

@@ -35,7 +35,9 @@ def test_wav_is_saved_with_true_sizes(tts, server, tmp_path):
 
 
 def test_request_carries_every_field_and_the_key(tts, server):
-    tts.generate(text="Hi", voice="sage", model="gpt-4o-mini-tts", instructions="Whisper.", speed=0.25)
+    tts.generate(
+        text="Hi", voice="sage", model="gpt-4o-mini-tts", instructions="Whisper.", speed=0.25
+    )
 
     (request,) = server.requests
     assert (request.method, request.path) == ("POST", "/v1/audio/speech")

@@ -115,11 +115,15 @@ class OpenAITTSGenerator(BaseAudioGenerator):
             if client is None:
                 import openai
 
-                client = openai.OpenAI(api_key=key, base_url=base_url, timeout=self.timeout, max_retries=0)
+                client = openai.OpenAI(
+                    api_key=key, base_url=base_url, timeout=self.timeout, max_retries=0
+                )
                 self._clients[(key, base_url)] = client
             return client
 
-    def validate_inputs(self, inputs: Mapping[str, Any] | None = None, **kwargs: Any) -> dict[str, Any]:
+    def validate_inputs(
+        self, inputs: Mapping[str, Any] | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
         """The schema's checks, then the API's rule that tts-1 / tts-1-hd take no ``instructions``."""
         params = super().validate_inputs(inputs, **kwargs)
         if params["instructions"] is not None and params["model"] in NO_INSTRUCTIONS:
@@ -134,8 +138,13 @@ class OpenAITTSGenerator(BaseAudioGenerator):
         model, fmt = inputs["model"], inputs["response_format"]
         wrap = fmt == "pcm" and inputs["wrap_pcm"]
         key = resolve_key(KEY_ENV, self._api_key, generator_id=GENERATOR_ID)
-        base_url = resolve_setting("OPENAI_BASE_URL", self._base_url, default=DEFAULT_BASE_URL) or DEFAULT_BASE_URL
-        errors = HTTPErrorContext("OpenAI", generator_id=GENERATOR_ID, key_env=KEY_ENV, secrets=(key,))
+        base_url = (
+            resolve_setting("OPENAI_BASE_URL", self._base_url, default=DEFAULT_BASE_URL)
+            or DEFAULT_BASE_URL
+        )
+        errors = HTTPErrorContext(
+            "OpenAI", generator_id=GENERATOR_ID, key_env=KEY_ENV, secrets=(key,)
+        )
         request: dict[str, Any] = {
             "model": model, "voice": inputs["voice"], "input": inputs["text"],
             "response_format": fmt, "speed": inputs["speed"],
@@ -150,12 +159,22 @@ class OpenAITTSGenerator(BaseAudioGenerator):
         asset = MediaAsset(mime_type=MIME[saved_as], path=path, metadata={"format": saved_as})
         if layout is not None:
             asset.sample_rate = layout.sample_rate
-            asset.duration_s = (path.stat().st_size - layout.data_offset) / (layout.sample_rate * layout.block_align)
+            asset.duration_s = (path.stat().st_size - layout.data_offset) / (
+                layout.sample_rate * layout.block_align
+            )
         elif fmt == "pcm":
-            asset.sample_rate, asset.duration_s = SAMPLE_RATE, path.stat().st_size / (2 * SAMPLE_RATE)
+            asset.sample_rate, asset.duration_s = (
+                SAMPLE_RATE,
+                path.stat().st_size / (2 * SAMPLE_RATE),
+            )
         return GenerationResult(
             assets=[asset],
-            metadata={"model": model, "voice": inputs["voice"], "response_format": saved_as, **meta},
+            metadata={
+                "model": model,
+                "voice": inputs["voice"],
+                "response_format": saved_as,
+                **meta,
+            },
             usage={"characters": len(inputs["text"])},
         )
 
@@ -165,14 +184,22 @@ class OpenAITTSGenerator(BaseAudioGenerator):
         return self._output_dir
 
     def _download(
-        self, client: OpenAI, errors: HTTPErrorContext, request: dict[str, Any], path: Path, saved_as: str, wrap: bool
+        self,
+        client: OpenAI,
+        errors: HTTPErrorContext,
+        request: dict[str, Any],
+        path: Path,
+        saved_as: str,
+        wrap: bool,
     ) -> dict[str, Any]:
         """One attempt: stream the speech into ``path`` atomically, repairing WAV sizes."""
         with translate_openai_errors(errors):
             with client.audio.speech.with_streaming_response.create(**request) as response:
                 content_type = response.headers.get("content-type", "")
                 if not content_type.startswith(("audio/", "application/octet-stream")):
-                    raise errors.invalid(f"expected audio, got content type {content_type or 'none'!r}")
+                    raise errors.invalid(
+                        f"expected audio, got content type {content_type or 'none'!r}"
+                    )
                 with atomic_write(path) as out:
                     prefix = _wav.pcm_header() if wrap else b""
                     out.write(prefix)
@@ -182,7 +209,9 @@ class OpenAITTSGenerator(BaseAudioGenerator):
                         _wav.fix_sizes(out, prefix + head, len(prefix) + size)
             return {"request_id": response.headers.get("x-request-id"), "layout": layout}
 
-    def _copy(self, chunks: Iterator[bytes], out: BinaryIO, errors: HTTPErrorContext) -> tuple[bytes, int]:
+    def _copy(
+        self, chunks: Iterator[bytes], out: BinaryIO, errors: HTTPErrorContext
+    ) -> tuple[bytes, int]:
         head, size = b"", 0
         for chunk in chunks:
             size += len(chunk)
@@ -198,7 +227,9 @@ def _suffix(fmt: str) -> str:
     return ".opus" if fmt == "opus" else f".{fmt}"
 
 
-def _check(errors: HTTPErrorContext, saved_as: str, head: bytes, size: int) -> _wav.WavLayout | None:
+def _check(
+    errors: HTTPErrorContext, saved_as: str, head: bytes, size: int
+) -> _wav.WavLayout | None:
     """Check the audio's magic bytes; for WAV return its layout."""
     if size == 0:
         raise errors.invalid("the audio is empty")
@@ -211,5 +242,7 @@ def _check(errors: HTTPErrorContext, saved_as: str, head: bytes, size: int) -> _
         return None
     found = sniff_mime(head)
     if found != MIME[saved_as]:
-        raise errors.invalid(f"expected {saved_as} audio, the bytes look like {found or 'nothing known'}")
+        raise errors.invalid(
+            f"expected {saved_as} audio, the bytes look like {found or 'nothing known'}"
+        )
     return None

@@ -34,7 +34,9 @@ def _transport_error(ctx: HTTPErrorContext, exc: BaseException) -> ProviderError
     if isinstance(exc, _loaded("TimeoutException")):
         return ctx.timeout(f"{ctx.provider} did not answer in time ({type(exc).__name__})")
     if isinstance(exc, _loaded("ProtocolError") + _loaded("ReadError") + _loaded("DecodingError")):
-        return ctx.invalid(f"the response was cut short or corrupt ({type(exc).__name__}: {exc})", retryable=True)
+        return ctx.invalid(
+            f"the response was cut short or corrupt ({type(exc).__name__}: {exc})", retryable=True
+        )
     if isinstance(exc, _loaded("TransportError")):
         return _unreachable(ctx, f"{type(exc).__name__}: {exc}")
     return None

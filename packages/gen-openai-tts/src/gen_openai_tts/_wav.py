@@ -39,14 +39,18 @@ class WavLayout:
         return max(1, self.channels * self.bits_per_sample // 8)
 
 
-def pcm_header(*, sample_rate: int = 24000, channels: int = 1, bits: int = 16, data_len: int = 0) -> bytes:
+def pcm_header(
+    *, sample_rate: int = 24000, channels: int = 1, bits: int = 16, data_len: int = 0
+) -> bytes:
     """A canonical 44-byte PCM WAV header for ``data_len`` bytes of samples."""
     block_align = channels * bits // 8
     return (
         b"RIFF"
         + struct.pack("<I", min(36 + data_len, _MAX_U32))
         + b"WAVEfmt "
-        + struct.pack("<IHHIIHH", 16, 1, channels, sample_rate, sample_rate * block_align, block_align, bits)
+        + struct.pack(
+            "<IHHIIHH", 16, 1, channels, sample_rate, sample_rate * block_align, block_align, bits
+        )
         + b"data"
         + struct.pack("<I", min(data_len, _MAX_U32))
     )
@@ -74,7 +78,9 @@ def parse_header(head: bytes) -> WavLayout:
         if chunk_id == b"fmt ":
             if size < 16 or pos + 8 + 16 > len(head):
                 raise ValueError("WAV fmt chunk too short")
-            _tag, channels, rate, _byte_rate, _align, bits = struct.unpack_from("<HHIIHH", head, pos + 8)
+            _tag, channels, rate, _byte_rate, _align, bits = struct.unpack_from(
+                "<HHIIHH", head, pos + 8
+            )
             fmt = (channels, rate, bits)
         pos += 8 + size + (size & 1)
     raise ValueError("no WAV data chunk in the first bytes")

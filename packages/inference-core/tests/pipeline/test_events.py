@@ -46,7 +46,7 @@ def test_subscribe_and_async_callbacks() -> None:
         bus.emit("stage_update")
         bus.emit("done")
         bus.close()
-        types = [e.type async for e in stream]
+        types: list[str] = [e.type async for e in stream]
         await bus.drain()
         return types, got
 

@@ -44,10 +44,10 @@ from inference_core.pipeline.events import format_sse
 from inference_core.pipeline.execute import AllGeneratorsFailed
 from inference_core.pipeline.fingerprint import cache_key
 from inference_core.pipeline.limiter import AdaptiveLimiter
-from inference_core.pipeline.runner import BatchConfig
-from inference_core.pipeline.runner import BatchResult
+from inference_core.pipeline.batch import BatchConfig
+from inference_core.pipeline.batch import BatchResult
 from inference_core.pipeline.runner import BatchRunner
-from inference_core.pipeline.runner import Job
+from inference_core.pipeline.batch import Job
 from inference_core.pipeline.scenes import Character
 from inference_core.pipeline.scenes import Scene
 from inference_core.pipeline.scenes import Storyboard

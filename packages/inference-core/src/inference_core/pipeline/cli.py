@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from inference_core.cli import fail, handle_errors
-from inference_core.pipeline.runner import BatchConfig, BatchResult, BatchRunner
+from inference_core.pipeline.batch import BatchConfig, BatchResult
+from inference_core.pipeline.runner import BatchRunner
 from inference_core.pipeline.scenes import Storyboard, load_storyboard
 from inference_core.pipeline.store import HistoryStore
 

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, Field
 
 from inference_core import ConfigurationError, atomic_write
-from inference_core.pipeline.runner import BatchConfig, BatchResult, BatchRunner, Job, batch_status
+from inference_core.pipeline.batch import BatchConfig, BatchResult, Job, batch_status
+from inference_core.pipeline.runner import BatchRunner
 from inference_core.pipeline.scenes import Storyboard, load_storyboard
 
 if TYPE_CHECKING:
