@@ -5,8 +5,8 @@ from __future__ import annotations
 import wave
 
 import pytest
-from conftest import KEY
 
+from conftest import KEY
 from gen_openai_tts import OpenAITTSGenerator
 from inference_core import (
     AuthenticationError,

@@ -5,9 +5,9 @@ import struct
 import wave
 
 import pytest
-from conftest import KEY
 from openai_speech_app import pcm_samples
 
+from conftest import KEY
 from gen_openai_tts import OpenAITTSGenerator
 from inference_core import InputValidationError, MissingAPIKeyError, ProviderError
 from inference_core.testing import LoopbackServer

@@ -119,7 +119,11 @@ def test_the_server_rejects_what_the_real_api_rejects(openrouter: LoopbackServer
 
     url = openrouter.url + PATH
     auth = {"Authorization": f"Bearer {API_KEY}"}
-    base = {"model": "openai/gpt-5-image", "messages": [{"role": "user", "content": "x"}], "modalities": ["image"]}
+    base = {
+        "model": "openai/gpt-5-image",
+        "messages": [{"role": "user", "content": "x"}],
+        "modalities": ["image"],
+    }
     assert httpx.post(url, json=base).status_code == 401
     assert httpx.post(url, json=base, headers=auth).status_code == 200
     for bad in (

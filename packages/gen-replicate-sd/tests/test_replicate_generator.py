@@ -50,7 +50,9 @@ def creates(server: LoopbackServer) -> int:
     return len([r for r in server.requests if r.method == "POST" and r.path == CREATE])
 
 
-def test_create_poll_download(replicate: LoopbackServer, replicate_app: ReplicateApp, out_dir: pathlib.Path) -> None:
+def test_create_poll_download(
+    replicate: LoopbackServer, replicate_app: ReplicateApp, out_dir: pathlib.Path
+) -> None:
     replicate_app.polls_until_done = 2
     result = generator(out_dir).generate(prompt="an astronaut", width=512, height=384, seed=1234)
     (asset,) = result.assets
@@ -84,7 +86,11 @@ def test_create_poll_download(replicate: LoopbackServer, replicate_app: Replicat
             "disable_safety_checker": False,
         },
     }
-    assert [(r.method, r.path.split("/")[1]) for r in rest] == [("GET", "v1"), ("GET", "v1"), ("GET", "files")]
+    assert [(r.method, r.path.split("/")[1]) for r in rest] == [
+        ("GET", "v1"),
+        ("GET", "v1"),
+        ("GET", "files"),
+    ]
     assert rest[-1].header("authorization") == f"Bearer {TOKEN}"
 
 
@@ -98,22 +104,30 @@ def test_finished_while_waiting_needs_no_poll(
     assert [r.method for r in replicate.requests] == ["POST", "GET", "GET"]
 
 
-def test_saved_outputs_decode(replicate: LoopbackServer, out_dir: pathlib.Path, tmp_path: pathlib.Path) -> None:
+def test_saved_outputs_decode(
+    replicate: LoopbackServer, out_dir: pathlib.Path, tmp_path: pathlib.Path
+) -> None:
     result = generator(out_dir).generate(prompt="x", width=64, height=64)
     saved = result.assets[0].save(tmp_path / "scenes" / "scene-001.png")
     with Image.open(saved) as image:
         assert image.size == (64, 64)
 
 
-def test_image_to_image_inputs(replicate: LoopbackServer, out_dir: pathlib.Path, tmp_path: pathlib.Path) -> None:
+def test_image_to_image_inputs(
+    replicate: LoopbackServer, out_dir: pathlib.Path, tmp_path: pathlib.Path
+) -> None:
     png = make_png(8, 8)
     path = tmp_path / "in.png"
     path.write_bytes(png)
-    generator(out_dir).generate(prompt="x", image=path, mask=png, prompt_strength=0.5, width=64, height=64)
+    generator(out_dir).generate(
+        prompt="x", image=path, mask=png, prompt_strength=0.5, width=64, height=64
+    )
     sent = replicate.requests[0].json()["input"]
     data_url = "data:image/png;base64," + base64.b64encode(png).decode()
     assert (sent["image"], sent["mask"], sent["prompt_strength"]) == (data_url, data_url, 0.5)
-    generator(out_dir).generate(prompt="x", images=["https://example.com/in.png"], width=64, height=64)
+    generator(out_dir).generate(
+        prompt="x", images=["https://example.com/in.png"], width=64, height=64
+    )
     assert [r for r in replicate.requests if r.method == "POST"][-1].json()["input"]["image"] == (
         "https://example.com/in.png"
     )
@@ -121,7 +135,13 @@ def test_image_to_image_inputs(replicate: LoopbackServer, out_dir: pathlib.Path,
 
 @pytest.mark.parametrize(
     "bad",
-    [{"num_outputs": 5}, {"num_inference_steps": 0}, {"guidance_scale": 51}, {"scheduler": "EULER"}, {"steps": 3}],
+    [
+        {"num_outputs": 5},
+        {"num_inference_steps": 0},
+        {"guidance_scale": 51},
+        {"scheduler": "EULER"},
+        {"steps": 3},
+    ],
 )
 def test_out_of_range_inputs_are_rejected_before_any_request(
     replicate: LoopbackServer, out_dir: pathlib.Path, bad: dict[str, Any]
@@ -149,7 +169,9 @@ def test_the_server_validates_like_replicate(replicate: LoopbackServer) -> None:
         assert response.headers["content-type"] == "application/problem+json"
 
 
-def test_missing_token(replicate: LoopbackServer, out_dir: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_token(
+    replicate: LoopbackServer, out_dir: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("REPLICATE_API_TOKEN")
     with pytest.raises(MissingAPIKeyError, match="REPLICATE_API_TOKEN"):
         generator(out_dir).generate(prompt="x")
@@ -157,20 +179,42 @@ def test_missing_token(replicate: LoopbackServer, out_dir: pathlib.Path, monkeyp
 
 def problem(status: int, title: str, detail: str) -> Fault:
     body = {"title": title, "detail": detail, "status": status}
-    return Fault.status(status, body, content_type="application/problem+json", path=CREATE, method="POST")
+    return Fault.status(
+        status, body, content_type="application/problem+json", path=CREATE, method="POST"
+    )
 
 
 @pytest.mark.parametrize(
     ("fault", "error_type", "text"),
     [
-        (problem(401, "Unauthenticated", "You did not pass a valid token"), AuthenticationError, "REPLICATE_API_TOKEN"),
-        (problem(402, "Payment required", "You have insufficient credit"), AuthenticationError, "payment"),
-        (problem(403, "Forbidden", "NSFW content detected in the prompt"), ContentPolicyError, "NSFW"),
-        (problem(422, "Input validation failed", "- input.width: bad"), ProviderError, "input.width"),
+        (
+            problem(401, "Unauthenticated", "You did not pass a valid token"),
+            AuthenticationError,
+            "REPLICATE_API_TOKEN",
+        ),
+        (
+            problem(402, "Payment required", "You have insufficient credit"),
+            AuthenticationError,
+            "payment",
+        ),
+        (
+            problem(403, "Forbidden", "NSFW content detected in the prompt"),
+            ContentPolicyError,
+            "NSFW",
+        ),
+        (
+            problem(422, "Input validation failed", "- input.width: bad"),
+            ProviderError,
+            "input.width",
+        ),
     ],
 )
 def test_create_refusals(
-    replicate: LoopbackServer, out_dir: pathlib.Path, fault: Fault, error_type: type[Exception], text: str
+    replicate: LoopbackServer,
+    out_dir: pathlib.Path,
+    fault: Fault,
+    error_type: type[Exception],
+    text: str,
 ) -> None:
     replicate.script(fault)
     with pytest.raises(error_type, match=text) as info:
@@ -191,9 +235,13 @@ def test_429_with_retry_after_is_retried_then_succeeds(
         slept.append(seconds)
 
     replicate.script(
-        Fault.status(429, {"detail": "Request was throttled."}, headers={"Retry-After": "0.01"}, path=CREATE)
+        Fault.status(
+            429, {"detail": "Request was throttled."}, headers={"Retry-After": "0.01"}, path=CREATE
+        )
     )
-    result = generator(out_dir, retry=RetryPolicy(asleep=asleep)).generate(prompt="x", width=64, height=64)
+    result = generator(out_dir, retry=RetryPolicy(asleep=asleep)).generate(
+        prompt="x", width=64, height=64
+    )
     assert result.assets and slept == [0.01]
     assert creates(replicate) == 2 and len(replicate_app.predictions) == 1
 
@@ -220,7 +268,10 @@ def test_created_but_answer_lost_adopts_the_prediction(
 
 @pytest.mark.parametrize(
     ("fault", "error_type"),
-    [(Fault.hang(10, path=CREATE, method="POST"), ProviderTimeoutError), (Fault.malformed(path=CREATE), InvalidResponseError)],
+    [
+        (Fault.hang(10, path=CREATE, method="POST"), ProviderTimeoutError),
+        (Fault.malformed(path=CREATE), InvalidResponseError),
+    ],
 )
 def test_ambiguous_create_is_never_repeated(
     replicate: LoopbackServer, out_dir: pathlib.Path, fault: Fault, error_type: type[Exception]
@@ -240,7 +291,9 @@ def test_failed_and_nsfw_predictions(
     replicate_app.fail_with = "CUDA out of memory"
     with pytest.raises(ProviderError, match="failed: CUDA out of memory"):
         generator(out_dir).generate(prompt="x")
-    replicate_app.fail_with = "NSFW content detected. Try running it again, or try a different prompt."
+    replicate_app.fail_with = (
+        "NSFW content detected. Try running it again, or try a different prompt."
+    )
     with pytest.raises(ContentPolicyError, match="NSFW"):
         generator(out_dir).generate(prompt="x")
 
@@ -278,12 +331,19 @@ def test_caller_cancellation_cancels_the_prediction(
         (Fault.truncated(path="/files/"), {}, InvalidResponseError, "cut short"),
         (Fault.hang(10, path="/files/"), {"timeout": 0.3}, ProviderTimeoutError, "in time"),
         (
-            Fault.status(200, b"<html>expired</html>" + bytes(80), content_type="text/html", path="/files/"),
+            Fault.status(
+                200, b"<html>expired</html>" + bytes(80), content_type="text/html", path="/files/"
+            ),
             {},
             InvalidResponseError,
             "not a recognised media type",
         ),
-        (Fault.status(404, {"detail": "Not found."}, path="/files/"), {}, ProviderError, "HTTP 404"),
+        (
+            Fault.status(404, {"detail": "Not found."}, path="/files/"),
+            {},
+            ProviderError,
+            "HTTP 404",
+        ),
         (None, {"max_output_bytes": 40_000}, InvalidResponseError, "cap"),
     ],
 )
@@ -301,11 +361,15 @@ def test_download_faults_leave_nothing_on_disk(
     if fault is not None:
         replicate.script(fault)
     with pytest.raises(error_type, match=text):
-        generator(out_dir, retry=NO_RETRY, **kwargs).generate(prompt="x", num_outputs=2, width=256, height=256)
+        generator(out_dir, retry=NO_RETRY, **kwargs).generate(
+            prompt="x", num_outputs=2, width=256, height=256
+        )
     assert files(out_dir) == []
 
 
-def test_success_without_outputs(replicate: LoopbackServer, replicate_app: ReplicateApp, out_dir: pathlib.Path) -> None:
+def test_success_without_outputs(
+    replicate: LoopbackServer, replicate_app: ReplicateApp, out_dir: pathlib.Path
+) -> None:
     replicate_app.empty_output = True
     with pytest.raises(InvalidResponseError, match="without output files"):
         generator(out_dir).generate(prompt="x")
@@ -315,6 +379,10 @@ def test_polling_survives_a_rate_limit(
     replicate: LoopbackServer, replicate_app: ReplicateApp, out_dir: pathlib.Path
 ) -> None:
     replicate_app.polls_until_done = 1
-    replicate.script(Fault.status(429, {"detail": "throttled"}, headers={"Retry-After": "0.01"}, path="/v1/predictions/"))
+    replicate.script(
+        Fault.status(
+            429, {"detail": "throttled"}, headers={"Retry-After": "0.01"}, path="/v1/predictions/"
+        )
+    )
     assert generator(out_dir).generate(prompt="x", width=64, height=64).assets
     assert creates(replicate) == 1

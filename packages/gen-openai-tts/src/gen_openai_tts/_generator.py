@@ -8,6 +8,9 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gen_openai_tts import _wav
+from gen_openai_tts._openai_errors import translate_openai_errors
+from gen_openai_tts._version import __version__
 from inference_core import (
     BaseAudioGenerator,
     FieldError,
@@ -23,17 +26,14 @@ from inference_core.http_errors import HTTPErrorContext
 from inference_core.keys import resolve_key, resolve_setting
 from inference_core.retry import DEFAULT_RETRY_POLICY
 
-from gen_openai_tts import _wav
-from gen_openai_tts._openai_errors import translate_openai_errors
-from gen_openai_tts._version import __version__
-
 if TYPE_CHECKING:
     import os
     from collections.abc import Iterator, Mapping
-    from typing import BinaryIO
+    from typing import IO
+
+    from openai import OpenAI
 
     from inference_core.retry import RetryPolicy
-    from openai import OpenAI
 
 __all__ = ["OpenAITTSGenerator"]
 
@@ -210,7 +210,7 @@ class OpenAITTSGenerator(BaseAudioGenerator):
             return {"request_id": response.headers.get("x-request-id"), "layout": layout}
 
     def _copy(
-        self, chunks: Iterator[bytes], out: BinaryIO, errors: HTTPErrorContext
+        self, chunks: Iterator[bytes], out: IO[bytes], errors: HTTPErrorContext
     ) -> tuple[bytes, int]:
         head, size = b"", 0
         for chunk in chunks:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pathlib import Path
-    from typing import BinaryIO
+    from typing import IO
 
 __all__ = ["HEADER_PROBE", "WavLayout", "fix_sizes", "parse_header", "pcm_header", "repair_file"]
 
@@ -86,7 +86,7 @@ def parse_header(head: bytes) -> WavLayout:
     raise ValueError("no WAV data chunk in the first bytes")
 
 
-def fix_sizes(f: BinaryIO, head: bytes, total: int) -> WavLayout:
+def fix_sizes(f: IO[bytes], head: bytes, total: int) -> WavLayout:
     """Write the true RIFF and ``data`` sizes into an open, seekable file.
 
     ``head`` holds the file's first bytes (at least up to the ``data`` chunk

@@ -4,22 +4,18 @@ from __future__ import annotations
 
 import base64
 import binascii
-import os
 import threading
 from typing import TYPE_CHECKING, Any
 
 from inference_core import (
     BaseImageGenerator,
     ContentPolicyError,
-    FieldError,
     GenerationResult,
     GeneratorMetadata,
-    InputValidationError,
     MediaAsset,
-    load_file,
     sniff_mime,
 )
-from inference_core.download import fetch_bytes, http_client, image_dimensions
+from inference_core.download import fetch_bytes, http_client, image_dimensions, input_url
 from inference_core.http_errors import HTTPErrorContext, error_for_status
 from inference_core.keys import resolve_key, resolve_setting
 from inference_core.retry import DEFAULT_RETRY_POLICY, RetryPolicy
@@ -153,10 +149,10 @@ class OpenRouterImageGenerator(BaseImageGenerator):
         if inputs["negative_prompt"]:
             prompt += f"\n\nAvoid: {inputs['negative_prompt']}"
         content: list[dict[str, Any]] = [{"type": "text", "text": prompt}]
-        content += [
-            {"type": "image_url", "image_url": {"url": _image_url(value)}}
-            for value in inputs["images"]
+        urls = [
+            input_url(v, accept=("image/",), generator_id=GENERATOR_ID) for v in inputs["images"]
         ]
+        content += [{"type": "image_url", "image_url": {"url": url}} for url in urls]
         modalities = inputs["modalities"] or (
             ["image"] if inputs["model"].startswith(IMAGE_ONLY_PREFIXES) else ["image", "text"]
         )
@@ -235,16 +231,3 @@ class OpenRouterImageGenerator(BaseImageGenerator):
         if mime is None or not mime.startswith("image/") or size is None:
             raise errors.invalid(f"an image could not be recognised ({mime or 'unknown type'})")
         return MediaAsset(data=raw, mime_type=mime, width=size[0], height=size[1])
-
-
-def _image_url(value: str | bytes | os.PathLike[str]) -> str:
-    """An ``image_url`` for a content part: http(s) and data URLs as given, files and bytes as data URLs."""
-    if isinstance(value, str) and value.startswith(("http://", "https://", "data:")):
-        return value
-    raw = load_file(value)
-    mime = sniff_mime(raw[:64])
-    if mime is None or not mime.startswith("image/"):
-        shown = value if isinstance(value, str | os.PathLike) else f"{len(raw)} bytes"
-        error = FieldError("images", f"{shown} is not an image ({mime or 'unknown type'})")
-        raise InputValidationError(GENERATOR_ID, [error])
-    return f"data:{mime};base64,{base64.b64encode(raw).decode('ascii')}"

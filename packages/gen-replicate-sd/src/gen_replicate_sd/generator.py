@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import re
 import shutil
 import tempfile
@@ -20,14 +19,13 @@ from inference_core import (
     GeneratorMetadata,
     MediaAsset,
     ProviderError,
-    load_file,
-    sniff_mime,
 )
 from inference_core.download import (
     DEFAULT_MAX_BYTES,
     adownload,
     async_http_client,
     image_dimensions,
+    input_url,
 )
 from inference_core.http_errors import HTTPErrorContext
 from inference_core.keys import resolve_key, resolve_setting
@@ -42,16 +40,9 @@ __all__ = ["SDXL_VERSION", "ReplicateSDGenerator"]
 
 GENERATOR_ID = "replicate_sd_generator"
 KEY_ENV = "REPLICATE_API_TOKEN"
+DEFAULT_BASE_URL = "https://api.replicate.com"
 SDXL_VERSION = "39ed52f2a78e934b3ba6e2a89f5b1c712de7dfea535525255b1aa35c5565e08b"
-SCHEDULERS = [
-    "DDIM",
-    "DPMSolverMultistep",
-    "HeunDiscrete",
-    "KarrasDPM",
-    "K_EULER_ANCESTRAL",
-    "K_EULER",
-    "PNDM",
-]
+SCHEDULERS = ["DDIM", "DPMSolverMultistep", "HeunDiscrete", "KarrasDPM", "K_EULER_ANCESTRAL", "K_EULER", "PNDM"]  # fmt: skip
 REFINERS = ["no_refiner", "expert_ensemble_refiner", "base_image_refiner"]
 TERMINAL = {"succeeded", "failed", "canceled", "aborted"}
 #: Inputs sent to the model as they are (``None`` values are left out).
@@ -136,23 +127,14 @@ class ReplicateSDGenerator(BaseImageGenerator):
         output_dir: str | os.PathLike[str] | None = None,
     ) -> None:
         self._api_key, self._base_url = api_key, base_url
-        self.timeout, self.wait, self.poll_interval, self.retry = (
-            timeout,
-            max(1, min(wait, 60)),
-            poll_interval,
-            retry,
-        )
-        self.max_output_bytes, self.output_dir = max_output_bytes, output_dir
-        self._adopted: set[str] = set()
+        self.timeout, self.wait, self.poll_interval = timeout, max(1, min(wait, 60)), poll_interval
+        self.retry, self.max_output_bytes, self.output_dir = retry, max_output_bytes, output_dir
+        self._adopted: set[str] = set()  # predictions found after an ambiguous create
 
     async def agenerate(self, **inputs: Any) -> GenerationResult:
         key = resolve_key(KEY_ENV, self._api_key, generator_id=GENERATOR_ID)
-        base = (
-            resolve_setting(
-                "REPLICATE_BASE_URL", self._base_url, default="https://api.replicate.com"
-            )
-            or ""
-        ).rstrip("/")
+        base = resolve_setting("REPLICATE_BASE_URL", self._base_url, default=DEFAULT_BASE_URL) or ""
+        base = base.rstrip("/")
         errors = HTTPErrorContext(
             "Replicate", generator_id=GENERATOR_ID, key_env=KEY_ENV, secrets=(key,)
         )
@@ -198,7 +180,7 @@ class ReplicateSDGenerator(BaseImageGenerator):
                     return found
                 if (
                     exc.status_code is None or exc.status_code < 500
-                ):  # it may still be running: never create again
+                ):  # it may exist: never create again
                     exc.retryable = False
                     exc.add_note(
                         "the prediction may have been created; see https://replicate.com/predictions"
@@ -269,21 +251,15 @@ class ReplicateSDGenerator(BaseImageGenerator):
             for i, url in enumerate(urls):
                 path = folder / f"{i}-{Path(urlsplit(url).path).name or 'output'}"
                 got = await adownload(
-                    url,
-                    path,
-                    client=client,
-                    errors=errors,
-                    accept=("image/",),
-                    max_bytes=self.max_output_bytes,
-                    timeout=self.timeout,
-                )
+                    url, path, client=client, errors=errors, accept=("image/",),
+                    max_bytes=self.max_output_bytes, timeout=self.timeout, fsync=False,
+                )  # fmt: skip
                 with path.open("rb") as handle:
                     width, height = image_dimensions(handle.read(1 << 16)) or (None, None)
-                assets.append(
-                    MediaAsset(
-                        path=path, mime_type=got.mime_type, url=url, width=width, height=height
-                    )
+                asset = MediaAsset(
+                    path=path, mime_type=got.mime_type, url=url, width=width, height=height
                 )
+                assets.append(asset)
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise
@@ -318,12 +294,5 @@ def _model_input(inputs: dict[str, Any]) -> dict[str, Any]:
     image = inputs["image"] if inputs["image"] is not None else (inputs["images"] or [None])[0]
     for name, value in (("image", image), ("mask", inputs["mask"])):
         if value is not None:
-            body[name] = _file_url(value)
+            body[name] = input_url(value, accept=("image/",), field=name, generator_id=GENERATOR_ID)
     return body
-
-
-def _file_url(value: str | bytes | os.PathLike[str]) -> str:
-    if isinstance(value, str) and value.startswith(("http://", "https://", "data:")):
-        return value
-    raw = load_file(value)
-    return f"data:{sniff_mime(raw[:64]) or 'application/octet-stream'};base64,{base64.b64encode(raw).decode()}"

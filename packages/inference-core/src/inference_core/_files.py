@@ -67,11 +67,14 @@ def sniff_mime(head: bytes) -> str | None:
 
 
 @contextlib.contextmanager
-def atomic_write(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO[Any]]:
+def atomic_write(
+    path: str | os.PathLike[str], mode: str = "wb", *, fsync: bool = True
+) -> Iterator[IO[Any]]:
     """Write ``path`` all at once or not at all.
 
     The content goes to a temporary file beside ``path``, is flushed and
-    fsynced, then renamed over ``path``. If the block raises, the temporary
+    fsynced (unless ``fsync=False``, for scratch files that are copied again
+    later), then renamed over ``path``. If the block raises, the temporary
     file is removed and ``path`` is untouched::
 
         with atomic_write("out/scene-001.png") as f:
@@ -86,7 +89,8 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO[
         with os.fdopen(fd, mode) as handle:
             yield handle
             handle.flush()
-            os.fsync(handle.fileno())
+            if fsync:
+                os.fsync(handle.fileno())
         os.replace(tmp_name, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

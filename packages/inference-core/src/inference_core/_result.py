@@ -40,7 +40,8 @@ class MediaAsset:
     duration_s: float | None = None
     sample_rate: int | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
-    _sha256: str | None = field(default=None, repr=False)
+    #: Hex SHA-256 of the content when the producer already computed it (while streaming, say).
+    digest: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.data is None and self.path is None:
@@ -88,12 +89,12 @@ class MediaAsset:
     @property
     def sha256(self) -> str:
         """Hex SHA-256 of the content, computed once."""
-        if self._sha256 is None:
-            digest = hashlib.sha256()
+        if self.digest is None:
+            hasher = hashlib.sha256()
             for chunk in self.iter_bytes():
-                digest.update(chunk)
-            self._sha256 = digest.hexdigest()
-        return self._sha256
+                hasher.update(chunk)
+            self.digest = hasher.hexdigest()
+        return self.digest
 
     def save(self, target: str | os.PathLike[str], *, name: str | None = None) -> pathlib.Path:
         """Write the asset atomically and return its path.

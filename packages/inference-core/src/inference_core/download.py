@@ -34,10 +34,13 @@ which makes creating one cheap.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import io
+import os
 import pathlib
+import tempfile
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -47,9 +50,8 @@ from inference_core.errors import ConfigurationError
 from inference_core.http_errors import HTTPErrorContext
 
 if TYPE_CHECKING:
-    import os
     import ssl
-    from collections.abc import Collection, Mapping
+    from collections.abc import Collection, Iterator, Mapping
     from typing import IO
 
     import httpx
@@ -65,6 +67,7 @@ __all__ = [
     "fetch_bytes",
     "http_client",
     "image_dimensions",
+    "input_url",
 ]
 
 DEFAULT_MAX_BYTES = 512 * 2**20
@@ -163,6 +166,44 @@ def image_dimensions(head: bytes) -> tuple[int, int] | None:
     return None
 
 
+def input_url(
+    value: str | bytes | os.PathLike[str],
+    *,
+    accept: Collection[str] | None = None,
+    field: str = "images",
+    generator_id: str = "generator",
+) -> str:
+    """A URL a provider can fetch for an input file given as a generator input.
+
+    http(s) and ``data:`` URLs are returned as given; paths and bytes are read
+    (:func:`inference_core.load_file`) and returned as a base64 ``data:`` URL
+    of their sniffed media type. Content that is not a recognised media type,
+    or not one of ``accept`` (``("image/",)``), is an
+    :class:`~inference_core.InputValidationError` for ``field``.
+    """
+    if isinstance(value, str) and value.startswith(("http://", "https://", "data:")):
+        return value
+    import base64
+
+    from inference_core._files import load_file
+    from inference_core.errors import FieldError, InputValidationError
+
+    raw = load_file(value)
+    mime = sniff_mime(raw[:_SNIFF])
+    if mime is None or (accept is not None and not _accepted(mime, accept)):
+        shown = f"{len(raw)} bytes" if isinstance(value, bytes) else str(value)
+        wanted = " or ".join(accept) if accept else "a known media type"
+        problem = FieldError(
+            field, f"{shown} is {mime or 'not a recognised media type'}, expected {wanted}"
+        )
+        raise InputValidationError(generator_id, [problem])
+    return f"data:{mime};base64,{base64.b64encode(raw).decode('ascii')}"
+
+
+def _accepted(mime: str, accept: Collection[str]) -> bool:
+    return any(mime == a or (a.endswith("/") and mime.startswith(a)) for a in accept)
+
+
 def check_url(url: str) -> None:
     """Raise :class:`ConfigurationError` unless ``url`` is an http(s) URL with a host."""
     from urllib.parse import urlsplit
@@ -217,9 +258,7 @@ class _Sink:
         if mime is None:
             raise self.errors.invalid("the downloaded content is not a recognised media type")
         accept = self.accept
-        if accept is not None and not any(
-            mime == a or (a.endswith("/") and mime.startswith(a)) for a in accept
-        ):
+        if accept is not None and not _accepted(mime, accept):
             raise self.errors.invalid(f"expected {' or '.join(accept)}, the download is {mime}")
         self.mime = mime
 
@@ -232,6 +271,25 @@ class _Sink:
         return DownloadResult(
             path=path, mime_type=self.mime, size=self.size, sha256=self.digest.hexdigest()
         )
+
+
+@contextlib.contextmanager
+def _target(path: pathlib.Path, fsync: bool) -> Iterator[IO[bytes]]:
+    """:func:`inference_core.atomic_write`, or the same without the fsync."""
+    if fsync:
+        with atomic_write(path) as handle:
+            yield handle
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
 
 
 def _context(errors: HTTPErrorContext | None, url: str) -> HTTPErrorContext:
@@ -253,11 +311,15 @@ def download(
     client: httpx.Client | None = None,
     errors: HTTPErrorContext | None = None,
     chunk_size: int = 1 << 16,
+    fsync: bool = True,
 ) -> DownloadResult:
     """Stream ``url`` into the file ``dest`` (atomically) and return what arrived.
 
     ``client`` reuses an existing ``httpx.Client`` (its own timeout applies to
     each read); ``errors`` names the provider and generator in error messages.
+    ``fsync=False`` skips flushing the file to stable storage before the
+    rename (still atomic, not crash-durable): for scratch copies that are
+    saved again later, where the fsync would be paid twice.
     """
     check_url(url)
     ctx = _context(errors, url)
@@ -265,7 +327,7 @@ def download(
     owned = client is None
     client = http_client(timeout=timeout) if client is None else client
     try:
-        with ctx.translate(), atomic_write(path) as out:
+        with ctx.translate(), _target(path, fsync) as out:
             sink = _Sink(out, ctx, max_bytes, accept, time.monotonic() + timeout)
             with client.stream("GET", url, headers=headers) as response:
                 sink.start(response)
@@ -289,6 +351,7 @@ async def adownload(
     client: httpx.AsyncClient | None = None,
     errors: HTTPErrorContext | None = None,
     chunk_size: int = 1 << 16,
+    fsync: bool = True,
 ) -> DownloadResult:
     """The async twin of :func:`download` (file writes stay synchronous and small)."""
     check_url(url)
@@ -297,7 +360,7 @@ async def adownload(
     owned = client is None
     client = async_http_client(timeout=timeout) if client is None else client
     try:
-        with ctx.translate(), atomic_write(path) as out:
+        with ctx.translate(), _target(path, fsync) as out:
             sink = _Sink(out, ctx, max_bytes, accept, time.monotonic() + timeout)
             async with client.stream("GET", url, headers=headers) as response:
                 if response.status_code >= 400:

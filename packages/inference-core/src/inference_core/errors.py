@@ -147,8 +147,9 @@ class ProviderError(InferenceError):
     """A provider failed to produce a result.
 
     ``provider`` names the service, ``status_code`` is the HTTP status when
-    there was one, and ``retryable`` tells the retry policy whether trying the
-    same request again may succeed.
+    there was one, ``retryable`` tells the retry policy whether trying the
+    same request again may succeed, and ``retry_after`` is the provider's
+    advice in seconds when it gave one (``Retry-After`` on a 429 or 503).
     """
 
     default_retryable = False
@@ -161,12 +162,14 @@ class ProviderError(InferenceError):
         status_code: int | None = None,
         retryable: bool | None = None,
         generator_id: str | None = None,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(message)
         self.provider = provider
         self.status_code = status_code
         self.retryable = self.default_retryable if retryable is None else retryable
         self.generator_id = generator_id
+        self.retry_after = retry_after
 
 
 class AuthenticationError(ProviderError):
@@ -194,8 +197,8 @@ class RateLimitError(ProviderError):
             status_code=status_code,
             retryable=retryable,
             generator_id=generator_id,
+            retry_after=retry_after,
         )
-        self.retry_after = retry_after
 
 
 class ProviderTimeoutError(ProviderError):

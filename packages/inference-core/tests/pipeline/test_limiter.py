@@ -18,9 +18,14 @@ def test_rate_limit_lowers_to_what_the_provider_handled_then_grows() -> None:
         assert limiter.limit == 8
         for _ in range(8):
             limiter.release_ok()
-        await limiter.acquire()
-        limiter.release_ok()
-        assert limiter.limit == 9  # additive increase: about one slot per round of requests
+        for _ in range(8 * 3):  # holds for three rounds of successes after a 429
+            await limiter.acquire()
+            limiter.release_ok()
+        assert limiter.limit == 8
+        for _ in range(9):  # then grows: about one slot per round of requests
+            await limiter.acquire()
+            limiter.release_ok()
+        assert limiter.limit == 9
         return limiter
 
     limiter = asyncio.run(main())

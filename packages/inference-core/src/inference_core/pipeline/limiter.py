@@ -5,7 +5,10 @@ The limit starts at ``max_limit``. Each success raises it by ``1 / limit``
 to the number of requests the provider was already handling (``in_flight - 1``
 when the 429 arrived), never by more than half at once and never below
 ``min_limit``; and when the provider said ``Retry-After``, no new request
-starts before that time. The limit then grows back towards ``max_limit``.
+starts before that time. After a 429 the limit holds for ``hold_rounds``
+rounds of successes, then grows back towards ``max_limit``: probing gently
+keeps a provider that admits N requests at once busy at about N without a
+429 every round.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ class AdaptiveLimiter:
         *,
         min_limit: int = 1,
         backoff_ratio: float = 0.5,
+        hold_rounds: int = 3,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if max_limit < 1 or not 1 <= min_limit <= max_limit:
@@ -42,6 +46,8 @@ class AdaptiveLimiter:
         self.max_limit = max_limit
         self.min_limit = min_limit
         self.backoff_ratio = backoff_ratio
+        self.hold_rounds = hold_rounds
+        self._hold = 0
         self._limit = float(max_limit)
         self._in_flight = 0
         self._paused_until = 0.0
@@ -96,8 +102,11 @@ class AdaptiveLimiter:
         self._wake()
 
     def release_ok(self) -> None:
-        """Give the slot back after a success: grow the limit a little."""
-        self._limit = min(float(self.max_limit), self._limit + 1.0 / max(self._limit, 1.0))
+        """Give the slot back after a success: grow the limit a little (unless holding after a 429)."""
+        if self._hold > 0:
+            self._hold -= 1
+        else:
+            self._limit = min(float(self.max_limit), self._limit + 1.0 / max(self._limit, 1.0))
         self._release()
 
     def release_error(self) -> None:
@@ -108,6 +117,7 @@ class AdaptiveLimiter:
         """Give the slot back after a 429: shrink the limit and honour ``retry_after``."""
         target = max(self._in_flight - 1, self._limit * self.backoff_ratio, float(self.min_limit))
         self._limit = min(self._limit, target)
+        self._hold = self.limit * self.hold_rounds
         self.lowest = min(self.lowest, self.limit)
         self.rate_limited += 1
         if retry_after:

@@ -35,6 +35,7 @@ __all__ = [
     "check_errors",
     "check_generate",
     "check_metadata",
+    "check_registered",
     "check_rejects_invalid",
     "check_schema",
     "generate_result",
@@ -67,6 +68,26 @@ def resolve_generator(generator_id: str) -> type[BaseGenerator]:
         f"{generator_id}: no generator with this id is registered (known: {', '.join(known) or 'none'}); "
         "is the package installed and its [project.entry-points.inference_core] entry point declared?"
     )
+
+
+def check_registered(generator_id: str) -> type[BaseGenerator]:
+    """The id is registered, listed by its modality's registry and described by its info; returns the class."""
+    __tracebackhide__ = True
+    cls = resolve_generator(generator_id)
+    registry = get_registry(cls.modality)
+    if generator_id not in registry.list_generators():
+        raise AssertionError(
+            f"{generator_id}: found by id but missing from the {cls.modality} registry's list_generators()"
+        )
+    try:
+        info = registry.get_all_generators_info()[generator_id]
+    except Exception as exc:
+        raise AssertionError(
+            f"{generator_id}: the {cls.modality} registry cannot describe it: {_describe(exc)}"
+        ) from exc
+    if info.get("id") != generator_id:
+        raise AssertionError(f"{generator_id}: its info names the id {info.get('id')!r}")
+    return cls
 
 
 def instance(generator: GeneratorLike) -> BaseGenerator:
@@ -310,8 +331,11 @@ def _expect_rejection(
         run()
     except InputValidationError as exc:
         reported = {str(f).split(".")[0] for f in exc.fields}
-        if not fields <= reported:
-            return f"{call} raised InputValidationError naming {sorted(reported)}, not {sorted(fields - reported)}"
+        if not fields & reported:
+            return (
+                f"{call} raised InputValidationError naming {sorted(reported)}, "
+                f"none of {sorted(fields)}: {exc}"
+            )
         return None
     except InferenceError as exc:
         return f"{call} raised {_describe(exc)} instead of InputValidationError"

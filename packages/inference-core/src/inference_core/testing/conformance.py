@@ -31,6 +31,7 @@ from inference_core.testing._conformance_checks import (
     check_errors,
     check_generate,
     check_metadata,
+    check_registered,
     check_rejects_invalid,
     check_schema,
     generate_result,
@@ -66,6 +67,7 @@ __all__ = [
     "check_metadata",
     "check_missing_secret",
     "check_no_secrets",
+    "check_registered",
     "check_rejects_invalid",
     "check_schema",
     "decode_media",
@@ -112,8 +114,7 @@ class GeneratorConformance:
         return resolve_generator(self.generator_id)(**self.generator_kwargs)
 
     def test_registered(self) -> None:
-        cls = resolve_generator(self.generator_id)
-        check_metadata(cls, expected_id=self.generator_id)
+        check_registered(self.generator_id)
 
     def test_metadata(self, conformance_generator: BaseGenerator) -> None:
         check_metadata(conformance_generator, expected_id=self.generator_id)
@@ -229,7 +230,7 @@ def check_generator(
     __tracebackhide__ = True
     secrets = dict(secrets or {})
     with _environment(secrets):
-        cls_or_gen = resolve_generator(generator) if isinstance(generator, str) else generator
+        cls_or_gen = check_registered(generator) if isinstance(generator, str) else generator
         gen = (
             cls_or_gen(**(generator_kwargs or {}))
             if isinstance(cls_or_gen, type)

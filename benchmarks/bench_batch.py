@@ -1,0 +1,392 @@
+"""Batch pipeline figures against a loopback image provider.
+
+Run: ``python benchmarks/bench_batch.py`` (or ``nox -s bench``). Everything
+stays on 127.0.0.1; every loop is bounded. Prints, for each figure, the
+measured ratio next to its goal, and exits 1 if a goal is missed.
+
+1. 200 scenes, 100 ms server latency, concurrency 16: wall time against the
+   ideal (200 / 16 x 0.1 s), goal <= 1.10; and a plain serial loop against it.
+2. The server admits 8 requests at once and answers 429 (``retry-after-ms``)
+   beyond that; the client still asks for 16: zero failed scenes, wall time
+   against the ideal at 8 (200 / 8 x 0.1 s), goal <= 1.5.
+3. Rerun of the finished batch of figure 1: requests reaching the server, goal 0.
+4. ``kill -9`` at about half way, then the same command again: successful
+   generation requests the server answered in total, goal exactly 200, and
+   every file decodes. The server stops answering after 100 responses (the
+   requests then in flight stay open, unanswered); once the client has recorded
+   those 100 scenes it is killed, the server resumes, and the batch is rerun.
+   A second variant kills the client the moment the server has sent its 100th
+   answer, without waiting: answers that were on the wire are requested again
+   (they were never recorded), and the figure shows how many.
+
+The provider is a small asyncio HTTP/1.1 server in its own process; each
+client run is a fresh ``python`` process using ``inference_core.pipeline``
+with an httpx-based generator registered in code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import multiprocessing
+import os
+import signal
+import sqlite3
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import zlib
+from pathlib import Path
+from typing import Any
+
+SCENES = 200
+LATENCY = 0.1
+CONCURRENCY = 16
+CAPACITY = 8
+
+
+# -- the provider -------------------------------------------------------------------
+
+
+def png(seed: str, size: int = 32) -> bytes:
+    colour = zlib.crc32(seed.encode()).to_bytes(4, "big")[:3]
+    raw = b"".join(b"\x00" + colour * size for _ in range(size))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        return struct.pack(">I", len(data)) + kind + data + crc
+
+    head = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", head) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+
+
+class Provider:
+    """Counts requests; admits ``capacity`` at once (429 beyond); can hold answers after ``gate``."""
+
+    def __init__(self) -> None:
+        self.configure({})
+
+    def configure(self, cfg: dict[str, Any]) -> None:
+        self.latency = float(cfg.get("latency", LATENCY))
+        self.capacity = cfg.get("capacity")
+        self.retry_after_ms = int(cfg.get("retry_after_ms", 100))
+        self.gate = cfg.get("gate")
+        self.released = asyncio.Event()
+        self.active = self.peak = self.ok = self.limited = self.requests = 0
+        self.prompts: list[str] = []
+
+    def stats(self) -> dict[str, Any]:
+        return {"ok": self.ok, "limited": self.limited, "requests": self.requests, "peak": self.peak,
+                "active": self.active, "prompts": self.prompts}
+
+    async def generate(self, body: bytes) -> tuple[int, dict[str, str], bytes] | None:
+        self.requests += 1
+        if self.capacity is not None and self.active >= self.capacity:
+            self.limited += 1
+            headers = {"retry-after-ms": str(self.retry_after_ms), "Retry-After": "1"}
+            return 429, headers, b'{"error": {"message": "too many concurrent requests"}}'
+        self.active += 1
+        self.peak = max(self.peak, self.active)
+        try:
+            if self.gate is not None and self.ok >= self.gate:
+                await self.released.wait()  # held until the client is killed: never answered
+                return None
+            await asyncio.sleep(self.latency)
+            prompt = json.loads(body)["prompt"]
+            payload = json.dumps({"b64_png": base64.b64encode(png(prompt)).decode()}).encode()
+            return 200, {}, payload
+        finally:
+            self.active -= 1
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                line = await reader.readline()
+                if not line:
+                    return
+                method, path, _ = line.decode().split(" ", 2)
+                headers: dict[str, str] = {}
+                while (raw := await reader.readline()) not in (b"\r\n", b"\n", b""):
+                    name, _, value = raw.decode().partition(":")
+                    headers[name.strip().lower()] = value.strip()
+                body = await reader.readexactly(int(headers.get("content-length", 0)))
+                if path == "/v1/images":
+                    answer = await self.generate(body)
+                    if answer is None:
+                        writer.close()
+                        return
+                    status, extra, payload = answer
+                elif path == "/stats":
+                    status, extra, payload = 200, {}, json.dumps(self.stats()).encode()
+                elif path == "/config":
+                    self.released.set()
+                    self.configure(json.loads(body or b"{}"))
+                    status, extra, payload = 200, {}, b"{}"
+                elif path == "/release":
+                    self.gate = None
+                    self.released.set()
+                    status, extra, payload = 200, {}, b"{}"
+                else:
+                    status, extra, payload = 404, {}, b"{}"
+                head = f"HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {len(payload)}\r\n"
+                head += "".join(f"{k}: {v}\r\n" for k, v in extra.items())
+                writer.write(head.encode() + b"\r\n" + payload)
+                await writer.drain()
+                if path == "/v1/images" and status == 200:
+                    self.ok += 1
+                    self.prompts.append(json.loads(body)["prompt"])
+        except (ConnectionError, asyncio.IncompleteReadError, ValueError):
+            return
+        finally:
+            writer.close()
+
+
+def serve(port_queue: Any) -> None:
+    async def main() -> None:
+        provider = Provider()
+        server = await asyncio.start_server(provider.handle, "127.0.0.1", 0, backlog=512)
+        port_queue.put(server.sockets[0].getsockname()[1])
+        async with server:
+            await server.serve_forever()
+
+    asyncio.run(main())
+
+
+def call(url: str, path: str, data: dict[str, Any] | None = None) -> Any:
+    import urllib.request
+
+    request = urllib.request.Request(url + path, data=json.dumps(data or {}).encode(), method="POST")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+# -- the client (runs in a child process) ------------------------------------------
+
+
+def client_generator(url: str) -> Any:
+    from inference_core import BaseImageGenerator, GenerationResult, GeneratorMetadata, MediaAsset
+    from inference_core.download import async_http_client
+    from inference_core.http_errors import HTTPErrorContext
+
+    class BenchImage(BaseImageGenerator):
+        metadata = GeneratorMetadata(
+            id="bench_http_image", name="Bench HTTP image", description="loopback provider",
+            version="1.0.0", input_schema={"prompt": {"type": "string", "required": True}},
+        )
+        client: Any = None
+
+        async def agenerate(self, **inputs: Any) -> GenerationResult:
+            if BenchImage.client is None:
+                BenchImage.client = async_http_client(timeout=60)
+            errors = HTTPErrorContext("Bench", generator_id=self.metadata.id)
+            with errors.translate():
+                response = await BenchImage.client.post(url + "/v1/images", json=inputs)
+                data = errors.json(response)
+                image = base64.b64decode(data["b64_png"])
+            return GenerationResult(assets=[MediaAsset(data=image, mime_type="image/png", width=32, height=32)])
+
+    return BenchImage
+
+
+def board(n: int) -> dict[str, Any]:
+    return {"scenes": [{"id": i, "visual": {"prompt": f"scene {i}"}} for i in range(1, n + 1)]}
+
+
+def child(args: argparse.Namespace) -> None:
+    from inference_core.pipeline import BatchConfig, BatchRunner
+    from inference_core.testing import registered
+
+    generator = client_generator(args.url)
+    with registered(generator):
+        if args.mode == "serial":
+            out = Path(args.out)
+
+            async def serial() -> float:
+                instance = generator()
+                start = time.perf_counter()
+                for i in range(1, args.scenes + 1):
+                    result = await instance.agenerate(prompt=f"scene {i}")
+                    result.save(out, stem=f"scene-{i:03d}")
+                return time.perf_counter() - start
+
+            print(json.dumps({"wall": asyncio.run(serial())}))
+            return
+        runner = BatchRunner(args.out, BatchConfig(generator="bench_http_image", concurrency=args.concurrency))
+        start = time.perf_counter()
+        result = runner.run_sync(board(args.scenes))
+        wall = time.perf_counter() - start
+        print(json.dumps({"wall": wall, **result.summary()}))
+
+
+def run_child(url: str, mode: str, out: Path, concurrency: int = CONCURRENCY) -> dict[str, Any]:
+    cmd = [sys.executable, __file__, "--child", mode, "--url", url, "--out", str(out),
+           "--concurrency", str(concurrency), "--scenes", str(SCENES)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"client failed ({proc.returncode}):\n{proc.stderr}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+# -- checks ------------------------------------------------------------------------
+
+
+def decodes(path: Path) -> bool:
+    data = path.read_bytes()
+    try:
+        from PIL import Image
+
+        with Image.open(path) as image:
+            image.load()
+        return True
+    except ImportError:
+        pass
+    except Exception:
+        return False
+    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return False
+    pos, idat = 8, b""
+    while pos < len(data):  # bounded by the file length
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
+        (crc,) = struct.unpack(">I", data[pos + 8 + length : pos + 12 + length])
+        if zlib.crc32(kind + body) & 0xFFFFFFFF != crc:
+            return False
+        idat += body if kind == b"IDAT" else b""
+        if kind == b"IEND":
+            zlib.decompress(idat)
+            return True
+        pos += 12 + length
+    return False
+
+
+def recorded_ok(out: Path) -> set[str]:
+    db = out / ".inference" / "history.sqlite"
+    if not db.exists():
+        return set()
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
+            rows = conn.execute("SELECT scene_id FROM outputs WHERE status = 'ok'").fetchall()
+    except sqlite3.Error:
+        return set()
+    return {r[0] for r in rows}
+
+
+def kill_halfway(url: str, out: Path, *, wait_for_records: bool) -> tuple[dict[str, Any], set[str]]:
+    """Start a batch, kill -9 it once the server has answered 100, and return the server stats then."""
+    call(url, "/config", {"gate": SCENES // 2} if wait_for_records else {})
+    cmd = [sys.executable, __file__, "--child", "batch", "--url", url, "--out", str(out),
+           "--concurrency", str(CONCURRENCY), "--scenes", str(SCENES)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline:
+            stats = call(url, "/stats")
+            if stats["ok"] >= SCENES // 2 and (not wait_for_records or len(recorded_ok(out)) >= SCENES // 2):
+                break
+            time.sleep(0.002)
+        else:
+            raise SystemExit("the client never reached half way")
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    at_kill = call(url, "/stats")
+    call(url, "/release")
+    return at_kill, recorded_ok(out)
+
+
+# -- main ----------------------------------------------------------------------------
+
+
+def report(name: str, value: float, goal: str, ok: bool) -> bool:
+    print(f"{name:<58} {value:>8.3f}   goal {goal:<8} {'ok' if ok else 'MISSED'}")
+    return ok
+
+
+def main() -> int:
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    server = ctx.Process(target=serve, args=(queue,), daemon=True)
+    server.start()
+    url = f"http://127.0.0.1:{queue.get(timeout=30)}"
+    results: list[bool] = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench-batch-") as tmp:
+            root = Path(tmp)
+            # 1. throughput at 16
+            call(url, "/config", {"latency": LATENCY})
+            fast = run_child(url, "batch", root / "fig1")
+            ideal16 = SCENES / CONCURRENCY * LATENCY
+            serial = run_child(url, "serial", root / "serial")
+            print(f"1. {SCENES} scenes, {LATENCY * 1000:.0f} ms latency, concurrency {CONCURRENCY}: "
+                  f"wall {fast['wall']:.2f} s, ideal {ideal16:.2f} s, serial loop {serial['wall']:.2f} s")
+            results.append(report("   wall / ideal", fast["wall"] / ideal16, "<= 1.10", fast["wall"] / ideal16 <= 1.10))
+            report("   serial loop / pipeline (speed-up)", serial["wall"] / fast["wall"], "-", True)
+
+            # 2. a server that admits 8
+            call(url, "/config", {"latency": LATENCY, "capacity": CAPACITY, "retry_after_ms": 100})
+            limited = run_child(url, "batch", root / "fig2")
+            stats = call(url, "/stats")
+            ideal8 = SCENES / CAPACITY * LATENCY
+            print(f"2. server admits {CAPACITY}, 429 beyond: wall {limited['wall']:.2f} s, ideal {ideal8:.2f} s, "
+                  f"{stats['limited']} answers 429, peak {stats['peak']} at once, "
+                  f"limit now {limited['limits']['bench_http_image']['limit']}")
+            results.append(report("   failed scenes", limited["failed"], "0", limited["failed"] == 0))
+            results.append(report("   wall / ideal at 8", limited["wall"] / ideal8, "<= 1.5", limited["wall"] / ideal8 <= 1.5))
+
+            # 3. rerun of a finished batch
+            call(url, "/config", {"latency": LATENCY})
+            rerun = run_child(url, "batch", root / "fig1")
+            sent = call(url, "/stats")["requests"]
+            print(f"3. rerun of the finished batch: {rerun['cached']} scenes from the cache in {rerun['wall']:.2f} s")
+            results.append(report("   requests to the server", sent, "0", sent == 0 and rerun["status"] == "completed"))
+
+            # 4. kill -9 half way, then rerun
+            for variant, wait in (("a", True), ("b", False)):
+                out = root / f"fig4{variant}"
+                at_kill, recorded = kill_halfway(url, out, wait_for_records=wait)
+                first_prompts = list(at_kill["prompts"])
+                call(url, "/config", {"latency": LATENCY})
+                after = run_child(url, "batch", out)
+                second = call(url, "/stats")
+                total_ok = at_kill["ok"] + second["ok"]
+                repeated = {p.removeprefix("scene ") for p in second["prompts"]} & recorded
+                files = sorted(out.glob("scene-*.png"))
+                bad = [p.name for p in files if not decodes(p)]
+                stray = [p.name for p in out.rglob("*.part")]
+                print(f"4{variant}. kill -9 after {at_kill['ok']} answers ({len(recorded)} scenes recorded, "
+                      f"{at_kill['active']} requests in flight), rerun {after['status']}: {len(files)} files, "
+                      f"{len(bad)} undecodable, {len(stray)} temp files left, "
+                      f"{len(repeated)} recorded scenes requested again")
+                if wait:
+                    results.append(report("   successful generation requests in total", total_ok, "== 200",
+                                          total_ok == SCENES and not bad and not repeated
+                                          and len(files) == SCENES and not stray))
+                else:
+                    lost = total_ok - SCENES
+                    report("   successful generation requests in total", total_ok, "(info)", True)
+                    print(f"     {lost} answer(s) were on the wire or being written when the client died and were "
+                          "requested again; no recorded scene was")
+                    results.append(not bad and not repeated and len(files) == SCENES and not stray)
+    finally:
+        server.kill()
+        server.join(timeout=10)
+    print("all goals met" if all(results) else "some goals MISSED")
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--child", choices=["batch", "serial"], dest="mode")
+    parser.add_argument("--url")
+    parser.add_argument("--out")
+    parser.add_argument("--concurrency", type=int, default=CONCURRENCY)
+    parser.add_argument("--scenes", type=int, default=SCENES)
+    args = parser.parse_args()
+    if args.mode:
+        child(args)
+    else:
+        sys.exit(main())
