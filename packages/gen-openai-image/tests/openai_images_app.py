@@ -33,7 +33,15 @@ RULES: dict[str, dict[str, Any]] = {
                     "background", "moderation"}, "size": ("1024x1024", "1536x1024", "1024x1536", "auto"),
                     "quality": ("low", "medium", "high", "auto"), "n": (1, 10), "prompt": 32000},
 }  # fmt: skip
-PERMISSIVE = COMMON | {"style", "output_format", "output_compression", "background", "moderation", "seed"}
+PERMISSIVE = COMMON | {
+    "style",
+    "output_format",
+    "output_compression",
+    "background",
+    "moderation",
+    "seed",
+    "negative_prompt",
+}
 
 
 def png(width: int, height: int, rgb: tuple[int, int, int] = (30, 120, 200)) -> bytes:
@@ -44,7 +52,9 @@ def png(width: int, height: int, rgb: tuple[int, int, int] = (30, 120, 200)) -> 
 @functools.lru_cache(maxsize=16)
 def _png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     row = b"\x00" + bytes(rgb) * width
     return (
@@ -57,7 +67,9 @@ def _png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
 
 def respond_json(start_response: StartResponse, status: str, payload: object) -> list[bytes]:
     body = json.dumps(payload).encode()
-    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    start_response(
+        status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+    )
     return [body]
 
 
@@ -66,7 +78,9 @@ def openai_error(
     param: str | None = None, code: str | None = None,
 ) -> list[bytes]:  # fmt: skip
     return respond_json(
-        start_response, status, {"error": {"message": message, "type": type_, "param": param, "code": code}}
+        start_response,
+        status,
+        {"error": {"message": message, "type": type_, "param": param, "code": code}},
     )
 
 
@@ -78,7 +92,9 @@ class ImagesAPI:
     to ``(content_type, bytes)`` and may be edited by tests.
     """
 
-    def __init__(self, api_key: str = "sk-test-loopback-key", *, image_size: tuple[int, int] | None = None) -> None:
+    def __init__(
+        self, api_key: str = "sk-test-loopback-key", *, image_size: tuple[int, int] | None = None
+    ) -> None:
         self.api_key = api_key
         self.image_size = image_size
         self.files: dict[str, tuple[str, bytes]] = {}
@@ -90,7 +106,9 @@ class ImagesAPI:
             found = self.files.get(path.removeprefix("/files/"))
             if found is None:
                 return openai_error(start_response, "404 Not Found", "BlobNotFound")
-            start_response("200 OK", [("Content-Type", found[0]), ("Content-Length", str(len(found[1])))])
+            start_response(
+                "200 OK", [("Content-Type", found[0]), ("Content-Length", str(len(found[1])))]
+            )
             return [found[1]]
         if path != "/v1/images/generations" or method != "POST":
             return openai_error(start_response, "404 Not Found", f"Invalid URL ({method} {path})")
@@ -103,10 +121,20 @@ class ImagesAPI:
         try:
             body = json.loads(environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)))
         except ValueError:
-            return openai_error(start_response, "400 Bad Request", "We could not parse the JSON body of your request.")
+            return openai_error(
+                start_response,
+                "400 Bad Request",
+                "We could not parse the JSON body of your request.",
+            )
         problem = validate(body)
         if problem is not None:
-            return openai_error(start_response, "400 Bad Request", problem[1], param=problem[0], code="invalid_value")
+            return openai_error(
+                start_response,
+                "400 Bad Request",
+                problem[1],
+                param=problem[0],
+                code="invalid_value",
+            )
         if "FORBIDDEN" in body["prompt"]:
             return openai_error(
                 start_response, "400 Bad Request",
@@ -128,7 +156,9 @@ class ImagesAPI:
             if as_url:
                 name = f"img-{next(self._ids)}.png"
                 self.files[name] = ("image/png", image)
-                item: dict[str, Any] = {"url": f"http://{environ['HTTP_HOST']}/files/{name}?sig=abc"}
+                item: dict[str, Any] = {
+                    "url": f"http://{environ['HTTP_HOST']}/files/{name}?sig=abc"
+                }
             else:
                 item = {"b64_json": base64.b64encode(image).decode()}
             if model == "dall-e-3":
@@ -156,7 +186,10 @@ def validate(body: object) -> tuple[str | None, str] | None:
     if rules is None:
         return None
     if len(body["prompt"]) > rules["prompt"]:
-        return "prompt", f"Invalid 'prompt': string too long. Expected maximum length {rules['prompt']}."
+        return (
+            "prompt",
+            f"Invalid 'prompt': string too long. Expected maximum length {rules['prompt']}.",
+        )
     low, high = rules["n"]
     n = body.get("n", 1)
     if not isinstance(n, int) or not low <= n <= high:
@@ -175,8 +208,14 @@ def validate(body: object) -> tuple[str | None, str] | None:
     }
     for field, values in enums.items():
         if field in body and body[field] not in values:
-            return field, f"Invalid value: {body[field]!r}. Supported values are: {', '.join(map(repr, values))}."
+            return (
+                field,
+                f"Invalid value: {body[field]!r}. Supported values are: {', '.join(map(repr, values))}.",
+            )
     compression = body.get("output_compression", 100)
     if not isinstance(compression, int) or not 0 <= compression <= 100:
-        return "output_compression", "Invalid 'output_compression': expected an integer between 0 and 100."
+        return (
+            "output_compression",
+            "Invalid 'output_compression': expected an integer between 0 and 100.",
+        )
     return None

@@ -182,7 +182,7 @@ class ReplicateApp:
                 return problem(405, "Method not allowed", f"{method} {path}")
             match = re.fullmatch(r"/files/(\w+)/out-(\d+)\.png", path)
             if match and match[1] in self.predictions and method == "GET":
-                return self.serve_output(self.predictions[match[1]])
+                return self.serve_output(self.predictions[match[1]], int(match[2]))
         return problem(404, "Not found", "Not found.")
 
     def json(self, code: int, payload: object) -> Response:
@@ -261,10 +261,11 @@ class ReplicateApp:
             pred["output"] = []
         pred["status"] = "succeeded"
 
-    def serve_output(self, pred: dict[str, Any]) -> Response:
+    def serve_output(self, pred: dict[str, Any], index: int) -> Response:
         headers = [("Content-Type", self.output_content_type)]
         if self.output_bytes is None:
-            png = make_png(pred["input"].get("width", 1024), pred["input"].get("height", 1024))
+            size = pred["input"].get("width", 1024), pred["input"].get("height", 1024)
+            png = make_png(*size, rgb=(40 + 50 * index, 90, 200))
             return "200 OK", headers, [png]
         size = self.output_bytes
         header = make_png(8, 8)[:33]  # signature + IHDR

@@ -203,6 +203,11 @@ def problem(status: int, title: str, detail: str) -> Fault:
             "NSFW",
         ),
         (
+            problem(400, "Bad request", "Prompt flagged by the safety system"),
+            ContentPolicyError,
+            "flagged",
+        ),
+        (
             problem(422, "Input validation failed", "- input.width: bad"),
             ProviderError,
             "input.width",
@@ -257,10 +262,17 @@ def test_server_error_on_create_checks_then_retries(
     assert replicate.requests_to(CREATE, "GET")  # looked before creating again
 
 
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault.truncated(path=CREATE, method="POST"),
+        Fault.content_type("text/html", path=CREATE, method="POST"),
+    ],
+)
 def test_created_but_answer_lost_adopts_the_prediction(
-    replicate: LoopbackServer, replicate_app: ReplicateApp, out_dir: pathlib.Path
+    replicate: LoopbackServer, replicate_app: ReplicateApp, out_dir: pathlib.Path, fault: Fault
 ) -> None:
-    replicate.script(Fault.truncated(path=CREATE, method="POST"))
+    replicate.script(fault)
     result = generator(out_dir).generate(prompt="x", width=64, height=64)
     assert result.assets and result.metadata["prediction_id"] in replicate_app.predictions
     assert creates(replicate) == 1 and len(replicate_app.predictions) == 1

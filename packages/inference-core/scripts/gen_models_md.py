@@ -40,15 +40,29 @@ def render() -> str:
         info = PROVIDERS.get(provider, {})
         key = f"`{info['api_key_env']}`" if info.get("api_key_env") else "none"
         base = f", base URL `{info['api_base_env']}`" if info.get("api_base_env") else ""
-        lines += [f"## {provider}", "", f"Key: {key}{base}.", "",
-                  "| model | name | context | $/M in | $/M out | vision | JSON schema | tools | reasoning |",
-                  "|---|---|---:|---:|---:|:-:|:-:|:-:|:-:|"]
+        lines += [
+            f"## {provider}",
+            "",
+            f"Key: {key}{base}.",
+            "",
+            "| model | name | context | $/M in | $/M out | vision | JSON schema | tools | reasoning |",
+            "|---|---|---:|---:|---:|:-:|:-:|:-:|:-:|",
+        ]
         for m in models:
-            flags = ["yes" if on else "" for on in (m.supports_vision, m.supports_json_schema, m.supports_tools,
-                                                    m.supports_reasoning)]
+            flags = [
+                "yes" if on else ""
+                for on in (
+                    m.supports_vision,
+                    m.supports_json_schema,
+                    m.supports_tools,
+                    m.supports_reasoning,
+                )
+            ]
             context = f"{m.context_window:,}" if m.context_window else "?"
-            lines.append(f"| `{m.name}` | {m.display_name} | {context} | {_price(m.input_cost_per_mtok)} | "
-                         f"{_price(m.output_cost_per_mtok)} | {' | '.join(flags)} |")
+            lines.append(
+                f"| `{m.name}` | {m.display_name} | {context} | {_price(m.input_cost_per_mtok)} | "
+                f"{_price(m.output_cost_per_mtok)} | {' | '.join(flags)} |"
+            )
         lines.append("")
     return "\n".join(lines)
 

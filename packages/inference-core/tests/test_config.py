@@ -21,22 +21,34 @@ def test_yaml_and_json_with_env_substitution(tmp_path: Path) -> None:
 
     data = ConfigLoader.load(tmp_path / "a.yaml", environ=env)
 
-    assert data == {"url": "https://example.test/v1", "port": "8080", "empty": "fallback",
-                    "literal": "${HOST}", "list": ["example.test", 2], "nested": {"deep": "example.test"},
-                    "number": 3}
-    assert ConfigLoader.load(tmp_path / "b.json", environ=env) == {"url": "example.test",
-                                                                    "n": [1, {"x": "example.test"}]}
+    assert data == {
+        "url": "https://example.test/v1",
+        "port": "8080",
+        "empty": "fallback",
+        "literal": "${HOST}",
+        "list": ["example.test", 2],
+        "nested": {"deep": "example.test"},
+        "number": 3,
+    }
+    assert ConfigLoader.load(tmp_path / "b.json", environ=env) == {
+        "url": "example.test",
+        "n": [1, {"x": "example.test"}],
+    }
 
 
 def test_substitution_cannot_inject_structure(tmp_path: Path) -> None:
     (tmp_path / "c.yaml").write_text("value: ${EVIL}\n")
-    assert ConfigLoader.load(tmp_path / "c.yaml", environ={"EVIL": "x\nadmin: true"}) == {"value": "x\nadmin: true"}
+    assert ConfigLoader.load(tmp_path / "c.yaml", environ={"EVIL": "x\nadmin: true"}) == {
+        "value": "x\nadmin: true"
+    }
 
 
 def test_unset_variable_names_it_and_the_file(tmp_path: Path) -> None:
     path = tmp_path / "c.yaml"
     path.write_text("key: ${NOT_SET_ANYWHERE}\n")
-    with pytest.raises(ConfigurationError, match=r"c\.yaml: environment variable NOT_SET_ANYWHERE is not set"):
+    with pytest.raises(
+        ConfigurationError, match=r"c\.yaml: environment variable NOT_SET_ANYWHERE is not set"
+    ):
         ConfigLoader.load(path, environ={})
 
 
@@ -44,7 +56,7 @@ def test_unset_variable_names_it_and_the_file(tmp_path: Path) -> None:
     ("name", "text", "message"),
     [
         ("bad.yaml", "a: [1, 2\n", "invalid YAML"),
-        ("bad.json", "{\"a\": }", "invalid JSON at line 1"),
+        ("bad.json", '{"a": }', "invalid JSON at line 1"),
         ("list.yaml", "- 1\n- 2\n", "expected a mapping"),
     ],
 )
@@ -67,7 +79,10 @@ def test_find_file_upwards(tmp_path: Path) -> None:
     deep.mkdir(parents=True)
     (tmp_path / "x" / "settings.yaml").write_text("a: 2\n")
 
-    assert find_file_upwards(["settings.yaml", "settings.yml"], deep) == tmp_path / "x" / "settings.yaml"
+    assert (
+        find_file_upwards(["settings.yaml", "settings.yml"], deep)
+        == tmp_path / "x" / "settings.yaml"
+    )
     assert find_file_upwards("settings.yml", deep) == tmp_path / "settings.yml"
     assert find_file_upwards("settings.yml", deep, stop_at=tmp_path / "x") is None
     assert find_file_upwards("no-such-file.txt", deep) is None
@@ -87,7 +102,12 @@ def test_load_env_file_never_overrides(tmp_path: Path, monkeypatch: pytest.Monke
 
     applied = load_env_file(environ=environ)
 
-    assert applied == {"ALPHA": "one", "BETA": "two words", "GAMMA": "line\nbreak", "DELTA": "plain"}
+    assert applied == {
+        "ALPHA": "one",
+        "BETA": "two words",
+        "GAMMA": "line\nbreak",
+        "DELTA": "plain",
+    }
     assert environ["ALREADY"] == "from-env"
     assert environ["ALPHA"] == "one"
 

@@ -14,6 +14,7 @@ from inference_core.testing.conformance import (
     check_listing_lightweight,
     check_metadata,
     check_no_secrets,
+    decode_media,
     find_secrets,
 )
 
@@ -35,7 +36,8 @@ import wave
 
 from inference_core import (
     BaseAudioGenerator, BaseImageGenerator, BaseVideoGenerator, GenerationResult,
-    ConfigurationError, GeneratorMetadata, MediaAsset, MissingAPIKeyError, ProviderError, hookimpl,
+    ConfigurationError, FieldError, GeneratorMetadata, InputValidationError, MediaAsset,
+    MissingAPIKeyError, ProviderError, hookimpl,
 )
 
 IMAGE_SCHEMA = {
@@ -197,6 +199,16 @@ class BypassImage(GoodImage):
         return {"width": 64, "height": 48, "fail": False, **(inputs or {}), **kwargs}
 
 
+class MisnamedErrorImage(GoodImage):
+    metadata = meta("misnamed_error_image")
+
+    def validate_inputs(self, inputs=None, **kwargs):
+        try:
+            return super().validate_inputs(inputs, **kwargs)
+        except InputValidationError:
+            raise InputValidationError(self.metadata.id, [FieldError("inputs", "invalid")]) from None
+
+
 class RawErrorImage(GoodImage):
     metadata = meta("raw_error_image")
 
@@ -239,7 +251,7 @@ class StaleVersionImage(GoodImage):
 
 AUDIO_SCHEMA = {
     "text": {"type": "string", "required": True, "min_length": 1},
-    "response_format": {"type": "string", "enum": ["wav", "mp3"], "default": "wav"},
+    "response_format": {"type": "string", "enum": ["wav", "mp3", "pcm"], "default": "wav"},
     "fail": {"type": "boolean", "default": False},
 }
 
@@ -251,7 +263,9 @@ class GoodAudio(BaseAudioGenerator):
     async def agenerate(self, *, text, response_format, fail):
         if fail:
             raise ProviderError("the provider refused", provider="test")
-        if response_format == "mp3":
+        if response_format == "pcm":  # headerless 16-bit samples: the WAV without its header
+            asset = MediaAsset(data=self.wav()[44:], mime_type="audio/pcm", duration_s=self.seconds, sample_rate=16000)
+        elif response_format == "mp3":
             asset = MediaAsset(data=mp3(self.seconds), mime_type="audio/mpeg", duration_s=self.seconds, sample_rate=16000)
         else:
             asset = MediaAsset(data=self.wav(), mime_type="audio/wav", duration_s=self.seconds, sample_rate=16000)
@@ -361,6 +375,7 @@ def kit_plugin(make_distribution: Callable[..., Path]) -> ModuleType:
         ("good_image", IMAGE),
         ("good_audio", AUDIO),
         ("good_audio", {"text": "hello", "response_format": "mp3"}),
+        ("good_audio", {"text": "hello", "response_format": "pcm"}),
         ("good_video", VIDEO),
     ],
 )
@@ -400,6 +415,11 @@ BROKEN = [
         "bypass_image",
         "bypass_image: invalid input {'width': 'abc'}: validate_inputs accepted it (validation bypassed?) "
         "instead of raising InputValidationError",
+    ),
+    (
+        "misnamed_error_image",
+        "misnamed_error_image: invalid input {'width': 'abc'}: validate_inputs raised "
+        "InputValidationError naming ['inputs'], none of ['width']",
     ),
     (
         "raw_error_image",
@@ -451,6 +471,14 @@ def test_broken_generator_fails_with_a_message_saying_what_is_wrong(
 ) -> None:
     with pytest.raises(AssertionError, match=re.escape(message)):
         run_kit(generator_id)
+
+
+def test_headerless_pcm_is_read_at_the_rate_in_its_mime_type() -> None:
+    samples = b"\x00\x40" * 800  # 800 samples at half scale
+    found = decode_media(samples, "audio/L16; rate=8000; channels=1")
+    assert (found.duration_s, found.sample_rate, found.peak) == (0.1, 8000, 0.5)
+    with pytest.raises(ValueError, match="not headerless PCM"):
+        decode_media(b"RIFF" + samples, "audio/pcm", 8000)
 
 
 def test_secrets_are_found_anywhere_in_nested_data() -> None:

@@ -24,6 +24,7 @@ from inference_core.download import (
     fetch_bytes,
     http_client,
     image_dimensions,
+    input_url,
 )
 from inference_core.http_errors import HTTPErrorContext
 from inference_core.testing import Fault, LoopbackServer
@@ -214,3 +215,28 @@ def test_image_dimensions_of_common_formats() -> None:
     assert image_dimensions(buffer.getvalue()) == (40, 9)
     assert image_dimensions(b"not an image at all") is None
     assert image_dimensions(b"\x89PNG\r\n\x1a\n\x00\x00") is None
+
+
+def test_input_url_passes_urls_and_encodes_files(tmp_path: pathlib.Path) -> None:
+    import base64
+
+    from inference_core import InputValidationError
+
+    assert input_url("https://example.com/a.png") == "https://example.com/a.png"
+    assert input_url("data:image/png;base64,AAAA") == "data:image/png;base64,AAAA"
+    expected = "data:image/png;base64," + base64.b64encode(PNG).decode()
+    path = tmp_path / "in.png"
+    path.write_bytes(PNG)
+    assert input_url(PNG) == input_url(path) == input_url(str(path)) == expected
+    with pytest.raises(InputValidationError) as info:
+        input_url(
+            b"RIFF\x24\x00\x00\x00WAVEfmt " + bytes(60),
+            accept=("image/",),
+            field="image",
+            generator_id="g",
+        )
+    assert info.value.fields == ["image"] and "audio/wav" in str(info.value)
+    with pytest.raises(InputValidationError, match="not a recognised media type"):
+        input_url(b"hello", generator_id="g")
+    with pytest.raises(ConfigurationError, match="not found"):
+        input_url(tmp_path / "missing.png")

@@ -140,7 +140,7 @@ def test_server_errors_are_retryable(
     with pytest.raises(ProviderError) as info:
         fetch(server, errors)
     assert info.value.retryable and info.value.status_code == status
-    assert info.value.retry_after == 2.0  # type: ignore[attr-defined]
+    assert info.value.retry_after == 2.0
 
 
 def test_hang_past_the_timeout_is_a_timeout(

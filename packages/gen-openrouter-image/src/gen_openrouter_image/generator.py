@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import threading
+import weakref
 from typing import TYPE_CHECKING, Any
 
 from inference_core import (
@@ -107,9 +108,11 @@ class OpenRouterImageGenerator(BaseImageGenerator):
         self._lock = threading.Lock()
 
     def _http(self) -> httpx.Client:
+        """One pooled client per generator, closed when the generator is collected."""
         with self._lock:
             if self._client is None:
                 self._client = http_client(timeout=self.timeout)
+                weakref.finalize(self, self._client.close)
             return self._client
 
     def generate(self, **inputs: Any) -> GenerationResult:
@@ -129,16 +132,13 @@ class OpenRouterImageGenerator(BaseImageGenerator):
             headers["X-OpenRouter-Title"] = headers["X-Title"] = title
         body = self._request_body(inputs)
 
+        url = f"{base.rstrip('/')}/chat/completions"
+
         def call() -> tuple[dict[str, Any], str | None]:
-            with (
-                errors.translate(),
-                self._http().stream(
-                    "POST", f"{base.rstrip('/')}/chat/completions", json=body, headers=headers
-                ) as response,
-            ):
-                return errors.json(
-                    response, status=(200,), max_bytes=self.max_response_bytes
-                ), response.headers.get("x-generation-id")
+            stream = self._http().stream("POST", url, json=body, headers=headers)
+            with errors.translate(), stream as response:
+                data = errors.json(response, status=(200,), max_bytes=self.max_response_bytes)
+                return data, response.headers.get("x-generation-id")
 
         data, generation_id = self.retry.call(call)
         with errors.translate():

@@ -7,7 +7,7 @@ import re
 import shutil
 import tempfile
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -178,9 +178,8 @@ class ReplicateSDGenerator(BaseImageGenerator):
                 found = await self._find(client, base, body, since, errors)
                 if found is not None:
                     return found
-                if (
-                    exc.status_code is None or exc.status_code < 500
-                ):  # it may exist: never create again
+                answered = exc.status_code is not None and exc.status_code >= 500
+                if not answered:  # the server may still be creating it: never create again
                     exc.retryable = False
                     exc.add_note(
                         "the prediction may have been created; see https://replicate.com/predictions"
@@ -207,6 +206,7 @@ class ReplicateSDGenerator(BaseImageGenerator):
                 created = datetime.fromisoformat(str(pred.get("created_at")))
             except ValueError:
                 continue
+            created = created if created.tzinfo else created.replace(tzinfo=UTC)
             fresh = created >= since and pred["id"] not in self._adopted
             if fresh and (pred.get("version"), pred.get("input")) == wanted:
                 self._adopted.add(pred["id"])
@@ -257,8 +257,9 @@ class ReplicateSDGenerator(BaseImageGenerator):
                 with path.open("rb") as handle:
                     width, height = image_dimensions(handle.read(1 << 16)) or (None, None)
                 asset = MediaAsset(
-                    path=path, mime_type=got.mime_type, url=url, width=width, height=height
-                )
+                    path=path, mime_type=got.mime_type, url=url, width=width, height=height,
+                    digest=got.sha256,
+                )  # fmt: skip
                 assets.append(asset)
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)

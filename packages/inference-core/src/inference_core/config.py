@@ -110,7 +110,9 @@ def _parse_text(text: str, *, kind: str, source: str) -> Any:
         try:
             return json.loads(text)
         except json.JSONDecodeError as exc:
-            raise ConfigurationError(f"{source}: invalid JSON at line {exc.lineno}: {exc.msg}") from exc
+            raise ConfigurationError(
+                f"{source}: invalid JSON at line {exc.lineno}: {exc.msg}"
+            ) from exc
     import yaml  # deferred: only configuration readers pay for it
 
     try:
@@ -143,7 +145,9 @@ def load_config(
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ConfigurationError(f"{file}: expected a mapping at the top level, got {type(data).__name__}")
+        raise ConfigurationError(
+            f"{file}: expected a mapping at the top level, got {type(data).__name__}"
+        )
     return substitute_env(data, environ, source=str(file)) if substitute else data
 
 
@@ -153,7 +157,9 @@ def _unquote(raw: str) -> str:
         return raw[1:-1]
     if len(raw) >= 2 and raw[0] == raw[-1] == '"':
         body = raw[1:-1]
-        return body.replace("\\n", "\n").replace("\\t", "\t").replace('\\"', '"').replace("\\\\", "\\")
+        return (
+            body.replace("\\n", "\n").replace("\\t", "\t").replace('\\"', '"').replace("\\\\", "\\")
+        )
     # Unquoted: an inline comment starts at " #".
     hash_at = raw.find(" #")
     return (raw[:hash_at] if hash_at >= 0 else raw).strip()

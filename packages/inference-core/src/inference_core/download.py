@@ -34,13 +34,10 @@ which makes creating one cheap.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import io
-import os
 import pathlib
-import tempfile
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -50,8 +47,9 @@ from inference_core.errors import ConfigurationError
 from inference_core.http_errors import HTTPErrorContext
 
 if TYPE_CHECKING:
+    import os
     import ssl
-    from collections.abc import Collection, Iterator, Mapping
+    from collections.abc import Collection, Mapping
     from typing import IO
 
     import httpx
@@ -273,25 +271,6 @@ class _Sink:
         )
 
 
-@contextlib.contextmanager
-def _target(path: pathlib.Path, fsync: bool) -> Iterator[IO[bytes]]:
-    """:func:`inference_core.atomic_write`, or the same without the fsync."""
-    if fsync:
-        with atomic_write(path) as handle:
-            yield handle
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            yield handle
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
 def _context(errors: HTTPErrorContext | None, url: str) -> HTTPErrorContext:
     if errors is not None:
         return errors
@@ -327,7 +306,7 @@ def download(
     owned = client is None
     client = http_client(timeout=timeout) if client is None else client
     try:
-        with ctx.translate(), _target(path, fsync) as out:
+        with ctx.translate(), atomic_write(path, fsync=fsync) as out:
             sink = _Sink(out, ctx, max_bytes, accept, time.monotonic() + timeout)
             with client.stream("GET", url, headers=headers) as response:
                 sink.start(response)
@@ -360,7 +339,7 @@ async def adownload(
     owned = client is None
     client = async_http_client(timeout=timeout) if client is None else client
     try:
-        with ctx.translate(), _target(path, fsync) as out:
+        with ctx.translate(), atomic_write(path, fsync=fsync) as out:
             sink = _Sink(out, ctx, max_bytes, accept, time.monotonic() + timeout)
             async with client.stream("GET", url, headers=headers) as response:
                 if response.status_code >= 400:

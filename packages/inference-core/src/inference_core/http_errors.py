@@ -154,8 +154,9 @@ def error_for_status(
     elif status == 429:
         error = RateLimitError(text, retry_after=parse_retry_after(headers), **kwargs)
     elif status == 409 or status >= 500:
-        error = ProviderError(text, retryable=True, **kwargs)
-        error.retry_after = parse_retry_after(headers)  # type: ignore[attr-defined]
+        error = ProviderError(
+            text, retryable=True, retry_after=parse_retry_after(headers), **kwargs
+        )
     else:
         error = ProviderError(text, **kwargs)
     error.args = (redact(str(error), *secrets),)

@@ -15,7 +15,8 @@ Lookup order for a name such as ``OPENROUTER_API_KEY`` (first hit wins):
 3. the process environment;
 4. a ``.env`` file found upward from the working directory, which only fills
    names the environment does not set. It is read, never exported into
-   ``os.environ``.
+   ``os.environ``; a new or moved ``.env`` is noticed within two seconds, a
+   changed one at once.
 
 Keys come back as :class:`Secret`: a ``str`` that works everywhere a string
 does (``f"Bearer {key}"``) but whose ``repr`` is ``'***'``, so it never shows up
@@ -37,6 +38,7 @@ import logging
 import os
 import pathlib
 import threading
+import time
 from typing import TYPE_CHECKING, Any
 
 from inference_core import config
@@ -62,6 +64,8 @@ _MIN_SECRET_LEN = 4
 _known: set[str] = set()
 _known_lock = threading.Lock()
 _file_cache: dict[tuple[str, int, int], dict[str, Any]] = {}
+_dotenv_paths: dict[str, tuple[float, pathlib.Path | None]] = {}
+_DOTENV_TTL = 2.0
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -170,8 +174,22 @@ def load_config(path: pathlib.Path | None = None) -> dict[str, Any]:
 
 
 def dotenv_values(start: pathlib.Path | None = None) -> dict[str, str]:
-    """The values of the nearest ``.env`` upward from ``start`` (default: cwd); ``{}`` if none."""
-    path = config.find_file_upwards(".env", start)
+    """The values of the nearest ``.env`` upward from ``start`` (default: cwd); ``{}`` if none.
+
+    Where the nearest ``.env`` is gets remembered for a second or two per
+    folder; its content is re-read whenever the file changes.
+    """
+    folder = start or pathlib.Path.cwd()
+    now = time.monotonic()
+    with _known_lock:
+        hit = _dotenv_paths.get(str(folder))
+    if hit is None or now - hit[0] > _DOTENV_TTL:
+        hit = (now, config.find_file_upwards(".env", folder))
+        with _known_lock:
+            if len(_dotenv_paths) > 64:
+                _dotenv_paths.clear()
+            _dotenv_paths[str(folder)] = hit
+    path = hit[1]
     return {} if path is None else _cached(path, config.parse_env_file)
 
 

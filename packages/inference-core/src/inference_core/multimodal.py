@@ -34,7 +34,10 @@ if TYPE_CHECKING:
 
 __all__ = ["ImageUtils", "InputUtils", "MultimodalUtils", "sniff_image_mime"]
 
-_DATA_URL = re.compile(r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?P<params>(?:;[\w.+-]+=[\w.+-]+)*)(?P<b64>;base64)?,(?P<data>.*)$", re.S)
+_DATA_URL = re.compile(
+    r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?P<params>(?:;[\w.+-]+=[\w.+-]+)*)(?P<b64>;base64)?,(?P<data>.*)$",
+    re.S,
+)
 _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"\x89PNG\r\n\x1a\n", "image/png"),
     (b"\xff\xd8\xff", "image/jpeg"),
@@ -44,8 +47,14 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"II*\x00", "image/tiff"),
     (b"MM\x00*", "image/tiff"),
 )
-_PIL_FORMATS = {"image/png": "PNG", "image/jpeg": "JPEG", "image/gif": "GIF", "image/webp": "WEBP",
-                "image/bmp": "BMP", "image/tiff": "TIFF"}
+_PIL_FORMATS = {
+    "image/png": "PNG",
+    "image/jpeg": "JPEG",
+    "image/gif": "GIF",
+    "image/webp": "WEBP",
+    "image/bmp": "BMP",
+    "image/tiff": "TIFF",
+}
 _VALID_ROLES = {"system", "user", "assistant", "tool", "developer"}
 
 
@@ -64,13 +73,19 @@ def sniff_image_mime(data: bytes) -> str | None:
 
 
 def _is_pil_image(value: object) -> bool:
-    return type(value).__module__.startswith("PIL.") and hasattr(value, "save") and hasattr(value, "size")
+    return (
+        type(value).__module__.startswith("PIL.")
+        and hasattr(value, "save")
+        and hasattr(value, "size")
+    )
 
 
 def _decode_data_url(url: str, *, where: str) -> tuple[str | None, bytes]:
     match = _DATA_URL.match(url.strip())
     if match is None:
-        raise _fail("image", "malformed data URL", where=where, hint="expected data:<mime>;base64,<data>")
+        raise _fail(
+            "image", "malformed data URL", where=where, hint="expected data:<mime>;base64,<data>"
+        )
     if not match.group("b64"):
         raise _fail("image", "data URL is not base64-encoded", where=where, hint="add ';base64'")
     payload = match.group("data")
@@ -90,8 +105,12 @@ def _load_bytes(image: Any, *, where: str) -> bytes:
     elif isinstance(image, str) and image.startswith("data:"):
         raw = _decode_data_url(image, where=where)[1]
     elif isinstance(image, str) and image.startswith(("http://", "https://")):
-        raise _fail("image", "is a URL; this function needs the image itself", where=where,
-                    hint="download it first or pass the URL in a message")
+        raise _fail(
+            "image",
+            "is a URL; this function needs the image itself",
+            where=where,
+            hint="download it first or pass the URL in a message",
+        )
     elif isinstance(image, str | os.PathLike):
         path = Path(image)
         try:
@@ -103,15 +122,27 @@ def _load_bytes(image: Any, *, where: str) -> bytes:
         except OSError as exc:
             raise _fail("image", f"cannot read {path}: {exc.strerror}", where=where) from exc
         if sniff_image_mime(raw) is None:
-            raise _fail("image", f"not an image file (unrecognised content): {path}", where=where,
-                        hint="supported: PNG, JPEG, GIF, WEBP, BMP, TIFF")
+            raise _fail(
+                "image",
+                f"not an image file (unrecognised content): {path}",
+                where=where,
+                hint="supported: PNG, JPEG, GIF, WEBP, BMP, TIFF",
+            )
         return raw
     else:
-        raise _fail("image", f"unsupported image value of type {type(image).__name__}", where=where,
-                    hint="pass a path, bytes, a data URL or a PIL image")
+        raise _fail(
+            "image",
+            f"unsupported image value of type {type(image).__name__}",
+            where=where,
+            hint="pass a path, bytes, a data URL or a PIL image",
+        )
     if sniff_image_mime(raw) is None:
-        raise _fail("image", "bytes are not an image (unrecognised content)", where=where,
-                    hint="supported: PNG, JPEG, GIF, WEBP, BMP, TIFF")
+        raise _fail(
+            "image",
+            "bytes are not an image (unrecognised content)",
+            where=where,
+            hint="supported: PNG, JPEG, GIF, WEBP, BMP, TIFF",
+        )
     return raw
 
 
@@ -171,7 +202,9 @@ class ImageUtils:
         try:
             from PIL import Image, UnidentifiedImageError
         except ImportError as exc:  # pragma: no cover - depends on the environment
-            raise ImportError("Pillow is needed for this: pip install 'inference-core[media]'") from exc
+            raise ImportError(
+                "Pillow is needed for this: pip install 'inference-core[media]'"
+            ) from exc
         import io
 
         try:
@@ -186,10 +219,12 @@ class ImageUtils:
         """A PIL image from any accepted image value (needs Pillow)."""
         if _is_pil_image(image):
             return image  # type: ignore[no-any-return]
-        return ImageUtils._open(_load_bytes(image, where="ImageUtils.to_pil"), where="ImageUtils.to_pil")
+        return ImageUtils._open(
+            _load_bytes(image, where="ImageUtils.to_pil"), where="ImageUtils.to_pil"
+        )
 
     @staticmethod
-    def image_to_bytes(image: Image.Image, format: str | None = None) -> bytes:  # noqa: A002
+    def image_to_bytes(image: Image.Image, format: str | None = None) -> bytes:
         """Encode a PIL image (PNG unless ``format`` or the image's own format says otherwise)."""
         import io
 
@@ -210,7 +245,9 @@ class ImageUtils:
         """
         box = (max_size, max_size) if isinstance(max_size, int) else max_size
         if box[0] < 1 or box[1] < 1:
-            raise _fail("max_size", f"must be positive, got {max_size}", where="ImageUtils.resize_image")
+            raise _fail(
+                "max_size", f"must be positive, got {max_size}", where="ImageUtils.resize_image"
+            )
         pil = ImageUtils.to_pil(image)
         original_format = pil.format
         scale = min(box[0] / pil.width, box[1] / pil.height, 1.0)
@@ -230,7 +267,7 @@ class ImageUtils:
         return {
             "width": pil.width,
             "height": pil.height,
-            "format": pil.format or _PIL_FORMATS.get(mime or "", None),
+            "format": pil.format or _PIL_FORMATS.get(mime or ""),
             "mime_type": mime,
             "mode": pil.mode,
             "size_bytes": len(raw),
@@ -279,10 +316,17 @@ class InputUtils:
             return [{"type": "text", "text": content}]
         parts: list[dict[str, Any]] = []
         for item in content:
-            if isinstance(item, Mapping) and item.get("type") in ("text", "image_url", "input_audio", "file"):
+            if isinstance(item, Mapping) and item.get("type") in (
+                "text",
+                "image_url",
+                "input_audio",
+                "file",
+            ):
                 parts.append(dict(item))
-            elif isinstance(item, str) and not item.startswith(("data:", "http://", "https://")) and not (
-                len(item) < 1024 and Path(item).suffix and Path(item).is_file()
+            elif (
+                isinstance(item, str)
+                and not item.startswith(("data:", "http://", "https://"))
+                and not (len(item) < 1024 and Path(item).suffix and Path(item).is_file())
             ):
                 parts.append({"type": "text", "text": item})
             else:
@@ -306,8 +350,11 @@ class InputUtils:
             parts.append({"type": "text", "text": text})
         parts.extend(_image_part(image, detail) for image in images)
         if not parts:
-            raise _fail("content", "a message needs text or at least one image",
-                        where="InputUtils.create_multimodal_message")
+            raise _fail(
+                "content",
+                "a message needs text or at least one image",
+                where="InputUtils.create_multimodal_message",
+            )
         return {"role": role, "content": parts}
 
     @staticmethod
@@ -345,12 +392,20 @@ class InputUtils:
             raise _fail("message", f"expected a mapping, got {type(message).__name__}", where=where)
         role = message.get("role")
         if role not in _VALID_ROLES:
-            errors.append(FieldError("role", f"unknown role {role!r}", f"one of {', '.join(sorted(_VALID_ROLES))}"))
+            errors.append(
+                FieldError(
+                    "role", f"unknown role {role!r}", f"one of {', '.join(sorted(_VALID_ROLES))}"
+                )
+            )
         content = message.get("content")
         if content is None and role != "assistant":
             errors.append(FieldError("content", "missing"))
         elif content is not None and not isinstance(content, str | list):
-            errors.append(FieldError("content", f"must be a string or a list of parts, not {type(content).__name__}"))
+            errors.append(
+                FieldError(
+                    "content", f"must be a string or a list of parts, not {type(content).__name__}"
+                )
+            )
         elif isinstance(content, list):
             for index, part in enumerate(content):
                 errors.extend(_check_part(index, part))
@@ -386,7 +441,11 @@ def _check_part(index: int, part: Any) -> list[FieldError]:
         return [FieldError(name, f"must be a content part dict, not {type(part).__name__}")]
     kind = part.get("type")
     if kind == "text":
-        return [] if isinstance(part.get("text"), str) else [FieldError(f"{name}.text", "must be a string")]
+        return (
+            []
+            if isinstance(part.get("text"), str)
+            else [FieldError(f"{name}.text", "must be a string")]
+        )
     if kind != "image_url":
         return [] if isinstance(kind, str) else [FieldError(f"{name}.type", "missing")]
     value = part.get("image_url")
@@ -404,7 +463,11 @@ def _check_part(index: int, part: Any) -> list[FieldError]:
     if sniff_image_mime(raw) is None:
         return [FieldError(f"{name}.image_url.url", "data URL does not hold an image")]
     if mime and mime != sniff_image_mime(raw):
-        return [FieldError(f"{name}.image_url.url", f"declared {mime} but holds {sniff_image_mime(raw)}")]
+        return [
+            FieldError(
+                f"{name}.image_url.url", f"declared {mime} but holds {sniff_image_mime(raw)}"
+            )
+        ]
     return []
 
 
@@ -414,7 +477,7 @@ def _image_tokens(part: Mapping[str, Any]) -> int:
     if detail == "low":
         return 85
     url = value.get("url") if isinstance(value, Mapping) else value
-    width, height = 1024, 1024
+    width, height = 1024.0, 1024.0
     if isinstance(url, str) and url.startswith("data:"):
         try:
             info = ImageUtils.get_image_info(url)

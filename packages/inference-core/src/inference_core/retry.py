@@ -89,8 +89,6 @@ def parse_retry_after_value(value: str | None, *, now: float | None = None) -> f
             when = email.utils.parsedate_to_datetime(value)
         except (TypeError, ValueError, IndexError):
             return None
-        if when is None:
-            return None
         seconds = when.timestamp() - (time.time() if now is None else now)
     if math.isnan(seconds) or math.isinf(seconds):
         return None

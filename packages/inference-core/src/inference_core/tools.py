@@ -25,13 +25,13 @@ from __future__ import annotations
 
 import difflib
 import json
-import os
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from inference_core.errors import InferenceError, InputValidationError, ProviderError
 
 if TYPE_CHECKING:
+    import os
     from pathlib import Path
 
     from inference_core._registry import GeneratorRegistry
@@ -40,19 +40,24 @@ if TYPE_CHECKING:
 __all__ = ["aexecute_tool_call", "as_tools", "execute_tool_call", "tool_result_message"]
 
 
-
-def _registries(registries: GeneratorRegistry | Iterable[GeneratorRegistry] | None) -> list[GeneratorRegistry]:
+def _registries(
+    registries: GeneratorRegistry | Iterable[GeneratorRegistry] | None,
+) -> list[GeneratorRegistry]:
     if registries is None:
         from inference_core._generator import MODALITIES
         from inference_core._registry import get_registry
 
         return [get_registry(modality) for modality in MODALITIES]
-    if hasattr(registries, "list_generators"):
-        return [registries]  # type: ignore[list-item]
-    return list(registries)  # type: ignore[arg-type]
+    from inference_core._registry import GeneratorRegistry
+
+    if isinstance(registries, GeneratorRegistry):
+        return [registries]
+    return list(registries)
 
 
-def as_tools(registries: GeneratorRegistry | Iterable[GeneratorRegistry] | None = None) -> list[dict[str, Any]]:
+def as_tools(
+    registries: GeneratorRegistry | Iterable[GeneratorRegistry] | None = None,
+) -> list[dict[str, Any]]:
     """OpenAI-style function tool definitions of every generator in ``registries`` (``None``: all).
 
     Each comes from the generator's ``get_tool_definition()``: its id as the
@@ -79,7 +84,9 @@ def _parse_call(tool_call: Any) -> tuple[str, str, Any]:
     """``(id, name, arguments)`` of an OpenAI-shaped tool call (dict or SDK / LiteLLM object)."""
     function = _field(tool_call, "function")
     name = _field(function, "name") if function is not None else _field(tool_call, "name")
-    arguments = _field(function, "arguments") if function is not None else _field(tool_call, "arguments")
+    arguments = (
+        _field(function, "arguments") if function is not None else _field(tool_call, "arguments")
+    )
     return str(_field(tool_call, "id") or ""), str(name or ""), arguments
 
 
@@ -88,14 +95,23 @@ def _message(call_id: str, payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def _error(call_id: str, name: str, kind: str, message: str, **extra: Any) -> dict[str, Any]:
-    return _message(call_id, {"status": "error", "tool": name, "error": {"type": kind, "message": message, **extra}})
+    return _message(
+        call_id,
+        {"status": "error", "tool": name, "error": {"type": kind, "message": message, **extra}},
+    )
 
 
-def tool_result_message(call_id: str, result: GenerationResult, paths: list[Path]) -> dict[str, Any]:
+def tool_result_message(
+    call_id: str, result: GenerationResult, paths: list[Path]
+) -> dict[str, Any]:
     """The tool message for a finished generation: the saved files and their properties."""
     files = []
     for asset, path in zip(result.assets, paths, strict=True):
-        entry: dict[str, Any] = {"path": str(path), "mime_type": asset.mime_type, "size_bytes": path.stat().st_size}
+        entry: dict[str, Any] = {
+            "path": str(path),
+            "mime_type": asset.mime_type,
+            "size_bytes": path.stat().st_size,
+        }
         for attribute in ("width", "height", "duration_s", "sample_rate"):
             value = getattr(asset, attribute)
             if value is not None:
@@ -121,29 +137,60 @@ def _resolve(
     if owner is None:
         known = sorted({g for r in registries for g in r.list_generators()})
         close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
-        hint = f"did you mean {', '.join(close)}?" if close else f"available tools: {', '.join(known) or 'none'}"
-        return call_id, name, None, None, _error(call_id, name, "UnknownTool", f"no tool named {name!r}; {hint}")
+        hint = (
+            f"did you mean {', '.join(close)}?"
+            if close
+            else f"available tools: {', '.join(known) or 'none'}"
+        )
+        return (
+            call_id,
+            name,
+            None,
+            None,
+            _error(call_id, name, "UnknownTool", f"no tool named {name!r}; {hint}"),
+        )
     if arguments is None or arguments == "":
         parsed: Any = {}
     elif isinstance(arguments, str):
         try:
             parsed = json.loads(arguments)
         except json.JSONDecodeError as exc:
-            return call_id, name, None, None, _error(
-                call_id, name, "InvalidArguments", f"arguments are not valid JSON: {exc.msg} at column {exc.colno}"
+            return (
+                call_id,
+                name,
+                None,
+                None,
+                _error(
+                    call_id,
+                    name,
+                    "InvalidArguments",
+                    f"arguments are not valid JSON: {exc.msg} at column {exc.colno}",
+                ),
             )
     else:
         parsed = arguments
     if not isinstance(parsed, Mapping):
-        return call_id, name, None, None, _error(
-            call_id, name, "InvalidArguments", f"arguments must be a JSON object, not {type(parsed).__name__}"
+        return (
+            call_id,
+            name,
+            None,
+            None,
+            _error(
+                call_id,
+                name,
+                "InvalidArguments",
+                f"arguments must be a JSON object, not {type(parsed).__name__}",
+            ),
         )
     return call_id, name, owner, dict(parsed), None
 
 
 def _failure(call_id: str, name: str, exc: InferenceError) -> dict[str, Any]:
     if isinstance(exc, InputValidationError):
-        fields = [{"field": e.field, "message": e.message, **({"hint": e.hint} if e.hint else {})} for e in exc.errors]
+        fields = [
+            {"field": e.field, "message": e.message, **({"hint": e.hint} if e.hint else {})}
+            for e in exc.errors
+        ]
         return _error(call_id, name, "InvalidArguments", str(exc), fields=fields)
     retryable = bool(getattr(exc, "retryable", False)) if isinstance(exc, ProviderError) else False
     return _error(call_id, name, type(exc).__name__, str(exc), retryable=retryable)

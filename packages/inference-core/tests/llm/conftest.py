@@ -14,9 +14,16 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
-if importlib.util.find_spec("litellm") is None:  # without the [llm] extra only the litellm-free tests run
-    collect_ignore_glob = ["test_llm_client.py", "test_llm_json.py", "test_llm_routing.py", "test_llm_ollama.py",
-                           "test_llm_cli.py"]
+if (
+    importlib.util.find_spec("litellm") is None
+):  # without the [llm] extra only the litellm-free tests run
+    collect_ignore_glob = [
+        "test_llm_client.py",
+        "test_llm_json.py",
+        "test_llm_routing.py",
+        "test_llm_ollama.py",
+        "test_llm_cli.py",
+    ]
 
 #: LiteLLM's own import-time and per-call warnings (pydantic deprecations in its types), not ours.
 LITELLM_WARNINGS = (
@@ -31,8 +38,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             for spec in LITELLM_WARNINGS:
                 item.add_marker(pytest.mark.filterwarnings(spec))
 
-ENV_VARS = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENROUTER_API_KEY", "OPENROUTER_BASE_URL", "ANTHROPIC_API_KEY",
-            "INFERENCE_DEFAULT_MODEL", "INFERENCE_RUNTIME_CONFIG", "OLLAMA_HOST")
+
+ENV_VARS = (
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "OPENROUTER_API_KEY",
+    "OPENROUTER_BASE_URL",
+    "ANTHROPIC_API_KEY",
+    "INFERENCE_DEFAULT_MODEL",
+    "INFERENCE_RUNTIME_CONFIG",
+    "OLLAMA_HOST",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -53,7 +69,9 @@ def openai_app() -> OpenAIChatApp:
 
 
 @pytest.fixture
-def openai_server(openai_app: OpenAIChatApp, monkeypatch: pytest.MonkeyPatch) -> Iterator[LoopbackServer]:
+def openai_server(
+    openai_app: OpenAIChatApp, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[LoopbackServer]:
     """An OpenAI-compatible loopback server; OPENAI_BASE_URL and OPENAI_API_KEY point at it."""
     with LoopbackServer(openai_app) as server:
         monkeypatch.setenv("OPENAI_BASE_URL", f"{server.url}/v1")

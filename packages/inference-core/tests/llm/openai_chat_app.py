@@ -21,7 +21,9 @@ if TYPE_CHECKING:
 def _text_of(message: dict[str, Any]) -> str:
     content = message.get("content")
     if isinstance(content, list):
-        return " ".join(p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text")
+        return " ".join(
+            p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text"
+        )
     return str(content or "")
 
 
@@ -30,22 +32,54 @@ class OpenAIChatApp:
         self.replies: deque[dict[str, Any]] = deque()
         self.bodies: list[dict[str, Any]] = []
 
-    def reply(self, text: str | None = None, *, tool_calls: list[dict[str, Any]] | None = None,
-              raw: dict[str, Any] | None = None, usage: dict[str, Any] | None = None) -> OpenAIChatApp:
+    def reply(
+        self,
+        text: str | None = None,
+        *,
+        tool_calls: list[dict[str, Any]] | None = None,
+        raw: dict[str, Any] | None = None,
+        usage: dict[str, Any] | None = None,
+    ) -> OpenAIChatApp:
         self.replies.append({"text": text, "tool_calls": tool_calls, "raw": raw, "usage": usage})
         return self
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if not environ.get("HTTP_AUTHORIZATION", "").startswith("Bearer "):
-            return self._json(start_response, 401, {"error": {"message": "Missing bearer token",
-                                                              "type": "invalid_request_error", "code": None}})
+            return self._json(
+                start_response,
+                401,
+                {
+                    "error": {
+                        "message": "Missing bearer token",
+                        "type": "invalid_request_error",
+                        "code": None,
+                    }
+                },
+            )
         if path.endswith("/models") and environ["REQUEST_METHOD"] == "GET":
-            return self._json(start_response, 200, {"object": "list", "data": [
-                {"id": "gpt-4o-mini", "object": "model", "created": 0, "owned_by": "loopback"}]})
+            return self._json(
+                start_response,
+                200,
+                {
+                    "object": "list",
+                    "data": [
+                        {
+                            "id": "gpt-4o-mini",
+                            "object": "model",
+                            "created": 0,
+                            "owned_by": "loopback",
+                        }
+                    ],
+                },
+            )
         if not path.endswith("/chat/completions"):
-            return self._json(start_response, 404, {"error": {"message": f"no route {path}", "type": "not_found"}})
-        body = json.loads(environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)) or b"{}")
+            return self._json(
+                start_response, 404, {"error": {"message": f"no route {path}", "type": "not_found"}}
+            )
+        body = json.loads(
+            environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)) or b"{}"
+        )
         self.bodies.append(body)
         script = self.replies.popleft() if self.replies else {}
         if script.get("raw") is not None:
@@ -56,48 +90,87 @@ class OpenAIChatApp:
         if text is None and tool_calls is None:
             text = f"echo: {_text_of(user)}"
         prompt_tokens = sum(len(_text_of(m)) // 4 + 1 for m in body.get("messages", []))
-        usage = script.get("usage") or {"prompt_tokens": prompt_tokens,
-                                        "completion_tokens": len((text or "").split()) or 1}
+        usage = script.get("usage") or {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": len((text or "").split()) or 1,
+        }
         usage.setdefault("total_tokens", usage["prompt_tokens"] + usage["completion_tokens"])
         if body.get("stream"):
-            start_response("200 OK", [("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache")])
+            start_response(
+                "200 OK", [("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache")]
+            )
             return self._sse(body, text, tool_calls, usage)
         message: dict[str, Any] = {"role": "assistant", "content": text}
         if tool_calls:
             message["tool_calls"] = tool_calls
-        return self._json(start_response, 200, {
-            "id": "chatcmpl-loop", "object": "chat.completion", "created": int(time.time()),
-            "model": body.get("model"), "system_fingerprint": "fp_loop",
-            "choices": [{"index": 0, "message": message, "logprobs": None,
-                         "finish_reason": "tool_calls" if tool_calls else "stop"}],
-            "usage": usage,
-        })
+        return self._json(
+            start_response,
+            200,
+            {
+                "id": "chatcmpl-loop",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": body.get("model"),
+                "system_fingerprint": "fp_loop",
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": message,
+                        "logprobs": None,
+                        "finish_reason": "tool_calls" if tool_calls else "stop",
+                    }
+                ],
+                "usage": usage,
+            },
+        )
 
     @staticmethod
     def _json(start_response: StartResponse, status: int, data: dict[str, Any]) -> list[bytes]:
         raw = json.dumps(data).encode()
         reason = {200: "OK", 401: "Unauthorized", 404: "Not Found"}.get(status, "Error")
-        start_response(f"{status} {reason}", [("Content-Type", "application/json"),
-                                              ("Content-Length", str(len(raw)))])
+        start_response(
+            f"{status} {reason}",
+            [("Content-Type", "application/json"), ("Content-Length", str(len(raw)))],
+        )
         return [raw]
 
     @staticmethod
-    def _sse(body: dict[str, Any], text: str | None, tool_calls: list[dict[str, Any]] | None,
-             usage: dict[str, Any]) -> Iterable[bytes]:
-        base = {"id": "chatcmpl-loop", "object": "chat.completion.chunk", "created": int(time.time()),
-                "model": body.get("model")}
+    def _sse(
+        body: dict[str, Any],
+        text: str | None,
+        tool_calls: list[dict[str, Any]] | None,
+        usage: dict[str, Any],
+    ) -> Iterable[bytes]:
+        base = {
+            "id": "chatcmpl-loop",
+            "object": "chat.completion.chunk",
+            "created": int(time.time()),
+            "model": body.get("model"),
+        }
 
         def event(choices: list[dict[str, Any]], **extra: Any) -> bytes:
             return f"data: {json.dumps({**base, 'choices': choices, **extra})}\n\n".encode()
 
-        yield event([{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}])
+        yield event(
+            [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]
+        )
         words = (text or "").split(" ")
         for index, word in enumerate(words if text else []):
             piece = word if index == len(words) - 1 else word + " "
             yield event([{"index": 0, "delta": {"content": piece}, "finish_reason": None}])
         for index, call in enumerate(tool_calls or []):
-            yield event([{"index": 0, "delta": {"tool_calls": [{"index": index, **call}]}, "finish_reason": None}])
-        yield event([{"index": 0, "delta": {}, "finish_reason": "tool_calls" if tool_calls else "stop"}])
+            yield event(
+                [
+                    {
+                        "index": 0,
+                        "delta": {"tool_calls": [{"index": index, **call}]},
+                        "finish_reason": None,
+                    }
+                ]
+            )
+        yield event(
+            [{"index": 0, "delta": {}, "finish_reason": "tool_calls" if tool_calls else "stop"}]
+        )
         if (body.get("stream_options") or {}).get("include_usage"):
             yield event([], usage=usage)
         yield b"data: [DONE]\n\n"

@@ -53,18 +53,31 @@ def test_llm_prints_the_answer(openai_server: LoopbackServer, openai_app: OpenAI
 
 def test_llm_stream(openai_server: LoopbackServer, openai_app: OpenAIChatApp) -> None:
     openai_app.reply("as it arrives")
-    result = runner.invoke(_app(), ["llm", "go", "-m", "openai/gpt-4o-mini", "--stream", "--system", "S"])
+    result = runner.invoke(
+        _app(), ["llm", "go", "-m", "openai/gpt-4o-mini", "--stream", "--system", "S"]
+    )
     assert result.exit_code == 0, result.output
     assert result.stdout == "as it arrives\n"
     assert openai_server.requests[0].json()["stream"] is True
 
 
-def test_llm_schema(openai_server: LoopbackServer, openai_app: OpenAIChatApp, tmp_path: Path) -> None:
+def test_llm_schema(
+    openai_server: LoopbackServer, openai_app: OpenAIChatApp, tmp_path: Path
+) -> None:
     schema = tmp_path / "schema.json"
-    schema.write_text(json.dumps({"type": "object", "properties": {"greeting": {"type": "string"}},
-                                  "required": ["greeting"]}))
+    schema.write_text(
+        json.dumps(
+            {
+                "type": "object",
+                "properties": {"greeting": {"type": "string"}},
+                "required": ["greeting"],
+            }
+        )
+    )
     openai_app.reply('{"greeting": "hi"}')
-    result = runner.invoke(_app(), ["llm", "Say hi", "-m", "openai/gpt-4o-mini", "--schema", str(schema)])
+    result = runner.invoke(
+        _app(), ["llm", "Say hi", "-m", "openai/gpt-4o-mini", "--schema", str(schema)]
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == {"greeting": "hi"}
 

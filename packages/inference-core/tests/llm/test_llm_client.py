@@ -5,8 +5,15 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from inference_core import AuthenticationError, MissingAPIKeyError, ProviderError, RateLimitError
+from inference_core import (
+    AuthenticationError,
+    MissingAPIKeyError,
+    ProviderError,
+    ProviderTimeoutError,
+    RateLimitError,
+)
 from inference_core.llm import LLMClient, LLMResponse
+from inference_core.retry import NO_RETRY
 from inference_core.testing import Fault
 
 if TYPE_CHECKING:
@@ -16,14 +23,20 @@ if TYPE_CHECKING:
     from inference_core.testing import LoopbackServer
 
 
-def test_call_returns_text_usage_and_cost(openai_server: LoopbackServer, openai_app: OpenAIChatApp) -> None:
+def test_call_returns_text_usage_and_cost(
+    openai_server: LoopbackServer, openai_app: OpenAIChatApp
+) -> None:
     openai_app.reply("Hi there!", usage={"prompt_tokens": 1000, "completion_tokens": 500})
 
     answer = LLMClient("openai/gpt-4o-mini").call("Say hi")
 
     assert isinstance(answer, LLMResponse)
     assert answer.text == "Hi there!"
-    assert (answer.usage.prompt_tokens, answer.usage.completion_tokens, answer.usage.total_tokens) == (1000, 500, 1500)
+    assert (
+        answer.usage.prompt_tokens,
+        answer.usage.completion_tokens,
+        answer.usage.total_tokens,
+    ) == (1000, 500, 1500)
     # gpt-4o-mini: $0.15 / M input, $0.60 / M output
     assert answer.cost == pytest.approx(1000 * 0.15e-6 + 500 * 0.6e-6)
     assert answer.finish_reason == "stop"
@@ -52,11 +65,17 @@ def test_chat_text_and_acall(openai_server: LoopbackServer) -> None:
     assert len(openai_server.requests) == 2
 
 
-def test_stream_call_yields_openai_chunks_then_usage(openai_server: LoopbackServer, openai_app: OpenAIChatApp) -> None:
+def test_stream_call_yields_openai_chunks_then_usage(
+    openai_server: LoopbackServer, openai_app: OpenAIChatApp
+) -> None:
     openai_app.reply("one two three", usage={"prompt_tokens": 10, "completion_tokens": 3})
 
     stream = LLMClient("openai/gpt-4o-mini").stream_call("count")
-    pieces = [chunk.choices[0].delta.content for chunk in stream if chunk.choices and chunk.choices[0].delta.content]
+    pieces = [
+        chunk.choices[0].delta.content
+        for chunk in stream
+        if chunk.choices and chunk.choices[0].delta.content
+    ]
 
     assert pieces == ["one ", "two ", "three"]
     assert stream.response.text == "one two three"
@@ -81,7 +100,11 @@ def test_astream_call(openai_server: LoopbackServer, openai_app: OpenAIChatApp) 
 
 
 def test_tool_calls_come_back(openai_server: LoopbackServer, openai_app: OpenAIChatApp) -> None:
-    call = {"id": "call_1", "type": "function", "function": {"name": "draw", "arguments": '{"prompt": "fox"}'}}
+    call = {
+        "id": "call_1",
+        "type": "function",
+        "function": {"name": "draw", "arguments": '{"prompt": "fox"}'},
+    }
     openai_app.reply(tool_calls=[call])
     tools = [{"type": "function", "function": {"name": "draw", "parameters": {"type": "object"}}}]
 
@@ -95,8 +118,13 @@ def test_tool_calls_come_back(openai_server: LoopbackServer, openai_app: OpenAIC
 def test_429_is_retried_after_retry_after(
     openai_server: LoopbackServer, fast_retry: RetryPolicy, slept: list[float]
 ) -> None:
-    openai_server.script(Fault.status(429, {"error": {"message": "slow down", "type": "rate_limit"}},
-                                      headers={"Retry-After": "0.01"}))
+    openai_server.script(
+        Fault.status(
+            429,
+            {"error": {"message": "slow down", "type": "rate_limit"}},
+            headers={"Retry-After": "0.01"},
+        )
+    )
 
     answer = LLMClient("openai/gpt-4o-mini", retry=fast_retry).call("hi")
 
@@ -105,7 +133,9 @@ def test_429_is_retried_after_retry_after(
     assert slept == [0.01]
 
 
-def test_5xx_is_retried_then_reported(openai_server: LoopbackServer, fast_retry: RetryPolicy) -> None:
+def test_5xx_is_retried_then_reported(
+    openai_server: LoopbackServer, fast_retry: RetryPolicy
+) -> None:
     boom = {"error": {"message": "upstream exploded", "type": "server_error"}}
     openai_server.script(*[Fault.status(503, boom) for _ in range(3)])
 
@@ -118,8 +148,12 @@ def test_5xx_is_retried_then_reported(openai_server: LoopbackServer, fast_retry:
     assert len(openai_server.requests) == 3
 
 
-def test_401_is_not_retried_and_hides_the_key(openai_server: LoopbackServer, fast_retry: RetryPolicy) -> None:
-    openai_server.script(Fault.status(401, {"error": {"message": "Incorrect API key sk-loopback-test"}}))
+def test_401_is_not_retried_and_hides_the_key(
+    openai_server: LoopbackServer, fast_retry: RetryPolicy
+) -> None:
+    openai_server.script(
+        Fault.status(401, {"error": {"message": "Incorrect API key sk-loopback-test"}})
+    )
 
     with pytest.raises(AuthenticationError) as info:
         LLMClient("openai/gpt-4o-mini", retry=fast_retry).call("hi")
@@ -129,7 +163,9 @@ def test_401_is_not_retried_and_hides_the_key(openai_server: LoopbackServer, fas
 
 
 def test_stream_429_then_success(openai_server: LoopbackServer, fast_retry: RetryPolicy) -> None:
-    openai_server.script(Fault.status(429, {"error": {"message": "busy"}}, headers={"Retry-After": "0.01"}))
+    openai_server.script(
+        Fault.status(429, {"error": {"message": "busy"}}, headers={"Retry-After": "0.01"})
+    )
     stream = LLMClient("openai/gpt-4o-mini", retry=fast_retry).stream_call("hello")
     assert "".join(stream.text_chunks()) == "echo: hello"
 
@@ -151,7 +187,9 @@ def test_mock_response_error_paths_translate(fast_retry: RetryPolicy, slept: lis
     assert info.value.retryable is True
 
 
-def test_images_are_attached_as_data_urls(openai_server: LoopbackServer, tmp_path: pytest.TempPathFactory) -> None:
+def test_images_are_attached_as_data_urls(
+    openai_server: LoopbackServer, tmp_path: pytest.TempPathFactory
+) -> None:
     png = bytes.fromhex(
         "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
         "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201a5d2a3c90000000049454e44ae426082"
@@ -171,3 +209,11 @@ def test_model_info_and_available_models() -> None:
     assert info["route"]["api_key_env"] == "OPENAI_API_KEY"
     assert "openai/gpt-4o-mini" in client.get_available_models()
     assert all(name.startswith("anthropic/") for name in client.get_available_models("anthropic"))
+
+
+def test_a_hanging_server_times_out(openai_server: LoopbackServer) -> None:
+    openai_server.script(Fault.hang(5.0))
+    client = LLMClient("openai/gpt-4o-mini", timeout=0.3, retry=NO_RETRY)
+    with pytest.raises(ProviderTimeoutError) as info:
+        client.call("hi")
+    assert info.value.retryable is True

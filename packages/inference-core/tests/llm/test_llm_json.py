@@ -20,7 +20,9 @@ class Verdict(BaseModel):
     reason: str
 
 
-def test_chat_json_returns_a_validated_instance(openai_server: LoopbackServer, openai_app: OpenAIChatApp) -> None:
+def test_chat_json_returns_a_validated_instance(
+    openai_server: LoopbackServer, openai_app: OpenAIChatApp
+) -> None:
     openai_app.reply('{"answer": true, "reason": "only divisible by 1 and 7"}')
 
     verdict = LLMClient("openai/gpt-4o-mini").chat_json("Is 7 prime?", schema=Verdict)
@@ -31,7 +33,9 @@ def test_chat_json_returns_a_validated_instance(openai_server: LoopbackServer, o
     assert body["response_format"]["json_schema"]["schema"]["required"] == ["answer", "reason"]
 
 
-def test_invalid_json_gets_one_repair_round_trip(openai_server: LoopbackServer, openai_app: OpenAIChatApp) -> None:
+def test_invalid_json_gets_one_repair_round_trip(
+    openai_server: LoopbackServer, openai_app: OpenAIChatApp
+) -> None:
     openai_app.reply("Sure! The answer is yes.")
     openai_app.reply('```json\n{"answer": true, "reason": "prime"}\n```')
 
@@ -44,7 +48,9 @@ def test_invalid_json_gets_one_repair_round_trip(openai_server: LoopbackServer, 
     assert "invalid JSON" in repair[-1]["content"]
 
 
-def test_schema_mismatch_is_repaired_too(openai_server: LoopbackServer, openai_app: OpenAIChatApp) -> None:
+def test_schema_mismatch_is_repaired_too(
+    openai_server: LoopbackServer, openai_app: OpenAIChatApp
+) -> None:
     openai_app.reply('{"answer": "perhaps"}')
     openai_app.reply('{"answer": false, "reason": "even"}')
 
@@ -54,7 +60,9 @@ def test_schema_mismatch_is_repaired_too(openai_server: LoopbackServer, openai_a
     assert "reason" in openai_server.requests[1].json()["messages"][-1]["content"]
 
 
-def test_two_bad_answers_raise_with_the_raw_text(openai_server: LoopbackServer, openai_app: OpenAIChatApp) -> None:
+def test_two_bad_answers_raise_with_the_raw_text(
+    openai_server: LoopbackServer, openai_app: OpenAIChatApp
+) -> None:
     openai_app.reply("not json")
     openai_app.reply("still not json {")
 
@@ -67,7 +75,9 @@ def test_two_bad_answers_raise_with_the_raw_text(openai_server: LoopbackServer, 
     assert len(openai_server.requests) == 2
 
 
-def test_json_schema_dict_and_plain_json(openai_server: LoopbackServer, openai_app: OpenAIChatApp) -> None:
+def test_json_schema_dict_and_plain_json(
+    openai_server: LoopbackServer, openai_app: OpenAIChatApp
+) -> None:
     schema = {"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]}
     openai_app.reply('{"n": "three"}')
     openai_app.reply('{"n": 3}')

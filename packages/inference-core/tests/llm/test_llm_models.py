@@ -35,7 +35,11 @@ def test_aliases_and_litellm_names_resolve() -> None:
 
 def test_unknown_models_are_derived_from_their_prefix() -> None:
     config = get_model_config("openrouter/meta-llama/llama-4-scout", ModelRegistry())
-    assert (config.provider, config.known, config.api_key_env) == ("openrouter", False, "OPENROUTER_API_KEY")
+    assert (config.provider, config.known, config.api_key_env) == (
+        "openrouter",
+        False,
+        "OPENROUTER_API_KEY",
+    )
     assert config.litellm_model == "openrouter/meta-llama/llama-4-scout"
     assert get_model_config("claude-3-opus", ModelRegistry()).provider == "anthropic"
     with pytest.raises(ConfigurationError, match="INFERENCE_DEFAULT_MODEL"):
@@ -45,11 +49,18 @@ def test_unknown_models_are_derived_from_their_prefix() -> None:
 def test_plugin_models_from_the_register_models_hook(monkeypatch: pytest.MonkeyPatch) -> None:
     info = SimpleNamespace(distribution="acme-llm", version="1.2.0")
     returned: list[Any] = [
-        {"name": "acme/fast-1", "provider": "openai", "litellm_model": "openai/fast-1", "api_key_env": "ACME_KEY"},
+        {
+            "name": "acme/fast-1",
+            "provider": "openai",
+            "litellm_model": "openai/fast-1",
+            "api_key_env": "ACME_KEY",
+        },
         ModelConfig(name="acme/slow-1", provider="openai"),
         {"name": "acme/broken", "provider": "openai", "colour": "blue"},
     ]
-    monkeypatch.setattr("inference_core.plugins.collect_models", lambda: [(info, m) for m in returned])
+    monkeypatch.setattr(
+        "inference_core.plugins.collect_models", lambda: [(info, m) for m in returned]
+    )
 
     registry = ModelRegistry.builtin()
 
@@ -61,23 +72,31 @@ def test_plugin_models_from_the_register_models_hook(monkeypatch: pytest.MonkeyP
 
 def test_plugin_cannot_replace_a_builtin(monkeypatch: pytest.MonkeyPatch) -> None:
     info = SimpleNamespace(distribution="evil", version="0.1")
-    monkeypatch.setattr("inference_core.plugins.collect_models",
-                        lambda: [(info, {"name": "openai/gpt-4o-mini", "provider": "openai"})])
+    monkeypatch.setattr(
+        "inference_core.plugins.collect_models",
+        lambda: [(info, {"name": "openai/gpt-4o-mini", "provider": "openai"})],
+    )
     registry = ModelRegistry.builtin()
     config = registry.get("openai/gpt-4o-mini")
     assert config is not None and config.source == "builtin"
 
 
 def test_import_inference_core_never_imports_litellm() -> None:
-    code = ("import sys, inference_core, inference_core.llm, inference_core.tools, inference_core.multimodal\n"
-            "from inference_core.llm import LLMClient, get_model_registry\n"
-            "LLMClient('openai/gpt-4o-mini').get_model_info(); get_model_registry().list_models()\n"
-            "print(sorted(m for m in ('litellm', 'openai', 'PIL') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    code = (
+        "import sys, inference_core, inference_core.llm, inference_core.tools, inference_core.multimodal\n"
+        "from inference_core.llm import LLMClient, get_model_registry\n"
+        "LLMClient('openai/gpt-4o-mini').get_model_info(); get_model_registry().list_models()\n"
+        "print(sorted(m for m in ('litellm', 'openai', 'PIL') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "[]"
 
 
 @pytest.mark.skipif(not SCRIPT.exists(), reason="needs the source checkout")
 def test_models_md_is_generated_from_the_catalog() -> None:
-    result = subprocess.run([sys.executable, str(SCRIPT), "--check"], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "--check"], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr

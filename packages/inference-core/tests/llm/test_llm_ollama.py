@@ -15,8 +15,9 @@ if TYPE_CHECKING:
 
 
 def test_call_ollama(ollama_server: LoopbackServer) -> None:
-    answer = CustomModelClient(ollama_server.url).call_ollama("llama3.2", "Say hi", system="Be nice",
-                                                             options={"temperature": 0})
+    answer = CustomModelClient(ollama_server.url).call_ollama(
+        "llama3.2", "Say hi", system="Be nice", options={"temperature": 0}
+    )
     assert answer.text == "Hello from llama"
     assert answer.usage.completion_tokens == 3
     assert answer.cost == 0.0
@@ -66,7 +67,9 @@ def test_unreachable_server_says_where_it_looked() -> None:
     assert info.value.retryable is True
 
 
-def test_registered_model_goes_through_litellm(ollama_server: LoopbackServer, ollama_app: OllamaApp) -> None:
+def test_registered_model_goes_through_litellm(
+    ollama_server: LoopbackServer, ollama_app: OllamaApp
+) -> None:
     registry = ModelRegistry()
     client = CustomModelClient(ollama_server.url, registry=registry)
     config = client.register_custom_model("llama3.2", context_window=8192)

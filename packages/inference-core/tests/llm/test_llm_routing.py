@@ -18,7 +18,11 @@ if TYPE_CHECKING:
 def test_no_routing_file_means_litellm_to_the_models_provider() -> None:
     route = resolve_route("openai/gpt-4o-mini", load_runtime_config())
     assert (route.client, route.provider, route.wire_model, route.api_key_env) == (
-        "litellm", "openai", "openai/gpt-4o-mini", "OPENAI_API_KEY")
+        "litellm",
+        "openai",
+        "openai/gpt-4o-mini",
+        "OPENAI_API_KEY",
+    )
 
 
 def test_routing_file_found_upward_sends_models_through_a_gateway(isolated_env: Path) -> None:
@@ -38,18 +42,27 @@ def test_routing_file_found_upward_sends_models_through_a_gateway(isolated_env: 
         LLMClient("openai/gpt-4o-mini", runtime=runtime).call("hi")
 
 
-def test_env_var_points_at_the_routing_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_env_var_points_at_the_routing_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "elsewhere.yaml"
-    path.write_text("model_provider: openai\nprovider_key_env: ${KEY_NAME:-GATEWAY_KEY}\napi_base: http://gw/v1\n")
+    path.write_text(
+        "model_provider: openai\nprovider_key_env: ${KEY_NAME:-GATEWAY_KEY}\napi_base: http://gw/v1\n"
+    )
     monkeypatch.setenv("INFERENCE_RUNTIME_CONFIG", str(path))
 
     route = resolve_route("anthropic/claude-haiku-4-5", load_runtime_config())
 
     assert (route.wire_model, route.api_key_env, route.api_base) == (
-        "openai/claude-haiku-4-5", "GATEWAY_KEY", "http://gw/v1")
+        "openai/claude-haiku-4-5",
+        "GATEWAY_KEY",
+        "http://gw/v1",
+    )
 
 
-def test_bad_routing_file_is_a_clear_error(isolated_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_routing_file_is_a_clear_error(
+    isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (isolated_env / "inference_runtime.yaml").write_text("provider_client: carrier_pigeon\n")
     with pytest.raises(ConfigurationError, match="provider_client"):
         load_runtime_config()

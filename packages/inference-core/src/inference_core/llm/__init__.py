@@ -16,7 +16,12 @@ from __future__ import annotations
 
 from inference_core.llm._errors import JSONOutputError
 from inference_core.llm.client import GPT5ChatClient, LLMClient
-from inference_core.llm.models import ModelConfig, ModelRegistry, get_model_config, get_model_registry
+from inference_core.llm.models import (
+    ModelConfig,
+    ModelRegistry,
+    get_model_config,
+    get_model_registry,
+)
 from inference_core.llm.ollama import CustomModelClient
 from inference_core.llm.response import AsyncLLMStream, LLMResponse, LLMStream, Usage
 from inference_core.llm.routing import Route, RuntimeConfig, load_runtime_config, resolve_route

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
 
 from inference_core.errors import ConfigurationError
 from inference_core.llm._litellm import INSTALL_HINT, load_litellm
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterator
+
     from inference_core.llm.response import Usage
     from inference_core.llm.routing import Route
 
@@ -24,14 +25,23 @@ __all__ = ["complete", "acomplete", "completion_cost", "stream_cost"]
 logger = logging.getLogger("inference_core.llm")
 
 _GPT5_RENAMES = {"max_tokens": "max_completion_tokens"}
-_SAMPLING = ("temperature", "top_p", "presence_penalty", "frequency_penalty", "logprobs", "top_logprobs")
+_SAMPLING = (
+    "temperature",
+    "top_p",
+    "presence_penalty",
+    "frequency_penalty",
+    "logprobs",
+    "top_logprobs",
+)
 _clients: dict[tuple[Any, ...], Any] = {}
 _clients_lock = threading.Lock()
 
 
 def _sdk_params(route: Route, params: dict[str, Any]) -> dict[str, Any]:
     if "mock_response" in params:
-        raise ConfigurationError(f"mock_response needs provider_client 'litellm', not {route.client!r}")
+        raise ConfigurationError(
+            f"mock_response needs provider_client 'litellm', not {route.client!r}"
+        )
     params = {k: v for k, v in params.items() if k not in ("drop_params",)}
     if route.client == "gpt5_sdk" or route.model.supports_reasoning:
         for old, new in _GPT5_RENAMES.items():
@@ -48,20 +58,32 @@ def _sdk_client(route: Route, key: str | None, timeout: float, *, asynchronous: 
     try:
         import openai
     except ImportError as exc:
-        raise ConfigurationError(f"provider_client {route.client!r} needs the openai SDK: {INSTALL_HINT}") from exc
+        raise ConfigurationError(
+            f"provider_client {route.client!r} needs the openai SDK: {INSTALL_HINT}"
+        ) from exc
     cache_key = (asynchronous, key, route.api_base, timeout)
     with _clients_lock:
         client = _clients.get(cache_key)
         if client is None:
             factory = openai.AsyncOpenAI if asynchronous else openai.OpenAI
-            client = factory(api_key=key or "unused", base_url=route.api_base, timeout=timeout, max_retries=0)
+            client = factory(
+                api_key=key or "unused", base_url=route.api_base, timeout=timeout, max_retries=0
+            )
             _clients[cache_key] = client
     return client
 
 
-def _litellm_kwargs(route: Route, key: str | None, timeout: float, params: dict[str, Any], stream: bool) -> dict[str, Any]:
-    kwargs: dict[str, Any] = {"model": route.wire_model, "timeout": timeout, "num_retries": 0, "max_retries": 0,
-                              "drop_params": True, **params}
+def _litellm_kwargs(
+    route: Route, key: str | None, timeout: float, params: dict[str, Any], stream: bool
+) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {
+        "model": route.wire_model,
+        "timeout": timeout,
+        "num_retries": 0,
+        "max_retries": 0,
+        "drop_params": True,
+        **params,
+    }
     if key is not None:
         kwargs["api_key"] = key
     if route.api_base:
@@ -82,24 +104,32 @@ def _has_mcp() -> bool:
     return importlib.util.find_spec("mcp") is not None
 
 
-def complete(route: Route, key: str | None, timeout: float, params: dict[str, Any], *, stream: bool) -> Any:
+def complete(
+    route: Route, key: str | None, timeout: float, params: dict[str, Any], *, stream: bool
+) -> Any:
     """One blocking call: a completion, or (``stream=True``) an iterator of chunks."""
     if route.client == "litellm":
         litellm = load_litellm()
         return litellm.completion(**_litellm_kwargs(route, key, timeout, params, stream))
     client = _sdk_client(route, key, timeout, asynchronous=False)
     extra = {"stream": True, "stream_options": {"include_usage": True}} if stream else {}
-    return client.chat.completions.create(model=route.wire_model, **_sdk_params(route, params), **extra)
+    return client.chat.completions.create(
+        model=route.wire_model, **_sdk_params(route, params), **extra
+    )
 
 
-async def acomplete(route: Route, key: str | None, timeout: float, params: dict[str, Any], *, stream: bool) -> Any:
+async def acomplete(
+    route: Route, key: str | None, timeout: float, params: dict[str, Any], *, stream: bool
+) -> Any:
     """The async counterpart of :func:`complete`."""
     if route.client == "litellm":
         litellm = load_litellm()
         return await litellm.acompletion(**_litellm_kwargs(route, key, timeout, params, stream))
     client = _sdk_client(route, key, timeout, asynchronous=True)
     extra = {"stream": True, "stream_options": {"include_usage": True}} if stream else {}
-    return await client.chat.completions.create(model=route.wire_model, **_sdk_params(route, params), **extra)
+    return await client.chat.completions.create(
+        model=route.wire_model, **_sdk_params(route, params), **extra
+    )
 
 
 def completion_cost(route: Route, raw: Any, usage: Usage) -> float | None:
@@ -119,7 +149,9 @@ def stream_cost(route: Route, usage: Usage) -> float | None:
     if route.client == "litellm":
         try:
             prompt, completion = load_litellm().cost_per_token(
-                model=route.wire_model, prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens
+                model=route.wire_model,
+                prompt_tokens=usage.prompt_tokens,
+                completion_tokens=usage.completion_tokens,
             )
             if prompt + completion > 0:
                 return float(prompt + completion)

@@ -7,7 +7,7 @@ back ends. Messages are redacted: they never contain an API key.
 from __future__ import annotations
 
 import contextlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from inference_core.errors import (
     AuthenticationError,
@@ -33,7 +33,9 @@ class JSONOutputError(InvalidResponseError):
     ``raw_text`` is the model's last answer; ``attempts`` how many were made.
     """
 
-    def __init__(self, message: str, *, raw_text: str, attempts: int, provider: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, raw_text: str, attempts: int, provider: str | None = None
+    ) -> None:
         super().__init__(message, provider=provider)
         self.raw_text = raw_text
         self.attempts = attempts
@@ -44,12 +46,12 @@ def _headers(exc: BaseException) -> Mapping[str, str] | None:
     if headers is None:
         response = getattr(exc, "response", None)
         headers = getattr(response, "headers", None)
-    return headers  # type: ignore[no-any-return]
+    return cast("Mapping[str, str] | None", headers if hasattr(headers, "items") else None)
 
 
 def _message(exc: BaseException, provider: str, model: str) -> str:
     text = str(exc).strip() or type(exc).__name__
-    for prefix in ("litellm.", ):
+    for prefix in ("litellm.",):
         if text.startswith(prefix):
             text = text.split(": ", 1)[-1] if ": " in text else text
     return redact(f"{model}: {text}")
@@ -70,10 +72,16 @@ def to_inference_error(exc: BaseException, *, provider: str, model: str) -> Infe
     if isinstance(exc, openai.APITimeoutError) or name == "Timeout":
         return ProviderTimeoutError(message, provider=provider, status_code=status)
     if isinstance(exc, openai.RateLimitError) or status == 429:
-        return RateLimitError(message, provider=provider, retry_after=parse_retry_after(_headers(exc)))
+        return RateLimitError(
+            message, provider=provider, retry_after=parse_retry_after(_headers(exc))
+        )
     if name == "ContentPolicyViolationError":
         return ContentPolicyError(message, provider=provider, status_code=status)
-    if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError) or status in (401, 402, 403):
+    if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError) or status in (
+        401,
+        402,
+        403,
+    ):
         return AuthenticationError(message, provider=provider, status_code=status)
     if isinstance(exc, openai.APIResponseValidationError):
         return InvalidResponseError(message, provider=provider, status_code=status)

@@ -8,7 +8,13 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-__all__ = ["ParseFailure", "parse_answer", "repair_message", "response_format", "schema_instruction"]
+__all__ = [
+    "ParseFailure",
+    "parse_answer",
+    "repair_message",
+    "response_format",
+    "schema_instruction",
+]
 
 _FENCE = re.compile(r"^\s*```(?:json|JSON)?\s*\n(.*?)\n?```\s*$", re.S)
 
@@ -32,13 +38,20 @@ def _schema_name(schema: type[BaseModel] | dict[str, Any]) -> str:
 
 
 def response_format(
-    schema: type[BaseModel] | dict[str, Any] | None, *, supports_json_schema: bool, supports_json_mode: bool
+    schema: type[BaseModel] | dict[str, Any] | None,
+    *,
+    supports_json_schema: bool,
+    supports_json_mode: bool,
 ) -> dict[str, Any] | None:
     """``json_schema`` where the model supports it, else ``json_object`` (JSON mode), else nothing."""
     if schema is not None and supports_json_schema:
         return {
             "type": "json_schema",
-            "json_schema": {"name": _schema_name(schema), "schema": json_schema_of(schema), "strict": False},
+            "json_schema": {
+                "name": _schema_name(schema),
+                "schema": json_schema_of(schema),
+                "strict": False,
+            },
         }
     if supports_json_mode:
         return {"type": "json_object"}
@@ -75,7 +88,9 @@ def _validate_jsonschema(value: Any, schema: dict[str, Any], path: str = "$") ->
         problems.append(f"{path}: {value!r} is not one of {schema['enum']}")
     if isinstance(value, dict):
         properties = schema.get("properties", {})
-        problems += [f"{path}.{name}: required" for name in schema.get("required", []) if name not in value]
+        problems += [
+            f"{path}.{name}: required" for name in schema.get("required", []) if name not in value
+        ]
         for name, item in value.items():
             if name in properties:
                 problems += _validate_jsonschema(item, properties[name], f"{path}.{name}")
@@ -94,7 +109,9 @@ def parse_answer(text: str, schema: type[BaseModel] | dict[str, Any] | None) -> 
     try:
         value = json.loads(body)
     except json.JSONDecodeError as exc:
-        raise ParseFailure(f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+        raise ParseFailure(
+            f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from exc
     if schema is None:
         return value
     if isinstance(schema, dict):
@@ -105,7 +122,9 @@ def parse_answer(text: str, schema: type[BaseModel] | dict[str, Any] | None) -> 
     try:
         return schema.model_validate(value)
     except ValidationError as exc:
-        details = "; ".join(f"{'.'.join(map(str, e['loc'])) or '$'}: {e['msg']}" for e in exc.errors())
+        details = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or '$'}: {e['msg']}" for e in exc.errors()
+        )
         raise ParseFailure(f"does not match {schema.__name__}: {details}") from exc
 
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from types import ModuleType
+from typing import TYPE_CHECKING
 
 from inference_core.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from types import ModuleType
 
 __all__ = ["INSTALL_HINT", "is_litellm_imported", "load_litellm"]
 

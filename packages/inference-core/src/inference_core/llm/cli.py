@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
+from pathlib import Path  # noqa: TC003 - typer reads the annotations at run time
 from typing import Annotated, Any
 
 import typer
@@ -18,7 +18,9 @@ def _price(value: float | None) -> str:
 
 def models_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
-    provider: Annotated[str | None, typer.Option("--provider", "-p", help="Only this provider's models.")] = None,
+    provider: Annotated[
+        str | None, typer.Option("--provider", "-p", help="Only this provider's models.")
+    ] = None,
 ) -> None:
     """List the LLM models the registry knows (built-in catalog and plugins)."""
     from inference_core.cli import fail, handle_errors
@@ -40,10 +42,24 @@ def models_command(
     for column in ("model", "provider", "context", "$/M in", "$/M out", "features"):
         table.add_column(column)
     for m in models:
-        features = [name for name, on in (("vision", m.supports_vision), ("json_schema", m.supports_json_schema),
-                                          ("tools", m.supports_tools), ("reasoning", m.supports_reasoning)) if on]
-        table.add_row(m.name, m.provider, f"{m.context_window:,}" if m.context_window else "-",
-                      _price(m.input_cost_per_mtok), _price(m.output_cost_per_mtok), ", ".join(features))
+        features = [
+            name
+            for name, on in (
+                ("vision", m.supports_vision),
+                ("json_schema", m.supports_json_schema),
+                ("tools", m.supports_tools),
+                ("reasoning", m.supports_reasoning),
+            )
+            if on
+        ]
+        table.add_row(
+            m.name,
+            m.provider,
+            f"{m.context_window:,}" if m.context_window else "-",
+            _price(m.input_cost_per_mtok),
+            _price(m.output_cost_per_mtok),
+            ", ".join(features),
+        )
     Console().print(table)
 
 
@@ -55,11 +71,19 @@ def _load_schema(path: Path) -> dict[str, Any]:
 
 def llm_command(
     prompt: Annotated[str, typer.Argument(help="The prompt; '-' reads it from standard input.")],
-    model: Annotated[str | None, typer.Option("--model", "-m", help="Model, e.g. openai/gpt-4o-mini.")] = None,
+    model: Annotated[
+        str | None, typer.Option("--model", "-m", help="Model, e.g. openai/gpt-4o-mini.")
+    ] = None,
     system: Annotated[str | None, typer.Option("--system", "-s", help="System prompt.")] = None,
-    schema: Annotated[Path | None, typer.Option("--schema", help="JSON Schema file: print validated JSON.")] = None,
-    stream: Annotated[bool, typer.Option("--stream", help="Print the answer as it arrives.")] = False,
-    usage: Annotated[bool, typer.Option("--usage", help="Print tokens and cost on stderr.")] = False,
+    schema: Annotated[
+        Path | None, typer.Option("--schema", help="JSON Schema file: print validated JSON.")
+    ] = None,
+    stream: Annotated[
+        bool, typer.Option("--stream", help="Print the answer as it arrives.")
+    ] = False,
+    usage: Annotated[
+        bool, typer.Option("--usage", help="Print tokens and cost on stderr.")
+    ] = False,
 ) -> None:
     """Send a prompt to an LLM and print the answer."""
     from inference_core.cli import fail, handle_errors
@@ -89,8 +113,11 @@ def llm_command(
             typer.echo(answer.text)
     if usage:
         cost = "unknown" if answer.cost is None else f"${answer.cost:.6f}"
-        typer.echo(f"{answer.model}: {answer.usage.prompt_tokens} prompt + {answer.usage.completion_tokens} "
-                   f"completion tokens, cost {cost}", err=True)
+        typer.echo(
+            f"{answer.model}: {answer.usage.prompt_tokens} prompt + {answer.usage.completion_tokens} "
+            f"completion tokens, cost {cost}",
+            err=True,
+        )
 
 
 def register(app: typer.Typer) -> None:

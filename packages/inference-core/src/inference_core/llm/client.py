@@ -26,10 +26,22 @@ from typing import TYPE_CHECKING, Any
 
 from inference_core.llm import _backends
 from inference_core.llm._errors import JSONOutputError, translate_errors
-from inference_core.llm._json_output import ParseFailure, parse_answer, repair_message, response_format, schema_instruction
+from inference_core.llm._json_output import (
+    ParseFailure,
+    parse_answer,
+    repair_message,
+    response_format,
+    schema_instruction,
+)
 from inference_core.llm.models import ModelRegistry, get_model_config, get_model_registry
 from inference_core.llm.response import AsyncLLMStream, LLMResponse, LLMStream
-from inference_core.llm.routing import Route, RuntimeConfig, default_model, load_runtime_config, resolve_route
+from inference_core.llm.routing import (
+    Route,
+    RuntimeConfig,
+    default_model,
+    load_runtime_config,
+    resolve_route,
+)
 from inference_core.retry import DEFAULT_RETRY_POLICY, RetryPolicy
 
 if TYPE_CHECKING:
@@ -85,7 +97,9 @@ class LLMClient:
 
     def route(self, model: str | None = None) -> Route:
         """How a call to ``model`` (default: the client's model) would be made."""
-        return resolve_route(model or self.model, self.runtime, registry=self.registry, api_base=self.api_base)
+        return resolve_route(
+            model or self.model, self.runtime, registry=self.registry, api_base=self.api_base
+        )
 
     def _client_kind(self) -> str | None:
         return None
@@ -109,15 +123,23 @@ class LLMClient:
         return route, key, merged
 
     def _response(self, route: Route, raw: Any, started: float) -> LLMResponse:
-        response = LLMResponse.from_completion(raw, model=route.model.name, cost=None,
-                                               latency_s=time.perf_counter() - started)
+        response = LLMResponse.from_completion(
+            raw, model=route.model.name, cost=None, latency_s=time.perf_counter() - started
+        )
         if response.usage.cost is None:
             response.usage.cost = _backends.completion_cost(route, raw, response.usage)
         return response
 
     # -- calls ---------------------------------------------------------------
 
-    def call(self, messages: Messages, *, model: str | None = None, system: str | None = None, **params: Any) -> LLMResponse:
+    def call(
+        self,
+        messages: Messages,
+        *,
+        model: str | None = None,
+        system: str | None = None,
+        **params: Any,
+    ) -> LLMResponse:
         """One chat completion. ``messages`` may be a plain prompt string.
 
         ``params`` go to the provider (``temperature``, ``max_tokens``,
@@ -135,7 +157,12 @@ class LLMClient:
         return self.retry.call(attempt)
 
     async def acall(
-        self, messages: Messages, *, model: str | None = None, system: str | None = None, **params: Any
+        self,
+        messages: Messages,
+        *,
+        model: str | None = None,
+        system: str | None = None,
+        **params: Any,
     ) -> LLMResponse:
         """The async counterpart of :meth:`call`."""
         route, key, kwargs = self._prepare(messages, model, system, params)
@@ -149,7 +176,12 @@ class LLMClient:
         return await self.retry.acall(attempt)
 
     def stream_call(
-        self, messages: Messages, *, model: str | None = None, system: str | None = None, **params: Any
+        self,
+        messages: Messages,
+        *,
+        model: str | None = None,
+        system: str | None = None,
+        **params: Any,
     ) -> LLMStream:
         """Stream a completion: iterate OpenAI-shaped chunks; ``.response`` has usage and cost after.
 
@@ -168,10 +200,19 @@ class LLMClient:
             with translate_errors(provider=route.provider, model=route.model.name):
                 yield from raw_stream
 
-        return LLMStream(chunks(), model=route.model.name, cost_of=lambda usage: _backends.stream_cost(route, usage))
+        return LLMStream(
+            chunks(),
+            model=route.model.name,
+            cost_of=lambda usage: _backends.stream_cost(route, usage),
+        )
 
     async def astream_call(
-        self, messages: Messages, *, model: str | None = None, system: str | None = None, **params: Any
+        self,
+        messages: Messages,
+        *,
+        model: str | None = None,
+        system: str | None = None,
+        **params: Any,
     ) -> AsyncLLMStream:
         """The async counterpart of :meth:`stream_call` (``stream = await client.astream_call(...)``)."""
         route, key, kwargs = self._prepare(messages, model, system, params)
@@ -187,15 +228,30 @@ class LLMClient:
                 async for chunk in raw_stream:
                     yield chunk
 
-        return AsyncLLMStream(chunks(), model=route.model.name,
-                              cost_of=lambda usage: _backends.stream_cost(route, usage))
+        return AsyncLLMStream(
+            chunks(),
+            model=route.model.name,
+            cost_of=lambda usage: _backends.stream_cost(route, usage),
+        )
 
-    def chat_text(self, messages: Messages, *, model: str | None = None, system: str | None = None, **params: Any) -> str:
+    def chat_text(
+        self,
+        messages: Messages,
+        *,
+        model: str | None = None,
+        system: str | None = None,
+        **params: Any,
+    ) -> str:
         """Just the answer's text."""
         return self.call(messages, model=model, system=system, **params).text
 
     async def achat_text(
-        self, messages: Messages, *, model: str | None = None, system: str | None = None, **params: Any
+        self,
+        messages: Messages,
+        *,
+        model: str | None = None,
+        system: str | None = None,
+        **params: Any,
     ) -> str:
         """The async counterpart of :meth:`chat_text`."""
         return (await self.acall(messages, model=model, system=system, **params)).text
@@ -203,16 +259,26 @@ class LLMClient:
     # -- structured output ---------------------------------------------------------
 
     def _json_request(
-        self, messages: Messages, schema: type[BaseModel] | dict[str, Any] | None, model: str | None,
-        system: str | None, params: dict[str, Any],
+        self,
+        messages: Messages,
+        schema: type[BaseModel] | dict[str, Any] | None,
+        model: str | None,
+        system: str | None,
+        params: dict[str, Any],
     ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         config = get_model_config(model or self.model, self.registry)
         instruction = schema_instruction(schema)
-        conversation = _messages(messages, f"{system}\n\n{instruction}" if system else instruction,
-                                 params.pop("images", None))
+        conversation = _messages(
+            messages,
+            f"{system}\n\n{instruction}" if system else instruction,
+            params.pop("images", None),
+        )
         params = dict(params)
-        fmt = response_format(schema, supports_json_schema=config.supports_json_schema,
-                              supports_json_mode=config.supports_json_mode)
+        fmt = response_format(
+            schema,
+            supports_json_schema=config.supports_json_schema,
+            supports_json_mode=config.supports_json_mode,
+        )
         if fmt is not None:
             params.setdefault("response_format", fmt)
         return conversation, params
@@ -274,12 +340,19 @@ class LLMClient:
         route = self.route(model)
         return {
             **route.model.info(),
-            "route": {"client": route.client, "provider": route.provider, "wire_model": route.wire_model,
-                      "api_key_env": route.api_key_env, "api_base": route.api_base},
+            "route": {
+                "client": route.client,
+                "provider": route.provider,
+                "wire_model": route.wire_model,
+                "api_key_env": route.api_key_env,
+                "api_base": route.api_base,
+            },
         }
 
 
-def _parse_or_fail(answer: LLMResponse, schema: type[BaseModel] | dict[str, Any] | None, first: ParseFailure) -> Any:
+def _parse_or_fail(
+    answer: LLMResponse, schema: type[BaseModel] | dict[str, Any] | None, first: ParseFailure
+) -> Any:
     try:
         return parse_answer(answer.text, schema)
     except ParseFailure as second:
@@ -306,7 +379,9 @@ def _with_client(route: Route, client: str) -> Route:
     return replace(route, client=client, wire_model=wire, api_base=base)  # type: ignore[arg-type]
 
 
-def _messages(messages: Messages, system: str | None, images: Iterable[Any] | None) -> list[dict[str, Any]]:
+def _messages(
+    messages: Messages, system: str | None, images: Iterable[Any] | None
+) -> list[dict[str, Any]]:
     if isinstance(messages, str):
         conversation: list[dict[str, Any]] = [{"role": "user", "content": messages}]
     else:
@@ -322,7 +397,10 @@ def _messages(messages: Messages, system: str | None, images: Iterable[Any] | No
             conversation[last] = InputUtils.create_multimodal_message(text or None, images)
     if system:
         if conversation and conversation[0].get("role") == "system":
-            conversation[0] = {"role": "system", "content": f"{conversation[0].get('content')}\n\n{system}"}
+            conversation[0] = {
+                "role": "system",
+                "content": f"{conversation[0].get('content')}\n\n{system}",
+            }
         else:
             conversation.insert(0, {"role": "system", "content": system})
     return conversation
@@ -349,10 +427,13 @@ class GPT5ChatClient(LLMClient):
         verbosity: str | None = None,
         **kwargs: Any,
     ) -> None:
-        extras = {"reasoning_effort": reasoning_effort, "max_completion_tokens": max_completion_tokens,
-                  "verbosity": verbosity}
-        super().__init__(model, **kwargs, **{k: v for k, v in extras.items() if v is not None})
+        extras: dict[str, Any] = {
+            "reasoning_effort": reasoning_effort,
+            "max_completion_tokens": max_completion_tokens,
+            "verbosity": verbosity,
+        }
+        kwargs.update({k: v for k, v in extras.items() if v is not None})
+        super().__init__(model, **kwargs)
 
     def _client_kind(self) -> str | None:
         return "gpt5_sdk"
-

@@ -83,13 +83,15 @@ class ModelConfig(BaseModel):
     def model_id(self) -> str:
         """The model's name without its provider prefix (``gpt-4o-mini``)."""
         prefix = f"{self.provider}/"
-        return self.name[len(prefix):] if self.name.startswith(prefix) else self.name
+        return self.name[len(prefix) :] if self.name.startswith(prefix) else self.name
 
     def cost(self, prompt_tokens: int, completion_tokens: int) -> float | None:
         """USD cost of a call from the catalog prices, or ``None`` when they are unknown."""
         if self.input_cost_per_mtok is None or self.output_cost_per_mtok is None:
             return None
-        return (prompt_tokens * self.input_cost_per_mtok + completion_tokens * self.output_cost_per_mtok) / 1e6
+        return (
+            prompt_tokens * self.input_cost_per_mtok + completion_tokens * self.output_cost_per_mtok
+        ) / 1e6
 
     def info(self) -> dict[str, Any]:
         """The description as plain JSON-ready data."""
@@ -131,7 +133,9 @@ class ModelRegistry:
         registry.register(ModelConfig(name="ollama/phi4", provider="ollama"))
     """
 
-    def __init__(self, models: Iterable[ModelConfig | Mapping[str, Any]] = (), *, load_plugins: bool = False) -> None:
+    def __init__(
+        self, models: Iterable[ModelConfig | Mapping[str, Any]] = (), *, load_plugins: bool = False
+    ) -> None:
         self._models: dict[str, ModelConfig] = {}
         self._aliases: dict[str, str] = {}
         self._lock = threading.RLock()
@@ -143,9 +147,13 @@ class ModelRegistry:
     @classmethod
     def builtin(cls, *, load_plugins: bool = True) -> ModelRegistry:
         """A registry with the built-in catalog, plus plugin models unless ``load_plugins=False``."""
-        return cls([ModelConfig.model_validate(m) for m in BUILTIN_MODELS], load_plugins=load_plugins)
+        return cls(
+            [ModelConfig.model_validate(m) for m in BUILTIN_MODELS], load_plugins=load_plugins
+        )
 
-    def register(self, model: ModelConfig | Mapping[str, Any], *, replace: bool = True) -> ModelConfig:
+    def register(
+        self, model: ModelConfig | Mapping[str, Any], *, replace: bool = True
+    ) -> ModelConfig:
         """Add (or with ``replace=True`` overwrite) a model; mappings are validated as ModelConfig."""
         config = model if isinstance(model, ModelConfig) else _validate(model, source="registered")
         with self._lock:
@@ -193,7 +201,9 @@ class ModelRegistry:
         with self._lock:
             return sorted(self._models.values(), key=lambda m: m.name)
 
-    def list_models_by_provider(self, provider: str | None = None) -> dict[str, list[ModelConfig]] | list[ModelConfig]:
+    def list_models_by_provider(
+        self, provider: str | None = None
+    ) -> dict[str, list[ModelConfig]] | list[ModelConfig]:
         """Models grouped by provider, or the list for one ``provider``."""
         models = self.list_models()
         if provider is not None:
@@ -214,7 +224,9 @@ def _validate(data: Mapping[str, Any], *, source: str) -> ModelConfig:
     except ValidationError as exc:
         name = data.get("name", "?") if isinstance(data, Mapping) else "?"
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        raise ConfigurationError(f"invalid model description {name!r} from {source}: {problems}") from exc
+        raise ConfigurationError(
+            f"invalid model description {name!r} from {source}: {problems}"
+        ) from exc
 
 
 _registry: ModelRegistry | None = None
@@ -245,5 +257,10 @@ def get_model_config(name: str, registry: ModelRegistry | None = None) -> ModelC
     full = name if "/" in name else f"{provider}/{name}"
     if name.startswith("ollama_chat/"):
         full = "ollama/" + name.split("/", 1)[1]
-    return ModelConfig(name=full, provider=provider, known=False, source="derived",
-                       supports_json_schema=provider in ("openai", "openrouter"))
+    return ModelConfig(
+        name=full,
+        provider=provider,
+        known=False,
+        source="derived",
+        supports_json_schema=provider in ("openai", "openrouter"),
+    )

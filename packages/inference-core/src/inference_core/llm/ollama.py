@@ -23,7 +23,6 @@ import contextlib
 import json
 import os
 import time
-from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from inference_core.errors import (
@@ -38,6 +37,8 @@ from inference_core.llm.models import ModelConfig, ModelRegistry, get_model_regi
 from inference_core.llm.response import LLMResponse, Usage
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Mapping
+
     from inference_core.llm.client import LLMClient, Messages
 
 __all__ = ["CustomModelClient", "ollama_base_url"]
@@ -59,8 +60,13 @@ def _bare(model: str) -> str:
 class CustomModelClient:
     """Talks to an Ollama server: chat, streaming, listing and pulling models, registering them."""
 
-    def __init__(self, base_url: str | None = None, *, timeout: float = 120.0,
-                 registry: ModelRegistry | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str | None = None,
+        *,
+        timeout: float = 120.0,
+        registry: ModelRegistry | None = None,
+    ) -> None:
         self.base_url = ollama_base_url(base_url)
         self.timeout = timeout
         self.registry = registry
@@ -76,13 +82,15 @@ class CustomModelClient:
         except InferenceError:
             raise
         except httpx.TimeoutException as exc:
-            raise ProviderTimeoutError(f"Ollama at {self.base_url} timed out during {what}",
-                                       provider=PROVIDER) from exc
+            raise ProviderTimeoutError(
+                f"Ollama at {self.base_url} timed out during {what}", provider=PROVIDER
+            ) from exc
         except httpx.TransportError as exc:
             raise ProviderError(
                 f"cannot reach Ollama at {self.base_url} ({type(exc).__name__}) during {what}; "
                 "is `ollama serve` running, and OLLAMA_HOST right?",
-                provider=PROVIDER, retryable=True,
+                provider=PROVIDER,
+                retryable=True,
             ) from exc
 
     def _check(self, response: Any, what: str) -> None:
@@ -97,15 +105,26 @@ class CustomModelClient:
         if response.status_code == 429:
             from inference_core.retry import parse_retry_after
 
-            raise RateLimitError(message, provider=PROVIDER, retry_after=parse_retry_after(response.headers))
-        raise ProviderError(message, provider=PROVIDER, status_code=response.status_code,
-                            retryable=response.status_code >= 500)
+            raise RateLimitError(
+                message, provider=PROVIDER, retry_after=parse_retry_after(response.headers)
+            )
+        raise ProviderError(
+            message,
+            provider=PROVIDER,
+            status_code=response.status_code,
+            retryable=response.status_code >= 500,
+        )
 
-    def _stream_lines(self, method: str, path: str, body: Mapping[str, Any] | None, what: str) -> Iterator[dict[str, Any]]:
+    def _stream_lines(
+        self, method: str, path: str, body: Mapping[str, Any] | None, what: str
+    ) -> Iterator[dict[str, Any]]:
         import httpx
 
-        with self._errors(what), httpx.Client(timeout=self.timeout) as http, \
-                http.stream(method, f"{self.base_url}{path}", json=body) as response:
+        with (
+            self._errors(what),
+            httpx.Client(timeout=self.timeout) as http,
+            http.stream(method, f"{self.base_url}{path}", json=body) as response,
+        ):
             self._check(response, what)
             for line in response.iter_lines():
                 if not line.strip():
@@ -113,13 +132,18 @@ class CustomModelClient:
                 try:
                     event = json.loads(line)
                 except json.JSONDecodeError as exc:
-                    raise InvalidResponseError(f"Ollama {what}: not JSON: {line[:200]!r}",
-                                               provider=PROVIDER) from exc
+                    raise InvalidResponseError(
+                        f"Ollama {what}: not JSON: {line[:200]!r}", provider=PROVIDER
+                    ) from exc
                 if isinstance(event, dict) and event.get("error"):
-                    raise ProviderError(f"Ollama {what} failed: {event['error']}", provider=PROVIDER)
+                    raise ProviderError(
+                        f"Ollama {what} failed: {event['error']}", provider=PROVIDER
+                    )
                 yield event
 
-    def _request(self, method: str, path: str, body: Mapping[str, Any] | None, what: str) -> dict[str, Any]:
+    def _request(
+        self, method: str, path: str, body: Mapping[str, Any] | None, what: str
+    ) -> dict[str, Any]:
         import httpx
 
         with self._errors(what), httpx.Client(timeout=self.timeout) as http:
@@ -128,7 +152,9 @@ class CustomModelClient:
             try:
                 data = response.json()
             except ValueError as exc:
-                raise InvalidResponseError(f"Ollama {what}: answer is not JSON", provider=PROVIDER) from exc
+                raise InvalidResponseError(
+                    f"Ollama {what}: answer is not JSON", provider=PROVIDER
+                ) from exc
         if not isinstance(data, dict):
             raise InvalidResponseError(f"Ollama {what}: expected an object", provider=PROVIDER)
         return data
@@ -136,38 +162,71 @@ class CustomModelClient:
     # -- chat ----------------------------------------------------------------------
 
     @staticmethod
-    def _chat_body(model: str, messages: Messages, system: str | None, stream: bool,
-                   options: Mapping[str, Any] | None, format: Any) -> dict[str, Any]:  # noqa: A002
+    def _chat_body(
+        model: str,
+        messages: Messages,
+        system: str | None,
+        stream: bool,
+        options: Mapping[str, Any] | None,
+        format: Any,
+    ) -> dict[str, Any]:
         from inference_core.llm.client import _messages
 
-        body: dict[str, Any] = {"model": _bare(model), "messages": _messages(messages, system, None),
-                                "stream": stream}
+        body: dict[str, Any] = {
+            "model": _bare(model),
+            "messages": _messages(messages, system, None),
+            "stream": stream,
+        }
         if options:
             body["options"] = dict(options)
         if format is not None:
             body["format"] = format
         return body
 
-    def call_ollama(self, model: str, messages: Messages, *, system: str | None = None,
-                    options: Mapping[str, Any] | None = None, format: Any = None) -> LLMResponse:  # noqa: A002
+    def call_ollama(
+        self,
+        model: str,
+        messages: Messages,
+        *,
+        system: str | None = None,
+        options: Mapping[str, Any] | None = None,
+        format: Any = None,
+    ) -> LLMResponse:
         """One ``/api/chat`` exchange; ``format`` may be ``"json"`` or a JSON Schema."""
         started = time.perf_counter()
-        data = self._request("POST", "/api/chat", self._chat_body(model, messages, system, False, options, format),
-                             f"chat with {_bare(model)}")
+        data = self._request(
+            "POST",
+            "/api/chat",
+            self._chat_body(model, messages, system, False, options, format),
+            f"chat with {_bare(model)}",
+        )
         message = data.get("message") or {}
-        prompt, completion = int(data.get("prompt_eval_count") or 0), int(data.get("eval_count") or 0)
+        prompt, completion = (
+            int(data.get("prompt_eval_count") or 0),
+            int(data.get("eval_count") or 0),
+        )
         return LLMResponse(
             text=str(message.get("content") or ""),
             model=f"ollama/{data.get('model') or _bare(model)}",
-            usage=Usage(prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion,
-                        cost=0.0),
+            usage=Usage(
+                prompt_tokens=prompt,
+                completion_tokens=completion,
+                total_tokens=prompt + completion,
+                cost=0.0,
+            ),
             finish_reason=data.get("done_reason") or ("stop" if data.get("done") else None),
             raw=data,
             latency_s=time.perf_counter() - started,
         )
 
-    def stream_ollama(self, model: str, messages: Messages, *, system: str | None = None,
-                      options: Mapping[str, Any] | None = None) -> Iterator[str]:
+    def stream_ollama(
+        self,
+        model: str,
+        messages: Messages,
+        *,
+        system: str | None = None,
+        options: Mapping[str, Any] | None = None,
+    ) -> Iterator[str]:
         """The answer's text pieces as ``/api/chat`` streams them."""
         body = self._chat_body(model, messages, system, True, options, None)
         for event in self._stream_lines("POST", "/api/chat", body, f"chat with {_bare(model)}"):
@@ -182,7 +241,9 @@ class CustomModelClient:
         models = self._request("GET", "/api/tags", None, "listing models").get("models") or []
         return [dict(m) for m in models if isinstance(m, dict)]
 
-    def pull_ollama_model(self, model: str, *, progress: Callable[[dict[str, Any]], object] | None = None) -> dict[str, Any]:
+    def pull_ollama_model(
+        self, model: str, *, progress: Callable[[dict[str, Any]], object] | None = None
+    ) -> dict[str, Any]:
         """Download ``model`` (``/api/pull``), calling ``progress`` with each status event.
 
         Each event has ``status`` and, while downloading, ``digest``,
@@ -199,17 +260,31 @@ class CustomModelClient:
             if progress is not None:
                 progress(event)
         if last.get("status") != "success":
-            raise ProviderError(f"Ollama pull of {_bare(model)} ended without success: {last}", provider=PROVIDER)
+            raise ProviderError(
+                f"Ollama pull of {_bare(model)} ended without success: {last}", provider=PROVIDER
+            )
         return last
 
-    def register_custom_model(self, model: str, *, context_window: int | None = None,
-                              description: str = "", supports_tools: bool = False,
-                              supports_vision: bool = False) -> ModelConfig:
+    def register_custom_model(
+        self,
+        model: str,
+        *,
+        context_window: int | None = None,
+        description: str = "",
+        supports_tools: bool = False,
+        supports_vision: bool = False,
+    ) -> ModelConfig:
         """Add ``ollama/<model>`` (served by this server) to the model registry and return it."""
         config = ModelConfig(
-            name=f"ollama/{_bare(model)}", provider="ollama", api_base=self.base_url,
-            context_window=context_window, description=description, supports_tools=supports_tools,
-            supports_vision=supports_vision, input_cost_per_mtok=0.0, output_cost_per_mtok=0.0,
+            name=f"ollama/{_bare(model)}",
+            provider="ollama",
+            api_base=self.base_url,
+            context_window=context_window,
+            description=description,
+            supports_tools=supports_tools,
+            supports_vision=supports_vision,
+            input_cost_per_mtok=0.0,
+            output_cost_per_mtok=0.0,
             source="custom",
         )
         return (self.registry or get_model_registry()).register(config)
@@ -220,7 +295,9 @@ class CustomModelClient:
         """An :class:`LLMClient` for ``ollama/<model>`` on this server (LiteLLM's ``ollama_chat/``)."""
         from inference_core.llm.client import LLMClient
 
-        return LLMClient(f"ollama/{_bare(model)}", api_base=self.base_url, registry=self.registry, **kwargs)
+        return LLMClient(
+            f"ollama/{_bare(model)}", api_base=self.base_url, registry=self.registry, **kwargs
+        )
 
     def call(self, model: str, messages: Messages, **params: Any) -> LLMResponse:
         """A chat completion through LiteLLM (usage, streaming and JSON helpers as for any model)."""

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Callable, Iterator
 
 __all__ = ["AsyncLLMStream", "LLMResponse", "LLMStream", "Usage"]
 
@@ -101,7 +103,9 @@ class LLMResponse:
         return self.text
 
     @classmethod
-    def from_completion(cls, raw: Any, *, model: str, cost: float | None, latency_s: float) -> LLMResponse:
+    def from_completion(
+        cls, raw: Any, *, model: str, cost: float | None, latency_s: float
+    ) -> LLMResponse:
         """Build from an OpenAI-shaped completion (LiteLLM ``ModelResponse`` or openai ``ChatCompletion``)."""
         choices = _get(raw, "choices") or []
         first = choices[0] if choices else None
@@ -126,8 +130,10 @@ def _tool_call_dict(call: Any) -> dict[str, Any]:
     return {
         "id": _get(call, "id") or "",
         "type": "function",
-        "function": {"name": _get(function, "name") or "",
-                     "arguments": arguments if isinstance(arguments, str) else json.dumps(arguments)},
+        "function": {
+            "name": _get(function, "name") or "",
+            "arguments": arguments if isinstance(arguments, str) else json.dumps(arguments),
+        },
     }
 
 
@@ -192,7 +198,9 @@ class LLMStream:
     :meth:`text_chunks` yields just the text pieces.
     """
 
-    def __init__(self, chunks: Iterator[Any], *, model: str, cost_of: Callable[[Usage], float | None]) -> None:
+    def __init__(
+        self, chunks: Iterator[Any], *, model: str, cost_of: Callable[[Usage], float | None]
+    ) -> None:
         self._chunks = chunks
         self._acc = _Accumulator(model)
         self._cost_of = cost_of
@@ -238,7 +246,9 @@ class LLMStream:
 class AsyncLLMStream:
     """The async counterpart of :class:`LLMStream` (``async for chunk in stream``)."""
 
-    def __init__(self, chunks: AsyncIterator[Any], *, model: str, cost_of: Callable[[Usage], float | None]) -> None:
+    def __init__(
+        self, chunks: AsyncIterator[Any], *, model: str, cost_of: Callable[[Usage], float | None]
+    ) -> None:
         self._chunks = chunks
         self._acc = _Accumulator(model)
         self._cost_of = cost_of

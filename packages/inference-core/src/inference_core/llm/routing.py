@@ -65,8 +65,9 @@ class RuntimeConfig(BaseModel):
 def load_runtime_config(start: str | os.PathLike[str] | None = None) -> RuntimeConfig:
     """The routing file from ``$INFERENCE_RUNTIME_CONFIG`` or found upward; empty config if none."""
     explicit = os.environ.get(RUNTIME_CONFIG_ENV)
+    path: Path | None
     if explicit:
-        path: Path | None = Path(explicit).expanduser()
+        path = Path(explicit).expanduser()
         if not path.is_file():
             raise ConfigurationError(f"{RUNTIME_CONFIG_ENV} points to {path}, which does not exist")
     else:
@@ -83,7 +84,11 @@ def load_runtime_config(start: str | os.PathLike[str] | None = None) -> RuntimeC
 
 def default_model(runtime: RuntimeConfig | None = None) -> str:
     """``$INFERENCE_DEFAULT_MODEL``, else the routing file's ``default_model``, else ``openai/gpt-4o-mini``."""
-    return os.environ.get(DEFAULT_MODEL_ENV) or (runtime.default_model if runtime else None) or DEFAULT_MODEL
+    return (
+        os.environ.get(DEFAULT_MODEL_ENV)
+        or (runtime.default_model if runtime else None)
+        or DEFAULT_MODEL
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,13 +136,28 @@ def resolve_route(
         default_base = None
     if client != "litellm":
         # The openai SDK takes the bare model id.
-        wire = wire.split("/", 1)[1] if wire.startswith(f"{info.get('litellm_prefix', provider)}/") else wire
+        wire = (
+            wire.split("/", 1)[1]
+            if wire.startswith(f"{info.get('litellm_prefix', provider)}/")
+            else wire
+        )
         default_base = default_base or info.get("default_api_base")
-    base = (api_base or runtime.api_base or model_base or (resolve_setting(base_env) if base_env else None)
-            or default_base)
+    base = (
+        api_base
+        or runtime.api_base
+        or model_base
+        or (resolve_setting(base_env) if base_env else None)
+        or default_base
+    )
     if provider == "ollama":
         base = base or PROVIDERS["ollama"]["default_api_base"]
     if base and "://" not in base:
         base = f"http://{base}"  # OLLAMA_HOST style "127.0.0.1:11434"
-    return Route(model=config, client=client, provider=provider, wire_model=wire, api_key_env=key_env,
-                 api_base=base)
+    return Route(
+        model=config,
+        client=client,
+        provider=provider,
+        wire_model=wire,
+        api_key_env=key_env,
+        api_base=base,
+    )

@@ -84,16 +84,24 @@ def find_generator(generator_id: str, modality: str | None = None) -> GeneratorI
             error = error or exc
             continue
         instance = registry.get_generator(generator_id)
-        schema = cls.get_input_schema()
-        props = schema.get("properties")
-        fields = frozenset(props) if isinstance(props, dict) and props else None
         meta = cls.get_metadata()
-        return GeneratorInfo(generator_id, meta.version, name, instance, fields)
+        return GeneratorInfo(generator_id, meta.version, name, instance, _declared_fields(cls))
     if modality is None:
         # Let the image registry word the error (suggestions, plugin failures).
         get_registry("image").get_generator_class(generator_id)
     assert error is not None
     raise error
+
+
+_FIELDS: dict[type[BaseGenerator], frozenset[str] | None] = {}
+
+
+def _declared_fields(cls: type[BaseGenerator]) -> frozenset[str] | None:
+    """The input field names of a generator class (``None`` when its schema lists none); cached."""
+    if cls not in _FIELDS:
+        props = cls.get_input_schema().get("properties")
+        _FIELDS[cls] = frozenset(props) if isinstance(props, dict) and props else None
+    return _FIELDS[cls]
 
 
 class LimiterPool:
@@ -187,7 +195,8 @@ async def _call(
     try:
         if timeout is not None:
             try:
-                result = await asyncio.wait_for(info.instance.agenerate(**params), timeout)
+                async with asyncio.timeout(timeout):  # no extra task, unlike wait_for
+                    result = await info.instance.agenerate(**params)
             except TimeoutError:
                 raise ProviderTimeoutError(
                     f"{info.id}: no result within {timeout:g}s",
@@ -222,11 +231,13 @@ async def generate_with_fallback(
     on_attempt: Callable[[AttemptInfo], None] | None = None,
     on_retry: Callable[[GeneratorInfo, RetryAttempt], None] | None = None,
     on_fallback: Callable[[Fallback, str | None], None] | None = None,
+    resolve: Callable[[str, str], GeneratorInfo] | None = None,
 ) -> ChainOutcome:
     """Generate with the first generator of ``chain`` that succeeds.
 
     ``params_for`` builds the parameters for one generator (after filtering
-    by its schema). Raises :class:`AllGeneratorsFailed` with every reason.
+    by its schema); ``resolve`` looks generators up (default :func:`find_generator`).
+    Raises :class:`AllGeneratorsFailed` with every reason.
     Cancellation propagates at once.
     """
     fallbacks: list[Fallback] = []
@@ -234,7 +245,7 @@ async def generate_with_fallback(
     for position, generator_id in enumerate(chain):
         upcoming = chain[position + 1] if position + 1 < len(chain) else None
         try:
-            info = find_generator(generator_id, modality)
+            info = (resolve or find_generator)(generator_id, modality)
             params = params_for(info)
         except Exception as exc:
             fb = Fallback(generator_id, type(exc).__name__, _reason(exc))

@@ -7,15 +7,15 @@ import hashlib
 import os
 import shutil
 import struct
+import time
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from inference_core import atomic_write
 from inference_core._files import extension_for
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from pathlib import Path
 
     from inference_core import MediaAsset
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 __all__ = [
     "StoredFile",
     "file_sha256",
-    "folder_lock",
+    "FolderLock",
     "link_into_place",
     "media_facts",
     "safe_output_path",
@@ -52,12 +52,10 @@ def file_sha256(path: Path) -> str:
 def safe_output_path(out_dir: Path, stem: str, mime_type: str) -> Path:
     """``out_dir/stem.ext``, refusing any name that would land outside ``out_dir``."""
     name = f"{stem}{extension_for(mime_type)}"
-    if os.sep in name or (os.altsep and os.altsep in name) or name.startswith("."):
-        raise ValueError(f"unsafe output name {name!r}")
-    path = out_dir / name
-    if path.resolve().parent != out_dir.resolve():
-        raise ValueError(f"output {name!r} would leave {out_dir}")
-    return path
+    # One plain component: no separator, no "." or ".." and nothing hidden.
+    if os.sep in name or (os.altsep and os.altsep in name) or name.startswith(".") or not name:
+        raise ValueError(f"unsafe output name {name!r}: it would not stay a file in {out_dir}")
+    return out_dir / name
 
 
 def _png_size(head: bytes) -> tuple[int, int] | None:
@@ -118,31 +116,46 @@ def link_into_place(blob: Path, target: Path, sha256: str) -> None:
             shutil.copyfileobj(source, handle, 1 << 20)
 
 
-@contextlib.contextmanager
-def folder_lock(state_dir: Path) -> Iterator[None]:
-    """Hold ``state_dir/lock`` exclusively: one batch at a time writes a folder.
+class FolderLock:
+    """``state_dir/lock``, held exclusively: one batch at a time writes a folder.
 
-    While held, temporary files left by a killed run (``.*.part``) are removed.
+    Once acquired, temporary files left by a killed run (``.*.part``) are removed.
+    Without ``fcntl`` (Windows) there is no lock and temporary files stay.
     """
-    from inference_core.errors import ConfigurationError
 
-    state_dir.mkdir(parents=True, exist_ok=True)
-    handle = (state_dir / "lock").open("a+b")
-    try:
+    def __init__(self, state_dir: Path) -> None:
+        self.state_dir = state_dir
+        self._handle: IO[bytes] | None = None
+
+    def acquire(self, timeout: float = 30.0) -> None:
+        from inference_core.errors import ConfigurationError
+
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        handle = (self.state_dir / "lock").open("a+b")
         try:
             import fcntl
-        except ImportError:  # Windows: no advisory lock; temporary files stay
-            yield
+        except ImportError:
+            self._handle = handle
             return
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise ConfigurationError(
-                f"another batch is writing {state_dir.parent}; wait for it to finish"
-            ) from None
-        for stale in [*state_dir.parent.glob(".*.part"), *state_dir.glob("blobs/*/.*.part")]:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    handle.close()
+                    raise ConfigurationError(
+                        f"another batch is writing {self.state_dir.parent}; wait for it to finish"
+                    ) from None
+                time.sleep(0.01)
+        self._handle = handle
+        folder = self.state_dir.parent
+        for stale in [*folder.glob(".*.part"), *self.state_dir.glob("blobs/*/.*.part")]:
             with contextlib.suppress(OSError):
                 stale.unlink()
-        yield
-    finally:
-        handle.close()
+
+    def release(self) -> None:
+        if self._handle is not None:
+            self._handle.close()  # closing the file drops the lock
+            self._handle = None

@@ -20,11 +20,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from inference_core import RateLimitError, atomic_write
+from inference_core import RateLimitError
 from inference_core.pipeline.batch import (
     BatchConfig,
     BatchResult,
@@ -47,8 +50,9 @@ from inference_core.pipeline.execute import (
 )
 from inference_core.pipeline.fingerprint import cache_key
 from inference_core.pipeline.materialize import (
+    FolderLock,
+    StoredFile,
     file_sha256,
-    folder_lock,
     link_into_place,
     safe_output_path,
     write_blob,
@@ -64,6 +68,8 @@ if TYPE_CHECKING:
     from inference_core.retry import RetryAttempt
 
 __all__ = ["BatchRunner"]
+
+T = TypeVar("T")
 
 _GENERATED: dict[str, EventType] = {
     "image": "image_generated",
@@ -93,6 +99,9 @@ class BatchRunner:
         self.enhancer = enhancer
         self.limiters = LimiterPool(self.config.concurrency)
         self._store: HistoryStore | None = None
+        self._lock: FolderLock | None = None
+        self._workers: ThreadPoolExecutor | None = None
+        self._infos: dict[tuple[str, str], GeneratorInfo] = {}
         self._defaults: dict[str, dict[str, Any]] = {}
         self._announced: set[tuple[str, tuple[str, ...]]] = set()
         self._batch_id: str | None = None
@@ -158,10 +167,13 @@ class BatchRunner:
             force = wanted is not None
         started = time.perf_counter()
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        with folder_lock(self.out_dir / STATE_DIR):
+        store = self._open()
+        try:
             return await self._run(
                 board, started, style, wanted, failed_only, force, manifest_extra, emit_done
             )
+        finally:
+            self._close(store)
 
     async def _run(
         self,
@@ -174,7 +186,8 @@ class BatchRunner:
         manifest_extra: dict[str, Any] | None,
         emit_done: bool,
     ) -> BatchResult:
-        store = self._store = HistoryStore(self.out_dir)
+        store = self._store
+        assert store is not None
         try:
             manifest = {
                 "kind": "batch",
@@ -217,24 +230,59 @@ class BatchRunner:
                 "done", "batch cancelled", status="cancelled", done=self._done, total=self._total
             )
             raise
-        finally:
-            store.close()
-            self._store = None
+
+    async def _in_worker(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run file and database work on the run's own threads (fsyncs overlap there)."""
+        assert self._workers is not None
+        return await asyncio.get_running_loop().run_in_executor(self._workers, fn, *args)
+
+    def _open(self) -> HistoryStore:
+        lock = FolderLock(self.out_dir / STATE_DIR)
+        lock.acquire()
+        try:
+            store = self._store = HistoryStore(self.out_dir)
+        except BaseException:
+            lock.release()
+            raise
+        self._lock = lock
+        self._workers = ThreadPoolExecutor(
+            max_workers=min(64, 2 * self.config.concurrency + 4),
+            thread_name_prefix="inference-core-io",
+        )
+        return store
+
+    def _close(self, store: HistoryStore) -> None:
+        """Close the database and drop the folder lock in a thread: the caller has its result.
+
+        Closing checkpoints SQLite's write-ahead log (an fsync or two); the next
+        run on this folder waits for the lock, so nothing overlaps.
+        """
+        self._store = None
+        lock, self._lock = self._lock, None
+        workers, self._workers = self._workers, None
+
+        def close() -> None:
+            try:
+                if workers is not None:
+                    workers.shutdown(
+                        wait=True
+                    )  # writes still running (after a cancel) finish first
+                store.close()
+            finally:
+                if lock is not None:
+                    lock.release()
+
+        threading.Thread(target=close, name="inference-core-close").start()
 
     async def run_more(self, jobs: Sequence[Job], *, force: bool = False) -> list[SceneResult]:
         """Run further jobs in the same folder after :meth:`run` (a final video built from its outputs)."""
-        with folder_lock(self.out_dir / STATE_DIR):
-            return await self._run_more(jobs, force)
-
-    async def _run_more(self, jobs: Sequence[Job], force: bool) -> list[SceneResult]:
-        store = self._store = HistoryStore(self.out_dir)
+        store = self._open()
         try:
             results = await self.run_jobs(jobs, force=force)
             self._write_results(store)
             return results
         finally:
-            store.close()
-            self._store = None
+            self._close(store)
 
     # -- jobs ------------------------------------------------------------------
 
@@ -331,11 +379,19 @@ class BatchRunner:
             await asyncio.gather(*tasks, return_exceptions=True)
             raise
 
+    def _resolve(self, generator_id: str, modality: str | None = None) -> GeneratorInfo:
+        """:func:`find_generator`, remembered for this run (failures are not)."""
+        key = (generator_id, modality or "")
+        info = self._infos.get(key)
+        if info is None:
+            info = self._infos[key] = find_generator(generator_id, modality)
+        return info
+
     def _modality_of(self, job: Job) -> str:
         if job.modality:
             return job.modality
         try:
-            return find_generator(job.chain[0]).modality
+            return self._resolve(job.chain[0]).modality
         except Exception:
             return "image"
 
@@ -378,6 +434,7 @@ class BatchRunner:
                 on_attempt=on_attempt,
                 on_retry=lambda info, r: self._on_retry(job, info, r),
                 on_fallback=lambda fb, upcoming: self._on_fallback(job, fb, upcoming),
+                resolve=self._resolve,
             )
         except AllGeneratorsFailed as exc:
             record = SceneResult(
@@ -424,7 +481,7 @@ class BatchRunner:
         assert store is not None
         for generator_id in job.chain:
             try:
-                info = find_generator(generator_id, modality)
+                info = self._resolve(generator_id, modality)
             except Exception:
                 continue
             params = self._params_for(job, info, modality, announce=False)
@@ -435,7 +492,7 @@ class BatchRunner:
             blob = store.blob_path(entry.sha256)
             target = safe_output_path(self.out_dir, job.stem, entry.mime_type)
             try:
-                ok = await asyncio.to_thread(_verify_and_link, blob, target, entry.sha256)
+                ok = await self._in_worker(_verify_and_link, blob, target, entry.sha256)
             except OSError:
                 ok = False
             if not ok:
@@ -473,13 +530,23 @@ class BatchRunner:
     ) -> SceneResult:
         store = self._store
         assert store is not None
+        await asyncio.sleep(0)  # let requests waiting for the freed slot start before the paperwork
         result, info, params = outcome.result, outcome.generator, outcome.params
         asset = _pick(result, modality)
-        stored = await asyncio.to_thread(write_blob, store.blob_dir, asset)
-        target = safe_output_path(self.out_dir, job.stem, stored.mime_type)
-        blob = store.blob_path(stored.sha256)
-        await asyncio.to_thread(link_into_place, blob, target, stored.sha256)
         key = cache_key(info.id, info.version, params)
+        fallbacks = [f.to_dict() for f in outcome.fallbacks]
+
+        def write() -> tuple[StoredFile, Path]:
+            # Only file work on the worker thread: it releases the GIL in its system
+            # calls, so the event loop keeps starting requests meanwhile.
+            stored = write_blob(store.blob_dir, asset)
+            target = safe_output_path(self.out_dir, job.stem, stored.mime_type)
+            link_into_place(store.blob_path(stored.sha256), target, stored.sha256)
+            return stored, target
+
+        # The file first, then its records: a kill in between costs a repeated request,
+        # never a record pointing at a bad file.
+        stored, target = await self._in_worker(write)
         usage = dict(result.usage)
         entry = CacheEntry(
             key,
@@ -504,7 +571,7 @@ class BatchRunner:
             target,
             attempts=outcome.attempts,
             cached=False,
-            fallbacks=[f.to_dict() for f in outcome.fallbacks],
+            fallbacks=fallbacks,
             batch_id=self._batch_id,
         )
         rec = attempt_record(
@@ -552,9 +619,12 @@ class BatchRunner:
         )
 
     def _write_results(self, store: HistoryStore) -> None:
-        data = [r.to_dict() for r in store.outputs()]
-        with atomic_write(self.out_dir / "results.json") as handle:
-            handle.write(json.dumps(data, indent=2, default=str).encode())
+        # A summary rebuilt on every run: renamed into place whole, but not fsynced.
+        data = json.dumps([r.to_dict() for r in store.outputs()], indent=2, default=str)
+        path = self.out_dir / "results.json"
+        tmp = path.with_name(f".results.json.{os.getpid()}.part")
+        tmp.write_text(data, encoding="utf-8")
+        os.replace(tmp, path)
 
 
 def _verify_and_link(blob: Path, target: Path, sha256: str) -> bool:

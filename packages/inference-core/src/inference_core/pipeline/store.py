@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -121,7 +122,7 @@ class SceneResult:
     updated_at: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return _fields(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,12 +145,21 @@ class CacheEntry:
 _JSON_COLUMNS = {"params", "usage", "fallbacks", "metadata"}
 
 
+def _fields(record: Any) -> dict[str, Any]:
+    """A dataclass's fields, shallow (``asdict`` deep-copies every nested value)."""
+    return {f.name: getattr(record, f.name) for f in fields(record)}
+
+
 def _dump(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
 class HistoryStore:
-    """The SQLite database of one output folder. Use from one thread (the event loop's)."""
+    """The SQLite database of one output folder.
+
+    Reads go through the opening thread's connection; :meth:`record` may be
+    called from any thread (each gets its own connection; WAL lets them share).
+    """
 
     def __init__(self, out_dir: str | Path) -> None:
         self.out_dir = Path(out_dir)
@@ -157,18 +167,43 @@ class HistoryStore:
         self.blob_dir = self.state_dir / "blobs"
         self.blob_dir.mkdir(parents=True, exist_ok=True)
         self.path = self.state_dir / "history.sqlite"
-        self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._main = self._connect()
+        if not self._main.execute("SELECT 1 FROM sqlite_master WHERE name = 'cache'").fetchone():
+            # A new database: nothing to lose yet, so skip the fsyncs while creating it.
+            self._main.execute("PRAGMA synchronous=OFF")
+            self._main.execute("PRAGMA journal_mode=WAL")
+            self._main.executescript(f"BEGIN;\n{_SCHEMA}\nCOMMIT;")
+            self._main.execute("PRAGMA synchronous=NORMAL")
+        self._local.db = self._main
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        db.row_factory = sqlite3.Row
+        db.execute("PRAGMA synchronous=NORMAL")
+        with self._lock:
+            self._all.append(db)
+        return db
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        """This thread's connection: :meth:`record` may be called from worker threads."""
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = self._connect()
+        return db
 
     @classmethod
     def exists(cls, out_dir: str | Path) -> bool:
         return (Path(out_dir) / STATE_DIR / "history.sqlite").is_file()
 
     def close(self) -> None:
-        self._db.close()
+        with self._lock:
+            connections, self._all = self._all, []
+        for db in reversed(connections):  # the first one last: it checkpoints the WAL
+            db.close()
 
     def __enter__(self) -> HistoryStore:
         return self
@@ -211,32 +246,35 @@ class HistoryStore:
         cache: CacheEntry | None = None,
     ) -> None:
         """Write an attempt, the output state and a cache entry in one transaction."""
-        with self._db:
-            self._db.execute("BEGIN")
+        db = self._db
+        with db:
+            db.execute("BEGIN")
             if cache is not None:
-                self._put_cache(cache)
+                self._put_cache(cache, db)
             if attempt is not None:
                 self._put(
+                    db,
                     "attempts",
                     {
                         k: (_dump(v) if k in _JSON_COLUMNS else v)
-                        for k, v in asdict(attempt).items()
+                        for k, v in _fields(attempt).items()
                     },
                     replace=False,
                 )
             if output is not None:
                 output.updated_at = time.time()
                 values = {
-                    k: (_dump(v) if k in _JSON_COLUMNS else v) for k, v in asdict(output).items()
+                    k: (_dump(v) if k in _JSON_COLUMNS else v) for k, v in _fields(output).items()
                 }
                 values["cached"] = int(output.cached)
-                self._put("outputs", values, replace=True)
+                self._put(db, "outputs", values, replace=True)
 
-    def _put(self, table: str, values: dict[str, Any], *, replace: bool) -> None:
+    @staticmethod
+    def _put(db: sqlite3.Connection, table: str, values: dict[str, Any], *, replace: bool) -> None:
         verb = "INSERT OR REPLACE" if replace else "INSERT"
         cols = ", ".join(values)
         marks = ", ".join("?" for _ in values)
-        self._db.execute(f"{verb} INTO {table} ({cols}) VALUES ({marks})", tuple(values.values()))
+        db.execute(f"{verb} INTO {table} ({cols}) VALUES ({marks})", tuple(values.values()))
 
     def output(self, scene_id: str, role: str) -> SceneResult | None:
         row = self._db.execute(
@@ -275,12 +313,12 @@ class HistoryStore:
     def blob_path(self, sha256: str) -> Path:
         return self.blob_dir / sha256[:2] / sha256
 
-    def _put_cache(self, entry: CacheEntry) -> None:
-        values = asdict(entry)
+    def _put_cache(self, entry: CacheEntry, db: sqlite3.Connection) -> None:
+        values = _fields(entry)
         values["usage"] = _dump(entry.usage)
         values["metadata"] = _dump(entry.metadata)
         values["created_at"] = time.time()
-        self._put("cache", values, replace=True)
+        self._put(db, "cache", values, replace=True)
 
     def cache_get(self, key: str) -> CacheEntry | None:
         """The cache entry for ``key`` if its blob is still there, else ``None``."""

@@ -1,4 +1,6 @@
-"""The conformance checks: plain functions that raise ``AssertionError`` naming what is wrong.
+"""The conformance checks of what a generator declares: registration, metadata, schema, validation.
+
+They are plain functions that raise ``AssertionError`` naming what is wrong.
 
 Each check takes a generator instance (or class, instantiated with no
 arguments) and starts its message with the generator id, for example
@@ -16,30 +18,24 @@ from typing import TYPE_CHECKING, Any
 
 from inference_core import (
     BaseGenerator,
-    GenerationResult,
     GeneratorMetadata,
     GeneratorNotFoundError,
     InferenceError,
     InputValidationError,
     get_registry,
 )
-from inference_core.testing._conformance_media import asset_problems, duration_tolerance
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 __all__ = [
     "GeneratorLike",
-    "check_agenerate_agrees",
-    "check_assets",
-    "check_errors",
-    "check_generate",
     "check_metadata",
     "check_registered",
     "check_rejects_invalid",
     "check_schema",
-    "generate_result",
     "resolve_generator",
+    "run_async",
 ]
 
 GeneratorLike = BaseGenerator | type[BaseGenerator]
@@ -83,7 +79,7 @@ def check_registered(generator_id: str) -> type[BaseGenerator]:
         info = registry.get_all_generators_info()[generator_id]
     except Exception as exc:
         raise AssertionError(
-            f"{generator_id}: the {cls.modality} registry cannot describe it: {_describe(exc)}"
+            f"{generator_id}: the {cls.modality} registry cannot describe it: {describe_error(exc)}"
         ) from exc
     if info.get("id") != generator_id:
         raise AssertionError(f"{generator_id}: its info names the id {info.get('id')!r}")
@@ -104,13 +100,13 @@ def gid(generator: GeneratorLike) -> str:
     )
 
 
-def _describe(exc: BaseException) -> str:
+def describe_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _fail_non_inference(label: str, call: str, exc: Exception) -> AssertionError:
+def not_inference_error(label: str, call: str, exc: Exception) -> AssertionError:
     return AssertionError(
-        f"{label}: {call} raised {_describe(exc)}, which is not an InferenceError subclass; "
+        f"{label}: {call} raised {describe_error(exc)}, which is not an InferenceError subclass; "
         "translate it at the plugin's boundary (raise ProviderError(...) from exc)"
     )
 
@@ -150,7 +146,7 @@ def check_metadata(generator: GeneratorLike, expected_id: str | None = None) -> 
         info = cls.get_info()
         json.dumps(info)
     except Exception as exc:
-        problems.append(f"get_info() is not JSON-serialisable plain data: {_describe(exc)}")
+        problems.append(f"get_info() is not JSON-serialisable plain data: {describe_error(exc)}")
     else:
         for key, want in (("id", meta.id), ("modality", cls.modality)):
             if info.get(key) != want:
@@ -185,7 +181,7 @@ def check_schema(generator: GeneratorLike, valid_inputs: Mapping[str, Any]) -> N
         schema = gen.get_input_schema()
     except Exception as exc:
         raise AssertionError(
-            f"{label}: the input schema does not compile: {_describe(exc)}"
+            f"{label}: the input schema does not compile: {describe_error(exc)}"
         ) from exc
     problems = _json_schema_problems(schema, "input JSON Schema")
     if schema.get("$schema") != JSON_SCHEMA_DIALECT:
@@ -205,7 +201,7 @@ def check_schema(generator: GeneratorLike, valid_inputs: Mapping[str, Any]) -> N
     except InputValidationError as exc:
         problems.append(f"valid_inputs are rejected: {exc}")
     except Exception as exc:
-        raise _fail_non_inference(label, "validate_inputs(valid_inputs)", exc) from exc
+        raise not_inference_error(label, "validate_inputs(valid_inputs)", exc) from exc
     else:
         if not isinstance(validated, dict):
             problems.append(f"validate_inputs() returned {type(validated).__name__}, not a dict")
@@ -266,7 +262,7 @@ def _tool_problems(gen: BaseGenerator) -> list[str]:
         tool = gen.get_tool_definition()
         json.dumps(tool)
     except Exception as exc:
-        return [f"get_tool_definition() fails or is not JSON: {_describe(exc)}"]
+        return [f"get_tool_definition() fails or is not JSON: {describe_error(exc)}"]
     function = tool.get("function") if isinstance(tool, dict) else None
     if (
         not isinstance(tool, dict)
@@ -338,13 +334,10 @@ def _expect_rejection(
             )
         return None
     except InferenceError as exc:
-        return f"{call} raised {_describe(exc)} instead of InputValidationError"
+        return f"{call} raised {describe_error(exc)} instead of InputValidationError"
     except Exception as exc:
-        return f"{call} raised {_describe(exc)} instead of InputValidationError (not an InferenceError subclass)"
+        return f"{call} raised {describe_error(exc)} instead of InputValidationError (not an InferenceError subclass)"
     return f"{call} accepted it (validation bypassed?) instead of raising InputValidationError"
-
-
-# -- generation ----------------------------------------------------------------------
 
 
 def run_async(awaitable: Awaitable[Any]) -> Any:
@@ -371,124 +364,3 @@ def run_async(awaitable: Awaitable[Any]) -> Any:
     if "error" in box:
         raise box["error"]
     return box["result"]
-
-
-def _call(label: str, call: str, run: Callable[[], Any]) -> GenerationResult:
-    try:
-        result = run()
-    except InferenceError as exc:
-        raise AssertionError(f"{label}: {call} failed on valid inputs: {_describe(exc)}") from exc
-    except Exception as exc:
-        raise _fail_non_inference(label, call, exc) from exc
-    if not isinstance(result, GenerationResult):
-        raise AssertionError(
-            f"{label}: {call} returned {type(result).__name__}, not a GenerationResult"
-        )
-    return result
-
-
-def check_assets(
-    generator: GeneratorLike, result: GenerationResult, call: str = "generate"
-) -> None:
-    """The result holds at least one asset, each of the generator's modality, whose bytes decode as declared."""
-    __tracebackhide__ = True
-    cls = generator if isinstance(generator, type) else type(generator)
-    label = gid(cls)
-    if not result.assets:
-        raise AssertionError(f"{label}: {call} returned a result with no assets")
-    problems = []
-    if result.generator_id != label:
-        problems.append(f"result.generator_id is {result.generator_id!r}, expected {label!r}")
-    for index, asset in enumerate(result.assets):
-        problems += asset_problems(asset, cls.modality, f"asset {index}")
-    if problems:
-        raise AssertionError(f"{label}: {call}: " + "; ".join(problems))
-
-
-def generate_result(generator: GeneratorLike, valid_inputs: Mapping[str, Any]) -> GenerationResult:
-    """``generate(**valid_inputs)``, failing with a message if it raises or returns no result."""
-    __tracebackhide__ = True
-    gen = instance(generator)
-    return _call(gid(gen), "generate(**valid_inputs)", lambda: gen.generate(**valid_inputs))
-
-
-def check_generate(generator: GeneratorLike, valid_inputs: Mapping[str, Any]) -> GenerationResult:
-    """``generate(**valid_inputs)`` succeeds and its assets are what they claim; returns the result."""
-    __tracebackhide__ = True
-    gen = instance(generator)
-    result = generate_result(gen, valid_inputs)
-    check_assets(gen, result, "generate")
-    return result
-
-
-def check_agenerate_agrees(
-    generator: GeneratorLike,
-    valid_inputs: Mapping[str, Any],
-    sync_result: GenerationResult | None = None,
-) -> GenerationResult:
-    """``agenerate`` succeeds, its assets decode, and they match ``generate``'s in count, type and size."""
-    __tracebackhide__ = True
-    gen = instance(generator)
-    label = gid(gen)
-    if sync_result is None:
-        sync_result = generate_result(gen, valid_inputs)
-    result = _call(
-        label, "agenerate(**valid_inputs)", lambda: run_async(gen.agenerate(**valid_inputs))
-    )
-    check_assets(gen, result, "agenerate")
-    if len(result.assets) != len(sync_result.assets):
-        raise AssertionError(
-            f"{label}: generate returned {len(sync_result.assets)} asset(s) but agenerate {len(result.assets)}"
-        )
-    problems = []
-    for index, (a, s) in enumerate(zip(result.assets, sync_result.assets, strict=True)):
-        for name in ("mime_type", "width", "height", "sample_rate"):
-            if getattr(a, name) != getattr(s, name):
-                problems.append(
-                    f"asset {index} {name} is {getattr(s, name)!r} from generate but {getattr(a, name)!r} from agenerate"
-                )
-        if (
-            a.duration_s is not None
-            and s.duration_s is not None
-            and abs(a.duration_s - s.duration_s) > duration_tolerance(s.duration_s)
-        ):
-            problems.append(
-                f"asset {index} lasts {s.duration_s:.3f} s from generate "
-                f"but {a.duration_s:.3f} s from agenerate"
-            )
-    if problems:
-        raise AssertionError(f"{label}: generate and agenerate disagree: " + "; ".join(problems))
-    return result
-
-
-def check_errors(
-    generator: GeneratorLike, error_inputs: Sequence[Mapping[str, Any]]
-) -> list[InferenceError]:
-    """Each of ``error_inputs`` validates, and ``generate`` then raises an ``InferenceError``; returns them."""
-    __tracebackhide__ = True
-    gen = instance(generator)
-    label = gid(gen)
-    raised = []
-    for index, inputs in enumerate(error_inputs):
-        what = f"error_inputs[{index}]"
-        try:
-            gen.validate_inputs(dict(inputs))
-        except InputValidationError as exc:
-            raise AssertionError(
-                f"{label}: {what} fail validation ({exc}); put inputs the schema rejects in invalid_inputs"
-            ) from exc
-        for call, run in (
-            ("generate", lambda i=inputs: gen.generate(**i)),
-            ("agenerate", lambda i=inputs: run_async(gen.agenerate(**i))),
-        ):
-            try:
-                run()
-            except InferenceError as exc:
-                raised.append(exc)
-                continue
-            except Exception as exc:
-                raise _fail_non_inference(label, f"{call}(**{what})", exc) from exc
-            raise AssertionError(
-                f"{label}: {call}(**{what}) returned a result; expected an InferenceError"
-            )
-    return raised

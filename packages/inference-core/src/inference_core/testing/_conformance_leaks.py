@@ -10,11 +10,13 @@ import subprocess
 import sys
 from typing import TYPE_CHECKING, Any
 
+from inference_core import ConfigurationError, InferenceError
+from inference_core.testing._conformance_checks import GeneratorLike, gid
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping, Sequence
 
     from inference_core import BaseGenerator, GenerationResult
-    from inference_core.testing._conformance_checks import GeneratorLike
 
 __all__ = [
     "DEFAULT_FORBIDDEN_IMPORTS",
@@ -76,8 +78,6 @@ def check_no_secrets(
     """No secret value appears in the results (assets, metadata, usage, parameters, reprs),
     the generator's repr and info, or the messages of ``errors`` (and their causes)."""
     __tracebackhide__ = True
-    from inference_core.testing._conformance_checks import gid
-
     label = gid(generator)
     places: list[str] = []
     for index, result in enumerate(results):
@@ -118,8 +118,6 @@ def check_missing_secret(
     ``make_generator`` is called after the caller removed the variables from the environment.
     """
     __tracebackhide__ = True
-    from inference_core import ConfigurationError, InferenceError
-
     names = ", ".join(secrets)
     try:
         make_generator().generate(**valid_inputs)

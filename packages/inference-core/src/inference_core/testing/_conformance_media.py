@@ -44,6 +44,8 @@ _AV_FORMATS = {
     "audio/mp4": "mp4",
 }
 _WAV_TYPES = {"audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wave"}
+#: Headerless signed 16-bit little-endian PCM; the rate comes from the MIME type or the asset.
+_RAW_PCM_TYPES = {"audio/pcm", "audio/l16"}
 #: Peak amplitude (full scale = 1.0) below which audio counts as silent.
 SILENCE_PEAK = 1e-3
 
@@ -62,16 +64,21 @@ class Decoded:
     peak: float | None = None
 
 
-def decode_media(data: bytes, mime_type: str) -> Decoded:
+def decode_media(data: bytes, mime_type: str, sample_rate: int | None = None) -> Decoded:
     """Decode ``data`` as ``mime_type`` with Pillow, the stdlib ``wave`` module or PyAV.
 
+    Headerless PCM (``audio/pcm``, ``audio/L16``) is read as signed 16-bit
+    little-endian mono at the MIME type's ``rate=`` or ``sample_rate``.
     Raises whatever the decoder raises when the bytes do not decode.
     """
-    mime = mime_type.split(";")[0].strip().lower()
+    mime, _, params = mime_type.partition(";")
+    mime = mime.strip().lower()
     if mime.startswith("image/"):
         return _decode_image(data)
     if mime in _WAV_TYPES:
         return _decode_wav(data)
+    if mime in _RAW_PCM_TYPES:
+        return _decode_raw_pcm(data, _mime_rate(params) or sample_rate)
     if mime.startswith("video/"):
         return _decode_video(data)
     return _decode_audio(data)
@@ -95,8 +102,10 @@ def asset_problems(asset: MediaAsset, modality: str, label: str) -> list[str]:
     if not data:
         return [f"{label} ({mime}) is empty (0 bytes)"]
     decoder = "Pillow" if modality == "image" else "wave" if mime in _WAV_TYPES else "PyAV"
+    if mime in _RAW_PCM_TYPES:
+        decoder = "raw PCM"
     try:
-        found = decode_media(data, mime)
+        found = decode_media(data, asset.mime_type, asset.sample_rate)
     except ImportError as exc:
         return [
             f"{label} ({mime}) cannot be checked: {exc.name or exc} is not installed (install inference-core[testing])"
@@ -202,6 +211,28 @@ def _decode_wav(data: bytes) -> Decoded:
         peak = _pcm_peak(wav.readframes(nframes), wav.getsampwidth())
     duration = nframes / rate if rate else None
     return Decoded("wave", "wav", duration_s=duration, sample_rate=rate, frames=nframes, peak=peak)
+
+
+def _mime_rate(params: str) -> int | None:
+    for param in params.split(";"):
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "rate" and value.strip().isdigit():
+            return int(value)
+    return None
+
+
+def _decode_raw_pcm(data: bytes, rate: int | None) -> Decoded:
+    if not rate:
+        raise ValueError("headerless PCM needs a sample rate (declare sample_rate)")
+    if data.startswith(b"RIFF"):
+        raise ValueError("the bytes are a RIFF/WAV file, not headerless PCM (use audio/wav)")
+    if len(data) % 2:
+        raise ValueError(f"{len(data)} bytes is not a whole number of 16-bit samples")
+    frames = len(data) // 2
+    peak = _pcm_peak(data, 2)
+    return Decoded(
+        "raw PCM", "pcm", duration_s=frames / rate, sample_rate=rate, frames=frames, peak=peak
+    )
 
 
 def _pcm_peak(raw: bytes, width: int) -> float:

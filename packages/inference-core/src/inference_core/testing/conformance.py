@@ -26,17 +26,19 @@ import pytest
 
 from inference_core.testing._conformance_checks import (
     GeneratorLike,
-    check_agenerate_agrees,
-    check_assets,
-    check_errors,
-    check_generate,
     check_metadata,
     check_registered,
     check_rejects_invalid,
     check_schema,
-    generate_result,
     instance,
     resolve_generator,
+)
+from inference_core.testing._conformance_generation import (
+    check_agenerate_agrees,
+    check_assets,
+    check_errors,
+    check_generate,
+    generate_result,
 )
 from inference_core.testing._conformance_leaks import (
     DEFAULT_FORBIDDEN_IMPORTS,
@@ -83,7 +85,7 @@ class GeneratorConformance:
     ``generator_id`` (required) is looked up in the registries, so the package
     must be installed with its entry point. ``valid_inputs`` (required) must
     generate quickly. ``invalid_inputs`` are merged over ``valid_inputs`` and
-    must raise ``InputValidationError`` naming their fields. ``error_inputs``
+    must raise ``InputValidationError`` naming one of their fields. ``error_inputs``
     validate but must make generation raise an ``InferenceError``.
     ``secrets`` are set as environment variables during each test and must
     never appear in results, reprs or error messages. ``generator_kwargs`` go

@@ -1,0 +1,250 @@
+"""``openai_image_generator``: ``/v1/images/generations`` through the openai SDK."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import tempfile
+import threading
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gen_openai_image import _rules
+from gen_openai_image._openai_errors import translate_openai_errors
+from gen_openai_image._version import __version__
+from inference_core import (
+    BaseImageGenerator,
+    GenerationResult,
+    GeneratorMetadata,
+    InputValidationError,
+    MediaAsset,
+    sniff_mime,
+)
+from inference_core.download import DEFAULT_MAX_BYTES, download, http_client, image_dimensions
+from inference_core.http_errors import HTTPErrorContext
+from inference_core.keys import resolve_key, resolve_setting
+from inference_core.retry import DEFAULT_RETRY_POLICY
+
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Mapping
+
+    import httpx
+    from openai import OpenAI
+
+    from inference_core.retry import RetryPolicy
+
+__all__ = ["OpenAIImageGenerator"]
+
+GENERATOR_ID = "openai_image_generator"
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+KEY_ENV = "OPENAI_API_KEY"
+
+INPUT_SCHEMA: dict[str, Any] = {
+    "prompt": {"type": "string", "required": True, "min_length": 1, "max_length": 32000,
+               "description": "What to draw (dall-e-2: 1000, dall-e-3: 4000, gpt-image-1: 32000 characters)."},
+    "model": {"type": "string", "default": "gpt-image-1", "min_length": 1,
+              "description": "dall-e-2, dall-e-3, gpt-image-1, gpt-image-1-mini, or any model an "
+                             "OpenAI-compatible endpoint offers (checked permissively)."},
+    "n": {"type": "integer", "default": 1, "minimum": 1, "maximum": 10, "description": "Images (dall-e-3: 1)."},
+    "size": {"type": "string", "default": None,
+             "description": "WIDTHxHEIGHT. dall-e-3: 1024x1024, 1792x1024, 1024x1792; gpt-image-1: "
+                            "1024x1024, 1536x1024, 1024x1536, auto."},
+    "width": {"type": "integer", "default": None, "minimum": 1, "description": "With height, instead of size."},
+    "height": {"type": "integer", "default": None, "minimum": 1, "description": "With width, instead of size."},
+    "quality": {"type": "string", "default": None, "enum": ["standard", "hd", "low", "medium", "high", "auto"],
+                "description": "dall-e-3: standard, hd; gpt-image-1: low, medium, high, auto."},
+    "style": {"type": "string", "default": None, "enum": ["vivid", "natural"], "description": "dall-e-3 only."},
+    "response_format": {"type": "string", "default": None, "enum": ["url", "b64_json"],
+                        "description": "dall-e models: url (downloaded) or b64_json; gpt-image-1 always "
+                                       "answers with base64 and refuses this field."},
+    "output_format": {"type": "string", "default": None, "enum": ["png", "jpeg", "webp"],
+                      "description": "gpt-image-1 only."},
+    "output_compression": {"type": "integer", "default": None, "minimum": 0, "maximum": 100,
+                           "description": "gpt-image-1 only, jpeg/webp compression 0-100."},
+    "background": {"type": "string", "default": None, "enum": ["transparent", "opaque", "auto"],
+                   "description": "gpt-image-1 only."},
+    "moderation": {"type": "string", "default": None, "enum": ["low", "auto"], "description": "gpt-image-1 only."},
+    "user": {"type": "string", "default": None, "description": "End-user id for abuse monitoring."},
+    "negative_prompt": {"type": "string", "default": None,
+                        "description": "Only for compatible endpoints that take it (not OpenAI's models)."},
+    "seed": {"type": "integer", "default": None,
+             "description": "Only for compatible endpoints that take it (not OpenAI's models)."},
+}  # fmt: skip
+
+
+class OpenAIImageGenerator(BaseImageGenerator):
+    """Images from OpenAI's ``/v1/images/generations`` or any endpoint that speaks it.
+
+    ``api_key`` (``OPENAI_API_KEY``) and ``base_url`` (``OPENAI_BASE_URL``)
+    come from the argument, the config file or the environment; ``timeout``
+    bounds each network read, ``retry_policy`` decides retries (the SDK's own
+    are off), ``max_output_bytes`` caps each image, ``output_dir`` is where
+    ``url`` outputs are downloaded (default: a temporary folder)::
+
+        gen = OpenAIImageGenerator(base_url="http://localhost:5100/v1")
+        gen.generate(prompt="a lighthouse at dusk", model="jimeng-4.0").save("out/")
+    """
+
+    metadata = GeneratorMetadata(
+        id=GENERATOR_ID,
+        name="OpenAI images",
+        description="Images from OpenAI's /v1/images/generations (dall-e-3, gpt-image-1) "
+        "or any OpenAI-compatible images endpoint.",
+        version=__version__,
+        input_schema=INPUT_SCHEMA,
+        output_schema={
+            "images": {"type": "array", "items": {"type": "file", "mime_types": ["image/*"]}}
+        },
+        capabilities={"input_media": [], "models": sorted(_rules.MODEL_RULES)},
+    )
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: float = 300.0,
+        retry_policy: RetryPolicy | None = None,
+        max_output_bytes: int = 64 * 2**20,
+        output_dir: str | os.PathLike[str] | None = None,
+    ) -> None:
+        self._api_key = api_key
+        self._base_url = base_url
+        self.timeout = timeout
+        self.retry_policy = retry_policy or DEFAULT_RETRY_POLICY
+        self.max_output_bytes = min(max_output_bytes, DEFAULT_MAX_BYTES)
+        self._output_dir = Path(output_dir) if output_dir is not None else None
+        self._clients: dict[tuple[str, str], OpenAI] = {}
+        self._downloader: httpx.Client | None = None
+        self._lock = threading.Lock()
+
+    def validate_inputs(
+        self, inputs: Mapping[str, Any] | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
+        """The schema's checks, then the rules of the chosen model (size, quality, n, fields)."""
+        params = super().validate_inputs(inputs, **kwargs)
+        problems = _rules.check(params)
+        if problems:
+            raise InputValidationError(GENERATOR_ID, problems)
+        return params
+
+    def generate(self, **inputs: Any) -> GenerationResult:
+        key = resolve_key(KEY_ENV, self._api_key, generator_id=GENERATOR_ID)
+        base_url = (
+            resolve_setting("OPENAI_BASE_URL", self._base_url, default=DEFAULT_BASE_URL)
+            or DEFAULT_BASE_URL
+        )
+        errors = HTTPErrorContext(
+            "OpenAI", generator_id=GENERATOR_ID, key_env=KEY_ENV, secrets=(key,)
+        )
+        request = {"prompt": inputs["prompt"], "model": inputs["model"], "n": inputs["n"]}
+        request.update({k: inputs[k] for k in _rules.OPTIONAL_FIELDS if inputs[k] is not None})
+        if inputs["width"] is not None:
+            request["size"] = f"{inputs['width']}x{inputs['height']}"
+        extra: dict[str, Any] = {
+            k: request.pop(k) for k in ("negative_prompt", "seed") if k in request
+        }
+        client = self._client(key.reveal(), base_url)
+        answer = self.retry_policy.call(self._request, client, errors, request, extra)
+        assets = self._assets(answer, errors)
+        revised = [a.metadata["revised_prompt"] for a in assets if "revised_prompt" in a.metadata]
+        metadata: dict[str, Any] = {"model": inputs["model"], "created": answer.get("created")}
+        if revised:
+            metadata["revised_prompt"], metadata["revised_prompts"] = revised[0], revised
+        usage = answer.get("usage")
+        return GenerationResult(
+            assets=assets, metadata=metadata, usage=usage if isinstance(usage, dict) else {}
+        )
+
+    def _client(self, key: str, base_url: str) -> OpenAI:
+        with self._lock:
+            client = self._clients.get((key, base_url))
+            if client is None:
+                import openai
+
+                client = openai.OpenAI(
+                    api_key=key, base_url=base_url, timeout=self.timeout, max_retries=0
+                )
+                self._clients[(key, base_url)] = client
+            return client
+
+    def _request(
+        self,
+        client: OpenAI,
+        errors: HTTPErrorContext,
+        request: dict[str, Any],
+        extra: dict[str, Any],
+    ) -> dict[str, Any]:
+        """One call: the parsed JSON answer, or the matching core error."""
+        with translate_openai_errors(errors):
+            raw = client.images.with_raw_response.generate(**request, extra_body=extra or None)
+            content_type = raw.headers.get("content-type", "")
+            if "json" not in content_type:
+                raise errors.invalid(f"expected JSON, got content type {content_type or 'none'!r}")
+            try:
+                answer = json.loads(raw.content)
+            except ValueError as exc:
+                raise errors.invalid(f"malformed JSON ({exc})") from exc
+        if (
+            not isinstance(answer, dict)
+            or not isinstance(answer.get("data"), list)
+            or not answer["data"]
+        ):
+            raise errors.invalid("no image in the response")
+        return answer
+
+    def _assets(self, answer: dict[str, Any], errors: HTTPErrorContext) -> list[MediaAsset]:
+        assets: list[MediaAsset] = []
+        try:
+            for item in answer["data"]:
+                if not isinstance(item, dict):
+                    raise errors.invalid("an entry of 'data' is not an object")
+                if isinstance(item.get("b64_json"), str):
+                    asset = self._decode(item["b64_json"], errors)
+                elif isinstance(item.get("url"), str):
+                    asset = self.retry_policy.call(self._download, item["url"], errors)
+                else:
+                    raise errors.invalid("an entry of 'data' has neither 'b64_json' nor 'url'")
+                if isinstance(item.get("revised_prompt"), str):
+                    asset.metadata["revised_prompt"] = item["revised_prompt"]
+                assets.append(asset)
+        except BaseException:
+            for done in assets:  # no half-finished set of files is left behind
+                if done.path is not None:
+                    done.path.unlink(missing_ok=True)
+            raise
+        return assets
+
+    def _decode(self, b64: str, errors: HTTPErrorContext) -> MediaAsset:
+        if len(b64) > self.max_output_bytes * 4 // 3 + 4:
+            raise errors.invalid(f"the image exceeds the {self.max_output_bytes}-byte cap")
+        try:
+            data = base64.b64decode(b64, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise errors.invalid(f"invalid base64 image ({exc})") from exc
+        mime = sniff_mime(data[:64])
+        if mime is None or not mime.startswith("image/"):
+            raise errors.invalid(f"the decoded bytes are not an image ({mime or 'unrecognised'})")
+        width, height = image_dimensions(data[:65536]) or (None, None)
+        return MediaAsset(mime_type=mime, data=data, width=width, height=height)
+
+    def _download(self, url: str, errors: HTTPErrorContext) -> MediaAsset:
+        with self._lock:
+            if self._output_dir is None:
+                self._output_dir = Path(tempfile.mkdtemp(prefix="openai-image-"))
+            if self._downloader is None:
+                self._downloader = http_client(timeout=self.timeout)
+            directory, client = self._output_dir, self._downloader
+        path = directory / f"image-{uuid.uuid4().hex}"
+        done = download(
+            url, path, max_bytes=self.max_output_bytes, timeout=self.timeout,
+            accept=("image/",), client=client, errors=errors,
+        )  # fmt: skip
+        final = path.with_suffix(MediaAsset(mime_type=done.mime_type, path=path).extension)
+        path.rename(final)
+        with final.open("rb") as f:
+            width, height = image_dimensions(f.read(65536)) or (None, None)
+        return MediaAsset(mime_type=done.mime_type, path=final, url=url, width=width, height=height)

@@ -1,0 +1,173 @@
+"""Fault injection: each failure maps to the right core error and leaves no file behind."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import KEY
+from gen_openai_image import OpenAIImageGenerator
+from inference_core import (
+    AuthenticationError,
+    ContentPolicyError,
+    InvalidResponseError,
+    ProviderError,
+    ProviderTimeoutError,
+    RateLimitError,
+)
+from inference_core.retry import NO_RETRY
+from inference_core.testing import Fault
+
+GENERATIONS = "/v1/images/generations"
+
+
+@pytest.fixture
+def once(gen):
+    gen.retry_policy = NO_RETRY
+    return gen
+
+
+def assert_nothing_on_disk(out_dir):
+    assert not out_dir.exists() or list(out_dir.iterdir()) == []
+
+
+def test_401_names_generator_and_variable_never_the_key(server, out_dir):
+    bad = "sk-wrong-image-key-987654"
+    gen = OpenAIImageGenerator(api_key=bad, base_url=f"{server.url}/v1", output_dir=out_dir)
+
+    with pytest.raises(AuthenticationError) as info:
+        gen.generate(prompt="a fox", model="dall-e-3")
+
+    message = str(info.value)
+    assert "openai_image_generator" in message and "OPENAI_API_KEY" in message
+    assert bad not in message and KEY not in message
+    assert len(server.requests) == 1
+
+
+def test_content_policy_violation(once, server, out_dir):
+    with pytest.raises(ContentPolicyError) as info:
+        once.generate(prompt="something FORBIDDEN", model="dall-e-3")
+
+    assert info.value.status_code == 400
+    assert "safety system" in str(info.value)
+    assert_nothing_on_disk(out_dir)
+
+
+def test_429_with_retry_after_then_success_makes_exactly_two_requests(gen, server, slept):
+    server.script(
+        Fault.status(
+            429,
+            {"error": {"message": "Rate limit reached"}},
+            headers={"Retry-After": "0.01"},
+            path=GENERATIONS,
+        )
+    )
+    result = gen.generate(prompt="a fox", model="gpt-image-1")
+
+    assert len(server.requests_to(GENERATIONS)) == 2
+    assert slept == [0.01]
+    assert result.assets
+
+
+def test_429_without_retries(once, server):
+    server.script(Fault.status(429, {"error": {"message": "slow"}}, headers={"Retry-After": "3"}))
+
+    with pytest.raises(RateLimitError) as info:
+        once.generate(prompt="a fox")
+    assert info.value.retry_after == 3.0
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+def test_server_errors(once, server, out_dir, status):
+    server.script(Fault.status(status, {"error": {"message": "boom", "type": "server_error"}}))
+
+    with pytest.raises(ProviderError) as info:
+        once.generate(prompt="a fox", model="dall-e-3")
+
+    assert (info.value.status_code, info.value.retryable) == (status, True)
+    assert_nothing_on_disk(out_dir)
+
+
+def test_hang_past_the_timeout(once, server, out_dir):
+    once.timeout = 0.3
+    once._clients.clear()
+    server.script(Fault.hang(10))
+
+    with pytest.raises(ProviderTimeoutError):
+        once.generate(prompt="a fox")
+    assert_nothing_on_disk(out_dir)
+
+
+@pytest.mark.parametrize(
+    ("fault", "match"),
+    [
+        (Fault.malformed(b'{"created": 1, "data": ['), "malformed JSON"),
+        (Fault.truncated(0.5), "cut short"),
+        (Fault.content_type("text/html"), "content type"),
+        (Fault.status(200, {"created": 1, "data": []}), "no image"),
+        (Fault.status(200, {"created": 1}), "no image"),
+        (Fault.status(200, {"created": 1, "data": [{"revised_prompt": "x"}]}), "neither"),
+        (
+            Fault.status(200, {"created": 1, "data": [{"b64_json": "not base64!!"}]}),
+            "invalid base64",
+        ),
+        (
+            Fault.status(200, {"created": 1, "data": [{"b64_json": "aGVsbG8gd29ybGQ="}]}),
+            "not an image",
+        ),
+    ],
+)
+def test_unusable_answers_are_invalid_responses(once, server, out_dir, fault, match):
+    server.script(fault)
+
+    with pytest.raises(InvalidResponseError, match=match):
+        once.generate(prompt="a fox", model="gpt-image-1")
+    assert_nothing_on_disk(out_dir)
+
+
+def test_truncated_answer_is_retried(gen, server):
+    server.script(Fault.truncated(0.5))
+
+    assert gen.generate(prompt="a fox", model="gpt-image-1").assets
+    assert len(server.requests) == 2
+
+
+def test_b64_image_over_the_cap(once, server):
+    once.max_output_bytes = 40
+
+    with pytest.raises(InvalidResponseError, match="40-byte cap"):
+        once.generate(prompt="a fox", model="gpt-image-1")
+
+
+def test_downloaded_image_over_the_cap(once, server, out_dir):
+    once.max_output_bytes = 40
+
+    with pytest.raises(InvalidResponseError, match="cap"):
+        once.generate(prompt="a fox", model="dall-e-3")
+    assert_nothing_on_disk(out_dir)
+
+
+def test_download_that_is_not_an_image(once, server, api, out_dir):
+    server.script(
+        Fault.status(200, b"<html>expired</html>", content_type="image/png", path="/files/")
+    )
+
+    with pytest.raises(InvalidResponseError, match="not a recognised media type"):
+        once.generate(prompt="a fox", model="dall-e-3")
+    assert_nothing_on_disk(out_dir)
+
+
+def test_failed_second_download_removes_the_first(once, server, out_dir):
+    server.script(Fault.status(404, {"error": {"message": "BlobNotFound"}}, path="/files/img-2"))
+
+    with pytest.raises(ProviderError):
+        once.generate(prompt="two foxes", model="dall-e-2", n=2)
+    assert_nothing_on_disk(out_dir)
+    assert len(server.requests_to("/files/")) == 2
+
+
+def test_failed_download_is_retried_without_a_second_generation(gen, server):
+    server.script(Fault.status(503, {"error": {"message": "busy"}}, path="/files/"))
+
+    assert gen.generate(prompt="a fox", model="dall-e-3").assets
+    assert len(server.requests_to(GENERATIONS)) == 1
+    assert len(server.requests_to("/files/")) == 2
