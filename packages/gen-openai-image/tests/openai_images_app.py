@@ -33,6 +33,9 @@ RULES: dict[str, dict[str, Any]] = {
                     "background", "moderation"}, "size": ("1024x1024", "1536x1024", "1024x1536", "auto"),
                     "quality": ("low", "medium", "high", "auto"), "n": (1, 10), "prompt": 32000},
 }  # fmt: skip
+KEY = "sk-test-loopback-key"
+"""The key the tests configure; the app accepts only the one it is given."""
+
 PERMISSIVE = COMMON | {
     "style",
     "output_format",
@@ -92,9 +95,7 @@ class ImagesAPI:
     to ``(content_type, bytes)`` and may be edited by tests.
     """
 
-    def __init__(
-        self, api_key: str = "sk-test-loopback-key", *, image_size: tuple[int, int] | None = None
-    ) -> None:
+    def __init__(self, api_key: str = KEY, *, image_size: tuple[int, int] | None = None) -> None:
         self.api_key = api_key
         self.image_size = image_size
         self.files: dict[str, tuple[str, bytes]] = {}
@@ -219,3 +220,24 @@ def validate(body: object) -> tuple[str | None, str] | None:
             "Invalid 'output_compression': expected an integer between 0 and 100.",
         )
     return None
+
+
+def decode_png(data: bytes) -> tuple[int, int]:
+    """Width and height of a PNG whose chunks, CRCs and pixel data all check out."""
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    pos, idat, size = 8, b"", None
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
+        assert struct.unpack(">I", data[pos + 8 + length : pos + 12 + length])[0] == zlib.crc32(
+            kind + body
+        )
+        if kind == b"IHDR":
+            size = struct.unpack(">II", body[:8])
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + length
+    assert size is not None
+    width, height = size
+    assert len(zlib.decompress(idat)) == height * (1 + 3 * width)
+    return width, height

@@ -4,7 +4,7 @@ import os
 import subprocess
 import sys
 
-from conftest import KEY, decode_png
+from openai_images_app import KEY, decode_png
 
 
 def test_infer_generate_saves_a_png_that_decodes(server, tmp_path):

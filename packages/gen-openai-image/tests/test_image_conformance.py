@@ -3,9 +3,8 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import pytest
-from openai_images_app import ImagesAPI
+from openai_images_app import KEY, ImagesAPI
 
-from conftest import KEY
 from inference_core.testing import LoopbackServer
 from inference_core.testing.conformance import GeneratorConformance
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from openai_images_app import KEY
 
-from conftest import KEY
 from gen_openai_image import OpenAIImageGenerator
 from inference_core import (
     AuthenticationError,
@@ -89,7 +89,6 @@ def test_server_errors(once, server, out_dir, status):
 
 def test_hang_past_the_timeout(once, server, out_dir):
     once.timeout = 0.3
-    once._clients.clear()
     server.script(Fault.hang(10))
 
     with pytest.raises(ProviderTimeoutError):
@@ -114,6 +113,8 @@ def test_hang_past_the_timeout(once, server, out_dir):
             Fault.status(200, {"created": 1, "data": [{"b64_json": "aGVsbG8gd29ybGQ="}]}),
             "not an image",
         ),
+        (Fault.status(200, {"created": 1, "data": [{"url": "file:///etc/passwd"}]}), "not http"),
+        (Fault.status(200, {"created": 1, "data": [{"url": "data:image/png,abc"}]}), "not base64"),
     ],
 )
 def test_unusable_answers_are_invalid_responses(once, server, out_dir, fault, match):
@@ -171,3 +172,30 @@ def test_failed_download_is_retried_without_a_second_generation(gen, server):
     assert gen.generate(prompt="a fox", model="dall-e-3").assets
     assert len(server.requests_to(GENERATIONS)) == 1
     assert len(server.requests_to("/files/")) == 2
+
+
+def test_402_is_an_authentication_error_about_payment(once, server, out_dir):
+    server.script(Fault.status(402, {"error": {"message": "Billing hard limit has been reached."}}))
+
+    with pytest.raises(AuthenticationError, match="payment required") as info:
+        once.generate(prompt="a fox")
+
+    assert info.value.status_code == 402 and "OPENAI_API_KEY" in str(info.value)
+    assert_nothing_on_disk(out_dir)
+
+
+def test_moderation_blocked_403_is_a_content_policy_error(once, server, out_dir):
+    server.script(
+        Fault.status(
+            403,
+            {
+                "error": {
+                    "message": "Your request was rejected by the safety system.",
+                    "code": "moderation_blocked",
+                }
+            },
+        )
+    )
+    with pytest.raises(ContentPolicyError):
+        once.generate(prompt="a fox", model="gpt-image-1")
+    assert_nothing_on_disk(out_dir)

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 
 import pytest
+from openai_images_app import KEY, decode_png, png
 
-from conftest import KEY, decode_png
 from gen_openai_image import OpenAIImageGenerator
 from inference_core import InputValidationError, MissingAPIKeyError
+from inference_core.testing import Fault
 
 
 def test_dall_e_3_url_output_is_downloaded_and_revised_prompt_kept(gen, server, tmp_path):
@@ -132,3 +134,13 @@ def test_agenerate(gen):
     result = asyncio.run(gen.agenerate(prompt="a fox", model="gpt-image-1"))
 
     assert decode_png(result.assets[0].read_bytes()) == (32, 24)
+
+
+def test_data_url_answers_from_compatible_servers_are_decoded(gen, server):
+    data_url = "data:image/png;base64," + base64.b64encode(png(5, 7)).decode()
+    server.script(Fault.status(200, {"created": 1, "data": [{"url": data_url}]}))
+
+    result = gen.generate(prompt="a fox", model="jimeng-4.0")
+
+    assert (result.assets[0].width, result.assets[0].height) == (5, 7)
+    assert decode_png(result.assets[0].read_bytes()) == (5, 7)

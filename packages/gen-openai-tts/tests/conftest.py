@@ -3,13 +3,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from openai_speech_app import SpeechAPI
+from openai_speech_app import KEY, SpeechAPI
 
 from gen_openai_tts import OpenAITTSGenerator
 from inference_core.retry import RetryPolicy
 from inference_core.testing import LoopbackServer
-
-KEY = "sk-test-loopback-key"
 
 
 @pytest.fixture(autouse=True)

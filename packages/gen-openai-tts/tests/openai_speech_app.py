@@ -32,6 +32,8 @@ FORMATS = {
 }
 ALLOWED = {"model", "input", "voice", "instructions", "response_format", "speed", "stream_format"}
 SAMPLE_RATE = 24000
+KEY = "sk-test-loopback-key"
+"""The key the tests configure; the app accepts only the one it is given."""
 
 
 def pcm_samples(text: str, seconds_per_char: float = 0.002) -> bytes:
@@ -77,7 +79,7 @@ def _chunks(data: bytes, size: int) -> Iterator[bytes]:
 class SpeechAPI:
     """The endpoint. ``api_key`` is the only key accepted."""
 
-    def __init__(self, api_key: str = "sk-test-loopback-key", *, chunk_size: int = 4096) -> None:
+    def __init__(self, api_key: str = KEY, *, chunk_size: int = 4096) -> None:
         self.api_key = api_key
         self.chunk_size = chunk_size
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import wave
 
-from conftest import KEY
+from openai_speech_app import KEY
 
 
 def infer(*args, env_extra, cwd):

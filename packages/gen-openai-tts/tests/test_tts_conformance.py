@@ -3,9 +3,8 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import pytest
-from openai_speech_app import SpeechAPI
+from openai_speech_app import KEY, SpeechAPI
 
-from conftest import KEY
 from inference_core.testing import LoopbackServer
 from inference_core.testing.conformance import GeneratorConformance
 

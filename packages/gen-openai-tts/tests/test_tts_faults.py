@@ -5,8 +5,8 @@ from __future__ import annotations
 import wave
 
 import pytest
+from openai_speech_app import KEY
 
-from conftest import KEY
 from gen_openai_tts import OpenAITTSGenerator
 from inference_core import (
     AuthenticationError,
@@ -193,4 +193,41 @@ def test_output_over_the_cap(once, server, out_dir):
         once.generate(text="long " * 100)
 
     assert not info.value.retryable
+    assert_nothing_on_disk(out_dir)
+
+
+def test_402_is_an_authentication_error_about_payment(once, server, out_dir):
+    server.script(Fault.status(402, {"error": {"message": "You exceeded your current quota."}}))
+
+    with pytest.raises(AuthenticationError, match="payment required") as info:
+        once.generate(text="Hi")
+
+    assert info.value.status_code == 402 and "OPENAI_API_KEY" in str(info.value)
+    assert_nothing_on_disk(out_dir)
+
+
+def test_content_policy_403(once, server, out_dir):
+    server.script(
+        Fault.status(
+            403,
+            {
+                "error": {
+                    "message": "The request was flagged by moderation.",
+                    "code": "moderation_blocked",
+                }
+            },
+        )
+    )
+    with pytest.raises(ContentPolicyError):
+        once.generate(text="Hi")
+    assert_nothing_on_disk(out_dir)
+
+
+def test_wav_that_ends_inside_its_header(once, server, out_dir):
+    from openai_speech_app import placeholder_wav_header
+
+    server.script(Fault.status(200, placeholder_wav_header()[:40], content_type="audio/wav"))
+
+    with pytest.raises(InvalidResponseError, match="WAV"):
+        once.generate(text="Hi")
     assert_nothing_on_disk(out_dir)

@@ -5,9 +5,8 @@ import struct
 import wave
 
 import pytest
-from openai_speech_app import pcm_samples
+from openai_speech_app import KEY, pcm_samples
 
-from conftest import KEY
 from gen_openai_tts import OpenAITTSGenerator
 from inference_core import InputValidationError, MissingAPIKeyError, ProviderError
 from inference_core.testing import LoopbackServer

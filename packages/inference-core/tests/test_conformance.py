@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -20,7 +21,6 @@ from inference_core.testing.conformance import (
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from pathlib import Path
     from types import ModuleType
 
 pytest_plugins = ["pytester"]
@@ -601,3 +601,18 @@ def test_the_pytest_class_runs_every_check_in_a_session(
             "FAILED test_kit.py::TestBypassImage::test_rejects_invalid_and_unknown_inputs*",
         ]
     )
+
+
+REPO = Path(__file__).resolve().parents[3]
+GUIDE = REPO / "docs" / "writing-a-plugin.md"
+EXAMPLE = REPO / "examples" / "gen-example-echo"
+
+
+@pytest.mark.skipif(not GUIDE.exists(), reason="needs the repository checkout")
+def test_the_plugin_guide_quotes_the_example_package() -> None:
+    guide = GUIDE.read_text()
+    for name in ("pyproject.toml", "tests/test_conformance.py"):
+        assert (EXAMPLE / name).read_text().strip() in guide, f"docs/writing-a-plugin.md: {name}"
+    source = (EXAMPLE / "src" / "gen_example_echo" / "__init__.py").read_text()
+    generator = source[source.index("class ExampleEchoImage") :]
+    assert generator.strip() in guide, "docs/writing-a-plugin.md: the generator class and hook"

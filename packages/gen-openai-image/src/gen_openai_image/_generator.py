@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import base64
 import binascii
 import json
+import shutil
 import tempfile
 import threading
 import uuid
@@ -82,7 +84,9 @@ class OpenAIImageGenerator(BaseImageGenerator):
     come from the argument, the config file or the environment; ``timeout``
     bounds each network read, ``retry_policy`` decides retries (the SDK's own
     are off), ``max_output_bytes`` caps each image, ``output_dir`` is where
-    ``url`` outputs are downloaded (default: a temporary folder)::
+    ``url`` outputs are downloaded (default: a scratch folder, removed when
+    the process exits, where files are not fsynced since ``result.save()``
+    writes the durable copy)::
 
         gen = OpenAIImageGenerator(base_url="http://localhost:5100/v1")
         gen.generate(prompt="a lighthouse at dusk", model="jimeng-4.0").save("out/")
@@ -117,7 +121,9 @@ class OpenAIImageGenerator(BaseImageGenerator):
         self.retry_policy = retry_policy or DEFAULT_RETRY_POLICY
         self.max_output_bytes = min(max_output_bytes, DEFAULT_MAX_BYTES)
         self._output_dir = Path(output_dir) if output_dir is not None else None
-        self._clients: dict[tuple[str, str], OpenAI] = {}
+        # Files in our own scratch folder are copied again by MediaAsset.save(), which fsyncs.
+        self._durable = output_dir is not None
+        self._clients: dict[tuple[str, str, float], OpenAI] = {}
         self._downloader: httpx.Client | None = None
         self._lock = threading.Lock()
 
@@ -161,14 +167,14 @@ class OpenAIImageGenerator(BaseImageGenerator):
 
     def _client(self, key: str, base_url: str) -> OpenAI:
         with self._lock:
-            client = self._clients.get((key, base_url))
+            client = self._clients.get((key, base_url, self.timeout))
             if client is None:
                 import openai
 
                 client = openai.OpenAI(
                     api_key=key, base_url=base_url, timeout=self.timeout, max_retries=0
                 )
-                self._clients[(key, base_url)] = client
+                self._clients[(key, base_url, self.timeout)] = client
             return client
 
     def _request(
@@ -204,7 +210,15 @@ class OpenAIImageGenerator(BaseImageGenerator):
                     raise errors.invalid("an entry of 'data' is not an object")
                 if isinstance(item.get("b64_json"), str):
                     asset = self._decode(item["b64_json"], errors)
+                elif isinstance(item.get("url"), str) and item["url"].startswith("data:"):
+                    # some compatible servers inline the image as a data: URL
+                    header, _, payload = item["url"].partition(",")
+                    if not header.endswith(";base64"):
+                        raise errors.invalid("a data: URL image that is not base64")
+                    asset = self._decode(payload, errors)
                 elif isinstance(item.get("url"), str):
+                    if not item["url"].startswith(("http://", "https://")):
+                        raise errors.invalid(f"the image URL is not http(s): {item['url'][:40]!r}")
                     asset = self.retry_policy.call(self._download, item["url"], errors)
                 else:
                     raise errors.invalid("an entry of 'data' has neither 'b64_json' nor 'url'")
@@ -235,16 +249,17 @@ class OpenAIImageGenerator(BaseImageGenerator):
         with self._lock:
             if self._output_dir is None:
                 self._output_dir = Path(tempfile.mkdtemp(prefix="openai-image-"))
+                atexit.register(shutil.rmtree, self._output_dir, ignore_errors=True)
             if self._downloader is None:
                 self._downloader = http_client(timeout=self.timeout)
             directory, client = self._output_dir, self._downloader
         path = directory / f"image-{uuid.uuid4().hex}"
         done = download(
             url, path, max_bytes=self.max_output_bytes, timeout=self.timeout,
-            accept=("image/",), client=client, errors=errors,
+            accept=("image/",), client=client, errors=errors, fsync=self._durable,
         )  # fmt: skip
-        final = path.with_suffix(MediaAsset(mime_type=done.mime_type, path=path).extension)
-        path.rename(final)
-        with final.open("rb") as f:
-            width, height = image_dimensions(f.read(65536)) or (None, None)
-        return MediaAsset(mime_type=done.mime_type, path=final, url=url, width=width, height=height)
+        asset = MediaAsset(mime_type=done.mime_type, path=path, url=url, digest=done.sha256)
+        asset.path = path.rename(path.with_suffix(asset.extension))
+        with asset.path.open("rb") as f:
+            asset.width, asset.height = image_dimensions(f.read(65536)) or (None, None)
+        return asset

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import tempfile
 import threading
 import uuid
@@ -74,7 +76,9 @@ class OpenAITTSGenerator(BaseAudioGenerator):
     ``api_key`` (``OPENAI_API_KEY``), ``base_url`` (``OPENAI_BASE_URL``).
     ``timeout`` bounds each network read, ``retry_policy`` decides retries
     (the SDK's own are off), ``max_output_bytes`` caps one file and
-    ``output_dir`` is where files are streamed (default: a temporary folder)::
+    ``output_dir`` is where files are streamed. Without it they go to a
+    scratch folder, removed when the process exits, and are not fsynced there
+    (``result.save()`` writes the durable copy)::
 
         result = OpenAITTSGenerator().generate(text="Hello", voice="coral")
         result.save("out/")
@@ -106,19 +110,21 @@ class OpenAITTSGenerator(BaseAudioGenerator):
         self.retry_policy = retry_policy or DEFAULT_RETRY_POLICY
         self.max_output_bytes = max_output_bytes
         self._output_dir = Path(output_dir) if output_dir is not None else None
-        self._clients: dict[tuple[str, str], OpenAI] = {}
+        # Files in our own scratch folder are copied again by MediaAsset.save(), which fsyncs.
+        self._durable = output_dir is not None
+        self._clients: dict[tuple[str, str, float], OpenAI] = {}
         self._lock = threading.Lock()
 
     def _client(self, key: str, base_url: str) -> OpenAI:
         with self._lock:
-            client = self._clients.get((key, base_url))
+            client = self._clients.get((key, base_url, self.timeout))
             if client is None:
                 import openai
 
                 client = openai.OpenAI(
                     api_key=key, base_url=base_url, timeout=self.timeout, max_retries=0
                 )
-                self._clients[(key, base_url)] = client
+                self._clients[(key, base_url, self.timeout)] = client
             return client
 
     def validate_inputs(
@@ -181,6 +187,7 @@ class OpenAITTSGenerator(BaseAudioGenerator):
     def _directory(self) -> Path:
         if self._output_dir is None:
             self._output_dir = Path(tempfile.mkdtemp(prefix="openai-tts-"))
+            atexit.register(shutil.rmtree, self._output_dir, ignore_errors=True)
         return self._output_dir
 
     def _download(
@@ -200,13 +207,16 @@ class OpenAITTSGenerator(BaseAudioGenerator):
                     raise errors.invalid(
                         f"expected audio, got content type {content_type or 'none'!r}"
                     )
-                with atomic_write(path) as out:
+                with atomic_write(path, fsync=self._durable) as out:
                     prefix = _wav.pcm_header() if wrap else b""
                     out.write(prefix)
                     head, size = self._copy(response.iter_bytes(_CHUNK), out, errors)
                     layout = _check(errors, saved_as, prefix + head, size)
                     if layout is not None:
-                        _wav.fix_sizes(out, prefix + head, len(prefix) + size)
+                        try:
+                            _wav.fix_sizes(out, prefix + head, len(prefix) + size)
+                        except ValueError as exc:
+                            raise errors.invalid(f"unusable WAV: {exc}") from exc
             return {"request_id": response.headers.get("x-request-id"), "layout": layout}
 
     def _copy(

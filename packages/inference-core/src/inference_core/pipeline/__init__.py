@@ -13,9 +13,9 @@ folder layout and the CLI commands.
 from __future__ import annotations
 
 __all__ = [
-    "BUILTIN_STYLES",
     "AdaptiveLimiter",
     "AllGeneratorsFailed",
+    "BUILTIN_STYLES",
     "BatchConfig",
     "BatchResult",
     "BatchRunner",

@@ -377,7 +377,13 @@ def _story_report(result: StoryResult, as_json: bool) -> None:
             result.out_dir,
             f"story {result.status}",
         )
-        typer.echo(f"frames:    {result.out_dir}/scene-*.png ({len(result.frames)} files)")
+        frames = result.frames
+        names = (
+            f"{frames[0].name} ... {frames[-1].name}"
+            if len(frames) > 1
+            else ", ".join(p.name for p in frames)
+        )
+        typer.echo(f"frames:    {result.out_dir} ({len(frames)} files: {names})")
         typer.echo(f"narration: {result.narration or '(none)'}")
         typer.echo(f"video:     {result.video or '(not made)'}")
         for problem in result.problems:

@@ -92,7 +92,6 @@ class EventBus:
         self._callbacks = list(callbacks or [])
         self._queues: list[asyncio.Queue[object]] = []
         self._pending: set[asyncio.Task[Any]] = set()
-        self.history: list[ProgressEvent] = []
 
     def add_callback(self, callback: Callable[[ProgressEvent], Any]) -> None:
         self._callbacks.append(callback)
@@ -104,7 +103,6 @@ class EventBus:
         return event
 
     def publish(self, event: ProgressEvent) -> None:
-        self.history.append(event)
         for callback in self._callbacks:
             try:
                 outcome = callback(event)

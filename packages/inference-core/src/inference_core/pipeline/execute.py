@@ -190,8 +190,12 @@ async def _call(
     limiter: AdaptiveLimiter,
     timeout: float | None,
     modality: str,
+    clock: list[float],
 ) -> GenerationResult:
+    """One call under ``limiter``; ``clock`` receives the wall and monotonic start of the call
+    itself (after waiting for a slot), so attempts record provider time, not queueing."""
     await limiter.acquire()
+    clock[:] = [time.time(), time.perf_counter()]
     try:
         if timeout is not None:
             try:
@@ -205,7 +209,7 @@ async def _call(
                 ) from None
         else:
             result = await info.instance.agenerate(**params)
-        if not result.of_kind(modality) and not result.assets:
+        if not result.assets:
             raise InvalidResponseError(
                 f"{info.id}: the result holds no {modality}", generator_id=info.id
             )
@@ -263,25 +267,19 @@ async def generate_with_fallback(
         ) -> GenerationResult:
             nonlocal counter
             counter += 1
-            started, t0 = time.time(), time.perf_counter()
+            clock = [time.time(), time.perf_counter()]
             try:
                 result = await _call(
-                    info, params, limiter=limiter, timeout=timeout, modality=modality
+                    info, params, limiter=limiter, timeout=timeout, modality=modality, clock=clock
                 )
             except Exception as exc:
                 if on_attempt:
-                    on_attempt(
-                        AttemptInfo(
-                            info, counter, params, started, time.perf_counter() - t0, error=exc
-                        )
-                    )
+                    took = time.perf_counter() - clock[1]
+                    on_attempt(AttemptInfo(info, counter, params, clock[0], took, error=exc))
                 raise
             if on_attempt:
-                on_attempt(
-                    AttemptInfo(
-                        info, counter, params, started, time.perf_counter() - t0, result=result
-                    )
-                )
+                took = time.perf_counter() - clock[1]
+                on_attempt(AttemptInfo(info, counter, params, clock[0], took, result=result))
             return result
 
         def report(event: RetryAttempt, info: GeneratorInfo = info) -> None:

@@ -4,11 +4,15 @@ The limit starts at ``max_limit``. Each success raises it by ``1 / limit``
 (about one more slot per round of requests). A rate-limited answer lowers it
 to the number of requests the provider was already handling (``in_flight - 1``
 when the 429 arrived), never by more than half at once and never below
-``min_limit``; and when the provider said ``Retry-After``, no new request
-starts before that time. After a 429 the limit holds for ``hold_rounds``
-rounds of successes, then grows back towards ``max_limit``: probing gently
-keeps a provider that admits N requests at once busy at about N without a
-429 every round.
+``min_limit``. The rejected request itself waits for ``Retry-After`` (the
+retry loop does that); when the provider keeps refusing (a second 429 with no
+success in between) or had nothing else in flight, no new request starts
+before that time either. A lone 429 among successes is a provider at its
+concurrency limit, not an overloaded one: lowering the limit is the answer.
+
+After a 429 the limit holds for ``hold_rounds`` rounds of successes, then
+grows back towards ``max_limit``: probing gently keeps a provider that admits
+N requests at once busy at about N without a 429 every round.
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ class AdaptiveLimiter:
         self.backoff_ratio = backoff_ratio
         self.hold_rounds = hold_rounds
         self._hold = 0
+        self._streak = 0
         self._limit = float(max_limit)
         self._in_flight = 0
         self._paused_until = 0.0
@@ -60,6 +65,11 @@ class AdaptiveLimiter:
     def limit(self) -> int:
         """Requests allowed at once right now."""
         return max(self.min_limit, math.floor(self._limit))
+
+    @property
+    def paused_until(self) -> float:
+        """The clock time before which no new request starts (0.0: no pause so far)."""
+        return self._paused_until
 
     @property
     def in_flight(self) -> int:
@@ -103,6 +113,7 @@ class AdaptiveLimiter:
 
     def release_ok(self) -> None:
         """Give the slot back after a success: grow the limit a little (unless holding after a 429)."""
+        self._streak = 0
         if self._hold > 0:
             self._hold -= 1
         else:
@@ -114,12 +125,14 @@ class AdaptiveLimiter:
         self._release()
 
     def release_rate_limited(self, retry_after: float | None = None) -> None:
-        """Give the slot back after a 429: shrink the limit and honour ``retry_after``."""
+        """Give the slot back after a 429: shrink the limit; pause new starts for ``retry_after``
+        when the provider keeps refusing."""
         target = max(self._in_flight - 1, self._limit * self.backoff_ratio, float(self.min_limit))
         self._limit = min(self._limit, target)
         self._hold = self.limit * self.hold_rounds
         self.lowest = min(self.lowest, self.limit)
         self.rate_limited += 1
-        if retry_after:
+        self._streak += 1
+        if retry_after and (self._streak >= 2 or self._in_flight <= 1):
             self._paused_until = max(self._paused_until, self._clock() + retry_after)
         self._release()

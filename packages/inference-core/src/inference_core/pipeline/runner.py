@@ -19,63 +19,46 @@ given scenes with fresh calls.
 from __future__ import annotations
 
 import asyncio
-import json
-import os
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from inference_core import RateLimitError
 from inference_core.pipeline.batch import (
     BatchConfig,
     BatchResult,
     Job,
     attempt_record,
     batch_status,
-    jsonable,
-    success_record,
 )
-from inference_core.pipeline.events import EventBus, EventType, ProgressEvent
+from inference_core.pipeline.events import EventBus, ProgressEvent
 from inference_core.pipeline.execute import (
     AllGeneratorsFailed,
     AttemptInfo,
     ChainOutcome,
-    Fallback,
     GeneratorInfo,
     LimiterPool,
     find_generator,
     generate_with_fallback,
 )
-from inference_core.pipeline.fingerprint import cache_key
-from inference_core.pipeline.materialize import (
-    FolderLock,
-    StoredFile,
-    file_sha256,
-    link_into_place,
-    safe_output_path,
-    write_blob,
-)
+from inference_core.pipeline.jobs import build_jobs, merge_params
+from inference_core.pipeline.progress import JobProgress
 from inference_core.pipeline.scenes import Storyboard, load_storyboard
-from inference_core.pipeline.store import STATE_DIR, CacheEntry, HistoryStore, SceneResult
-from inference_core.pipeline.styles import PromptEnhancer
+from inference_core.pipeline.session import FolderSession
+from inference_core.pipeline.store import (
+    AttemptRecord,
+    CacheEntry,
+    HistoryStore,
+    SceneResult,
+)
+from inference_core.pipeline.styles import PromptEnhancer, config_styles
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 
-    from inference_core import GenerationResult, MediaAsset
-    from inference_core.retry import RetryAttempt
 
 __all__ = ["BatchRunner"]
 
 T = TypeVar("T")
-
-_GENERATED: dict[str, EventType] = {
-    "image": "image_generated",
-    "video": "video_generated",
-    "audio": "audio_generated",
-}
 
 
 class BatchRunner:
@@ -96,19 +79,17 @@ class BatchRunner:
         self.out_dir = Path(out_dir)
         self.config = config or BatchConfig()
         self.bus = EventBus([on_event] if on_event else None)
+        self._given_enhancer = enhancer
         self.enhancer = enhancer
         self.limiters = LimiterPool(self.config.concurrency)
         self._store: HistoryStore | None = None
-        self._lock: FolderLock | None = None
-        self._workers: ThreadPoolExecutor | None = None
+        self._session: FolderSession | None = None
         self._infos: dict[tuple[str, str], GeneratorInfo] = {}
         self._defaults: dict[str, dict[str, Any]] = {}
-        self._announced: set[tuple[str, tuple[str, ...]]] = set()
         self._batch_id: str | None = None
         self.result: BatchResult | None = None
         self._requests = 0
-        self._done = 0
-        self._total = 0
+        self.progress = JobProgress(self.bus)
 
     # -- public API ----------------------------------------------------------
 
@@ -154,8 +135,10 @@ class BatchRunner:
         true then); ``failed_only`` selects the scenes whose last result was not ok.
         """
         board = load_storyboard(storyboard)
-        if self.enhancer is None:
-            self.enhancer = PromptEnhancer(board.styles)
+        self.enhancer = self._given_enhancer or PromptEnhancer({**config_styles(), **board.styles})
+        self._requests = 0
+        self.progress.reset()
+        self._infos = {}
         style = self.config.style or board.style
         if style:
             self.enhancer.style(style)  # unknown style: fail before any request
@@ -167,13 +150,13 @@ class BatchRunner:
             force = wanted is not None
         started = time.perf_counter()
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        store = self._open()
+        self._open()
         try:
             return await self._run(
                 board, started, style, wanted, failed_only, force, manifest_extra, emit_done
             )
         finally:
-            self._close(store)
+            self._close()
 
     async def _run(
         self,
@@ -196,7 +179,18 @@ class BatchRunner:
                 **(manifest_extra or {}),
             }
             self._batch_id = store.start_batch(manifest)
-            jobs = self._jobs(board, style, wanted, failed_only)
+            self._defaults = board.defaults
+            assert self.enhancer is not None
+            jobs = build_jobs(
+                board,
+                self.config,
+                self.enhancer,
+                style=style,
+                wanted=wanted,
+                failed_only=failed_only,
+                store=store,
+                out_dir=self.out_dir,
+            )
             results = await self.run_jobs(jobs, force=force, title=board.title)
             status = batch_status(results)
             result = BatchResult(
@@ -209,7 +203,7 @@ class BatchRunner:
                 self.limiters.stats(),
             )
             store.finish_batch(self._batch_id, status, result.summary())
-            self._write_results(store)
+            self._write_results()
             if emit_done:
                 self.bus.emit(
                     "done",
@@ -219,159 +213,112 @@ class BatchRunner:
             await self.bus.drain()
             return result
         except asyncio.CancelledError:
+            self._flush()
             if self._batch_id:
                 store.finish_batch(
-                    self._batch_id, "cancelled", {"done": self._done, "total": self._total}
+                    self._batch_id,
+                    "cancelled",
+                    {"done": self.progress.done, "total": self.progress.total},
                 )
             self.bus.emit(
-                "error", "batch cancelled", status="cancelled", done=self._done, total=self._total
+                "error",
+                "batch cancelled",
+                status="cancelled",
+                done=self.progress.done,
+                total=self.progress.total,
             )
             self.bus.emit(
-                "done", "batch cancelled", status="cancelled", done=self._done, total=self._total
+                "done",
+                "batch cancelled",
+                status="cancelled",
+                done=self.progress.done,
+                total=self.progress.total,
             )
             raise
-
-    async def _in_worker(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run file and database work on the run's own threads (fsyncs overlap there)."""
-        assert self._workers is not None
-        return await asyncio.get_running_loop().run_in_executor(self._workers, fn, *args)
+        except Exception as exc:  # a disk or database failure stops the batch
+            self._flush()
+            if self._batch_id:
+                store.finish_batch(
+                    self._batch_id, "error", {"error": f"{type(exc).__name__}: {exc}"}
+                )
+            self.bus.emit("error", f"batch stopped: {exc}", status="error")
+            raise
 
     def _open(self) -> HistoryStore:
-        lock = FolderLock(self.out_dir / STATE_DIR)
-        lock.acquire()
-        try:
-            store = self._store = HistoryStore(self.out_dir)
-        except BaseException:
-            lock.release()
-            raise
-        self._lock = lock
-        self._workers = ThreadPoolExecutor(
-            max_workers=min(64, 2 * self.config.concurrency + 4),
-            thread_name_prefix="inference-core-io",
+        self._session = FolderSession(
+            self.out_dir, io_threads=min(64, 2 * self.config.concurrency + 4)
         )
-        return store
+        self._store = self._session.store
+        return self._store
 
-    def _close(self, store: HistoryStore) -> None:
-        """Close the database and drop the folder lock in a thread: the caller has its result.
-
-        Closing checkpoints SQLite's write-ahead log (an fsync or two); the next
-        run on this folder waits for the lock, so nothing overlaps.
-        """
+    def _close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+        self._session = None
         self._store = None
-        lock, self._lock = self._lock, None
-        workers, self._workers = self._workers, None
 
-        def close() -> None:
-            try:
-                if workers is not None:
-                    workers.shutdown(
-                        wait=True
-                    )  # writes still running (after a cancel) finish first
-                store.close()
-            finally:
-                if lock is not None:
-                    lock.release()
+    def _record(
+        self,
+        attempt: AttemptRecord | None = None,
+        output: SceneResult | None = None,
+        cache: CacheEntry | None = None,
+    ) -> None:
+        assert self._session is not None
+        self._session.record(attempt, output, cache)
 
-        threading.Thread(target=close, name="inference-core-close").start()
+    def _flush(self) -> None:
+        if self._session is not None:
+            self._session.flush()
+
+    async def _in_worker(self, fn: Callable[..., T], *args: Any) -> T:
+        assert self._session is not None
+        return await self._session.in_worker(fn, *args)
 
     async def run_more(self, jobs: Sequence[Job], *, force: bool = False) -> list[SceneResult]:
         """Run further jobs in the same folder after :meth:`run` (a final video built from its outputs)."""
-        store = self._open()
+        self._open()
         try:
             results = await self.run_jobs(jobs, force=force)
-            self._write_results(store)
+            self._write_results()
             return results
         finally:
-            self._close(store)
+            self._close()
 
     # -- jobs ------------------------------------------------------------------
-
-    def _jobs(
-        self, board: Storyboard, style: str | None, wanted: set[str] | None, failed_only: bool
-    ) -> list[Job]:
-        cfg = self.config
-        assert self._store is not None and self.enhancer is not None
-        jobs: list[Job] = []
-        visual_chain = tuple(x for x in [cfg.generator, *cfg.fallbacks] if x)
-        narration_chain = tuple(x for x in [cfg.narration_generator, *cfg.narration_fallbacks] if x)
-        for scene in board.scenes:
-            if wanted is not None and scene.id not in wanted:
-                continue
-            candidates: list[Job] = []
-            if visual_chain:
-                enhanced = self.enhancer.enhance(scene, style=style, characters=board.characters)
-                inputs: dict[str, Any] = {"prompt": enhanced.prompt}
-                if enhanced.negative_prompt:
-                    inputs["negative_prompt"] = enhanced.negative_prompt
-                if enhanced.reference_images:
-                    inputs["images"] = list(enhanced.reference_images)
-                if scene.duration:
-                    inputs["duration"] = scene.duration
-                candidates.append(
-                    Job(
-                        scene.id, "visual", "", scene.stem, inputs, visual_chain, dict(scene.params)
-                    )
-                )
-            if narration_chain and scene.narration:
-                candidates.append(
-                    Job(
-                        scene.id,
-                        "narration",
-                        "audio",
-                        scene.stem,
-                        {"text": scene.narration},
-                        narration_chain,
-                    )
-                )
-            for job in candidates:
-                if failed_only:
-                    record = self._store.output(job.scene_id, job.role)
-                    if (
-                        record is not None
-                        and record.status == "ok"
-                        and record.path
-                        and (self.out_dir / record.path).is_file()
-                    ):
-                        continue
-                jobs.append(job)
-        self._defaults = board.defaults
-        return jobs
 
     def _params_for(
         self, job: Job, info: GeneratorInfo, modality: str, *, announce: bool = True
     ) -> dict[str, Any]:
-        wanted: dict[str, Any] = {
-            **self._defaults.get(modality, {}),
-            **self.config.params.get(modality, {}),
-            **job.inputs,
-            **job.params,
-        }
-        if "images" in wanted and not info.accepts_images:
-            wanted.pop("images")
-        params, dropped = info.filter_params(wanted)
-        if dropped and announce and (info.id, tuple(dropped)) not in self._announced:
-            self._announced.add((info.id, tuple(dropped)))
-            self.bus.emit(
-                "info",
-                f"{info.id} takes no {', '.join(dropped)}; left out",
-                generator=info.id,
-                dropped=dropped,
-            )
-        return params
+        return merge_params(
+            job,
+            info,
+            modality,
+            defaults=self._defaults,
+            config=self.config,
+            on_dropped=self.progress.dropped if announce else None,
+        )
 
     async def run_jobs(
         self, jobs: Sequence[Job], *, force: bool = False, title: str = ""
     ) -> list[SceneResult]:
         """Run jobs concurrently (bounded per generator) and return their results in order."""
-        self._total += len(jobs)
+        self.progress.total += len(jobs)
         self.bus.emit(
             "stage_update",
-            f"generating {len(jobs)} outputs" + (f" for {title}" if title else ""),
+            f"generating {len(jobs)} output{'' if len(jobs) == 1 else 's'}"
+            + (f" for {title}" if title else ""),
             stage="generate",
             total=len(jobs),
         )
-        tasks = [asyncio.ensure_future(self._run_job(job, force)) for job in jobs]
+        tasks: list[asyncio.Future[SceneResult]] = []
         try:
+            for index, job in enumerate(jobs):
+                tasks.append(asyncio.ensure_future(self._run_job(job, force)))
+                if index + 1 == self.config.concurrency:
+                    # Let the first requests reach the network before the other jobs
+                    # spend their first turn on cache lookups.
+                    for _ in range(3):
+                        await asyncio.sleep(0)
             return list(await asyncio.gather(*tasks))
         except BaseException:
             for task in tasks:
@@ -420,7 +367,7 @@ class BatchRunner:
                 error=a.error,
                 batch_id=self._batch_id,
             )
-            store.record(attempt=rec)
+            self._record(attempt=rec)
 
         try:
             outcome = await generate_with_fallback(
@@ -432,8 +379,8 @@ class BatchRunner:
                 timeout=self.config.timeout,
                 max_rate_limit_waits=self.config.max_rate_limit_waits,
                 on_attempt=on_attempt,
-                on_retry=lambda info, r: self._on_retry(job, info, r),
-                on_fallback=lambda fb, upcoming: self._on_fallback(job, fb, upcoming),
+                on_retry=lambda info, r: self.progress.retrying(job, info, r),
+                on_fallback=lambda fb, upcoming: self.progress.fell_back(job, fb, upcoming),
                 resolve=self._resolve,
             )
         except AllGeneratorsFailed as exc:
@@ -447,193 +394,38 @@ class BatchRunner:
                 error=str(exc),
                 batch_id=self._batch_id,
             )
-            store.record(output=record)
+            self._record(output=record)
             self._finish(job, record)
             return record
         return await self._save(job, modality, outcome, succeeded[-1])
 
-    def _on_retry(self, job: Job, info: GeneratorInfo, r: RetryAttempt) -> None:
-        kind: EventType = "info" if isinstance(r.error, RateLimitError) else "warning"
-        self.bus.emit(
-            kind,
-            f"scene {job.scene_id}: {info.id} attempt {r.attempt} failed "
-            f"({type(r.error).__name__}); retrying in {r.delay:.2f}s",
-            scene_id=job.scene_id,
-            generator=info.id,
-            attempt=r.attempt,
-            error_type=type(r.error).__name__,
-            delay=r.delay,
-        )
-
-    def _on_fallback(self, job: Job, fb: Fallback, upcoming: str | None) -> None:
-        then = f"; trying {upcoming}" if upcoming else ""
-        self.bus.emit(
-            "warning",
-            f"scene {job.scene_id}: {fb.generator_id} failed ({fb.reason}){then}",
-            scene_id=job.scene_id,
-            role=job.role,
-            **fb.to_dict(),
-            next=upcoming,
-        )
-
     async def _from_cache(self, job: Job, modality: str) -> SceneResult | None:
-        store = self._store
-        assert store is not None
+        """The first cached answer along the chain, materialised; ``None`` when there is none."""
+        assert self._session is not None
         for generator_id in job.chain:
             try:
                 info = self._resolve(generator_id, modality)
             except Exception:
                 continue
             params = self._params_for(job, info, modality, announce=False)
-            key = cache_key(info.id, info.version, params)
-            entry = store.cache_get(key)
-            if entry is None:
-                continue
-            blob = store.blob_path(entry.sha256)
-            target = safe_output_path(self.out_dir, job.stem, entry.mime_type)
-            try:
-                ok = await self._in_worker(_verify_and_link, blob, target, entry.sha256)
-            except OSError:
-                ok = False
-            if not ok:
-                continue
-            record = success_record(
-                job,
-                modality,
-                info,
-                params,
-                key,
-                entry,
-                target,
-                attempts=0,
-                cached=True,
-                batch_id=self._batch_id,
-            )
-            rec = attempt_record(
-                job,
-                info,
-                0,
-                params,
-                time.time(),
-                0.0,
-                record=record,
-                status="cached",
-                batch_id=self._batch_id,
-            )
-            store.record(attempt=rec, output=record)
-            self._finish(job, record)
-            return record
+            record = await self._session.use_cache(job, modality, info, params, self._batch_id)
+            if record is not None:
+                self._finish(job, record)
+                return record
         return None
 
     async def _save(
         self, job: Job, modality: str, outcome: ChainOutcome, last: AttemptInfo
     ) -> SceneResult:
-        store = self._store
-        assert store is not None
+        assert self._session is not None
         await asyncio.sleep(0)  # let requests waiting for the freed slot start before the paperwork
-        result, info, params = outcome.result, outcome.generator, outcome.params
-        asset = _pick(result, modality)
-        key = cache_key(info.id, info.version, params)
-        fallbacks = [f.to_dict() for f in outcome.fallbacks]
-
-        def write() -> tuple[StoredFile, Path]:
-            # Only file work on the worker thread: it releases the GIL in its system
-            # calls, so the event loop keeps starting requests meanwhile.
-            stored = write_blob(store.blob_dir, asset)
-            target = safe_output_path(self.out_dir, job.stem, stored.mime_type)
-            link_into_place(store.blob_path(stored.sha256), target, stored.sha256)
-            return stored, target
-
-        # The file first, then its records: a kill in between costs a repeated request,
-        # never a record pointing at a bad file.
-        stored, target = await self._in_worker(write)
-        usage = dict(result.usage)
-        entry = CacheEntry(
-            key,
-            info.id,
-            info.version,
-            stored.sha256,
-            stored.mime_type,
-            stored.size,
-            stored.width,
-            stored.height,
-            stored.duration,
-            usage,
-            jsonable(result.metadata),
-        )
-        record = success_record(
-            job,
-            modality,
-            info,
-            params,
-            key,
-            entry,
-            target,
-            attempts=outcome.attempts,
-            cached=False,
-            fallbacks=fallbacks,
-            batch_id=self._batch_id,
-        )
-        rec = attempt_record(
-            job,
-            info,
-            last.attempt,
-            params,
-            last.started_at,
-            last.duration_s,
-            record=record,
-            status="ok",
-            usage=usage,
-            batch_id=self._batch_id,
-        )
-        store.record(attempt=rec, output=record, cache=entry)
+        record = await self._session.save(job, modality, outcome, last, self._batch_id)
         self._finish(job, record)
         return record
 
     def _finish(self, job: Job, record: SceneResult) -> None:
-        self._done += 1
-        if record.status == "ok":
-            self.bus.emit(
-                _GENERATED.get(record.modality, "image_generated"),
-                f"scene {job.scene_id}: {record.path}" + (" (cached)" if record.cached else ""),
-                **{k: v for k, v in record.to_dict().items() if k != "params"},
-                path_abs=str(self.out_dir / (record.path or "")),
-            )
-        else:
-            self.bus.emit(
-                "error",
-                f"scene {job.scene_id} ({job.role}) failed: {record.error}",
-                scene_id=job.scene_id,
-                role=job.role,
-                error=record.error,
-                fallbacks=record.fallbacks,
-            )
-        self.bus.emit(
-            "progress",
-            f"{self._done}/{self._total}",
-            current=self._done,
-            total=self._total,
-            scene_id=job.scene_id,
-            role=job.role,
-            status=record.status,
-        )
+        self.progress.finished(job, record, self.out_dir)
 
-    def _write_results(self, store: HistoryStore) -> None:
-        # A summary rebuilt on every run: renamed into place whole, but not fsynced.
-        data = json.dumps([r.to_dict() for r in store.outputs()], indent=2, default=str)
-        path = self.out_dir / "results.json"
-        tmp = path.with_name(f".results.json.{os.getpid()}.part")
-        tmp.write_text(data, encoding="utf-8")
-        os.replace(tmp, path)
-
-
-def _verify_and_link(blob: Path, target: Path, sha256: str) -> bool:
-    if not blob.is_file() or file_sha256(blob) != sha256:
-        return False
-    link_into_place(blob, target, sha256)
-    return True
-
-
-def _pick(result: GenerationResult, modality: str) -> MediaAsset:
-    found = result.of_kind(modality)
-    return found[0] if found else result.assets[0]
+    def _write_results(self) -> None:
+        assert self._session is not None
+        self._session.write_results()

@@ -145,9 +145,15 @@ class CacheEntry:
 _JSON_COLUMNS = {"params", "usage", "fallbacks", "metadata"}
 
 
+_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def _fields(record: Any) -> dict[str, Any]:
     """A dataclass's fields, shallow (``asdict`` deep-copies every nested value)."""
-    return {f.name: getattr(record, f.name) for f in fields(record)}
+    names = _NAMES.get(type(record))
+    if names is None:
+        names = _NAMES[type(record)] = tuple(f.name for f in fields(record))
+    return {name: getattr(record, name) for name in names}
 
 
 def _dump(value: Any) -> str:
@@ -246,28 +252,41 @@ class HistoryStore:
         cache: CacheEntry | None = None,
     ) -> None:
         """Write an attempt, the output state and a cache entry in one transaction."""
+        self.record_many([(attempt, output, cache)])
+
+    def record_many(
+        self, items: list[tuple[AttemptRecord | None, SceneResult | None, CacheEntry | None]]
+    ) -> None:
+        """:meth:`record` for several outputs, in one transaction."""
         db = self._db
         with db:
             db.execute("BEGIN")
-            if cache is not None:
-                self._put_cache(cache, db)
-            if attempt is not None:
-                self._put(
-                    db,
-                    "attempts",
-                    {
-                        k: (_dump(v) if k in _JSON_COLUMNS else v)
-                        for k, v in _fields(attempt).items()
-                    },
-                    replace=False,
-                )
-            if output is not None:
-                output.updated_at = time.time()
-                values = {
-                    k: (_dump(v) if k in _JSON_COLUMNS else v) for k, v in _fields(output).items()
-                }
-                values["cached"] = int(output.cached)
-                self._put(db, "outputs", values, replace=True)
+            for attempt, output, cache in items:
+                self._write(db, attempt, output, cache)
+
+    def _write(
+        self,
+        db: sqlite3.Connection,
+        attempt: AttemptRecord | None,
+        output: SceneResult | None,
+        cache: CacheEntry | None,
+    ) -> None:
+        if cache is not None:
+            self._put_cache(cache, db)
+        if attempt is not None:
+            self._put(
+                db,
+                "attempts",
+                {k: (_dump(v) if k in _JSON_COLUMNS else v) for k, v in _fields(attempt).items()},
+                replace=False,
+            )
+        if output is not None:
+            output.updated_at = time.time()
+            values = {
+                k: (_dump(v) if k in _JSON_COLUMNS else v) for k, v in _fields(output).items()
+            }
+            values["cached"] = int(output.cached)
+            self._put(db, "outputs", values, replace=True)
 
     @staticmethod
     def _put(db: sqlite3.Connection, table: str, values: dict[str, Any], *, replace: bool) -> None:

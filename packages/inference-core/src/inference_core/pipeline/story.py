@@ -185,10 +185,10 @@ class StoryPipeline:
             if frame is None or frame.status != "ok" or not frame.path:
                 result.problems.append(f"scene {scene.id} has no frame")
                 continue
-            frames.append(str(self.out_dir / frame.path))
+            frames.append(str((self.out_dir / frame.path).resolve()))
             clip = records.get((scene.id, "narration"))
             if clip is not None and clip.status == "ok" and clip.path:
-                clips.append(str(self.out_dir / clip.path))
+                clips.append(str((self.out_dir / clip.path).resolve()))
         if result.problems:
             result.status = "partial" if frames else "failed"
             runner.bus.emit("warning", "final video skipped: " + "; ".join(result.problems))
@@ -196,7 +196,7 @@ class StoryPipeline:
         inputs: dict[str, Any] = {"prompt": board.title or "story", "images": frames}
         if clips:
             result.narration = await asyncio.to_thread(self._join_narration, clips)
-            inputs["audio"] = str(result.narration)
+            inputs["audio"] = str(result.narration.resolve())
         job = Job("", "final", "video", "final", inputs, (self.video_generator,))
         runner.bus.emit("stage_update", "assembling the final video", stage="video")
         (final,) = await runner.run_more([job])

@@ -6,8 +6,14 @@ A style is a template around the scene's prompt plus a negative prompt::
     enhancer.enhance(scene, style="noir", characters=board.characters)
 
 Built-in styles: ``photorealistic``, ``illustration``, ``minimalist``, ``anime``.
-User styles come from the storyboard's ``styles:`` section or from a config
-file's ``styles:`` section (:func:`load_styles`); they may replace built-ins.
+User styles come from the ``styles:`` section of the inference-core config
+file (:func:`config_styles`), of any YAML/JSON file (:func:`load_styles`) or of
+the storyboard itself, which wins; they may replace built-ins. A style is a
+template string or a mapping::
+
+    styles:
+      noir: "black and white photograph of {prompt}, hard shadows"
+      pastel: {prompt: "{prompt}, pastel colours", negative_prompt: neon}
 """
 
 from __future__ import annotations
@@ -99,6 +105,15 @@ def load_styles(path: str | os.PathLike[str]) -> dict[str, StyleSpec]:
     data = load_config(path)
     raw = data.get("styles", {}) if isinstance(data, dict) else {}
     return parse_styles(raw, source=str(path))
+
+
+def config_styles() -> dict[str, StyleSpec]:
+    """The ``styles:`` section of the inference-core config file (``$INFERENCE_CORE_CONFIG``
+    or ``<user config dir>/inference-core/config.yaml``), ``{}`` when there is none."""
+    from inference_core.keys import config_path, load_config
+
+    raw = load_config().get("styles") or {}
+    return parse_styles(raw, source=str(config_path())) if raw else {}
 
 
 def parse_styles(raw: Any, *, source: str = "styles") -> dict[str, StyleSpec]:

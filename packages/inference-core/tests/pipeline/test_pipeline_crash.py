@@ -7,14 +7,12 @@ import signal
 import subprocess
 import sys
 import textwrap
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from inference_core.pipeline import BatchConfig, BatchRunner, HistoryStore
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 CHILD = textwrap.dedent(
     """
@@ -24,12 +22,19 @@ CHILD = textwrap.dedent(
     from inference_core.testing import registered
     from inference_core.testing.services import placeholder_png
 
+    sys.path.insert(0, sys.argv[3])
+    from conftest import ScriptedImage
+
     lock = threading.Lock()
     count = 0
 
     class Killer(BaseImageGenerator):
-        metadata = GeneratorMetadata(id="scripted_image", name="k", description="k", version="1.0.0",
-                                     input_schema={"prompt": {"type": "string", "required": True}})
+        # The same id, version and inputs as conftest.ScriptedImage: the parent's reruns
+        # must find the child's requests in the cache.
+        metadata = GeneratorMetadata(
+            id="scripted_image", name="k", description="k", version="1.0.0",
+            input_schema=ScriptedImage.metadata.input_schema,
+        )
 
         def generate(self, **inputs):
             global count
@@ -53,7 +58,9 @@ def test_rerun_after_kill_finishes_without_repeating(tmp_path: Path, generators:
     script.write_text(CHILD)
     out = tmp_path / "out"
     proc = subprocess.run(
-        [sys.executable, str(script), str(out), "21"], capture_output=True, timeout=120
+        [sys.executable, str(script), str(out), "21", str(Path(__file__).parent)],
+        capture_output=True,
+        timeout=120,
     )
     assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()
 

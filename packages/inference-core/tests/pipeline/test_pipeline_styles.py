@@ -62,3 +62,18 @@ def test_characters_tags_and_visual_type() -> None:
         == "at the beach, featuring Mara (red coat), dusk, cinematic shot, smooth camera motion"
     )
     assert out.reference_images == ("/refs/mara.png",)
+
+
+def test_styles_from_the_inference_core_config_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, generators: object
+) -> None:
+    from inference_core.pipeline import BatchConfig, BatchRunner
+
+    config = tmp_path / "config.yaml"
+    config.write_text("styles:\n  sketch: 'pencil sketch of {prompt}'\n")
+    monkeypatch.setenv("INFERENCE_CORE_CONFIG", str(config))
+    board = {"scenes": [{"id": 1, "visual": {"prompt": "a fox"}}]}
+    result = BatchRunner(
+        tmp_path / "out", BatchConfig(generator="plain_image", style="sketch")
+    ).run_sync(board)
+    assert result.results[0].params["prompt"] == "pencil sketch of a fox"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import io
 import json
 import threading
 import time
@@ -139,3 +140,67 @@ def test_server_errors_are_retried_and_bad_bodies_fail(
     assert result.status == "failed"
     assert result.results[0].fallbacks[0]["error_type"] == "InvalidResponseError"
     assert not list((tmp_path / "b").glob("scene-*"))
+
+
+class Flaky(Admission):
+    """Refuses prompts that contain a word from ``refuse`` with HTTP 400 until healed."""
+
+    def __init__(self) -> None:
+        super().__init__(capacity=100, latency=0.0)
+        self.refuse = {"owl"}
+
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        prompt = json.loads(body)["prompt"]
+        if any(word in prompt for word in self.refuse):
+            start_response("400 Bad Request", [("Content-Type", "application/json")])
+            return [b'{"error": {"message": "this prompt cannot be drawn"}}']
+        environ["wsgi.input"] = io.BytesIO(body)
+        return super().__call__(environ, start_response)
+
+
+def test_partial_batch_then_regenerate_failed_over_http(
+    tmp_path: Path,
+    register_generator: Callable[..., None],
+    loopback_server: Callable[..., LoopbackServer],
+) -> None:
+    import typer
+    from typer.testing import CliRunner
+
+    from inference_core.pipeline.cli import register
+
+    app = typer.Typer()
+    register(app)
+    provider = Flaky()
+    server = loopback_server(provider)
+    HttpImage.base_url = server.url
+    register_generator(HttpImage)
+    scenes = tmp_path / "scenes.yaml"
+    scenes.write_text(
+        "scenes:\n"
+        "  - {id: 1, visual: {prompt: a fox}}\n"
+        "  - {id: 2, visual: {prompt: an owl}}\n"
+        "  - {id: 3, visual: {prompt: a hare}}\n"
+        "  - {id: 4, visual: {prompt: two owls}}\n"
+    )
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app, ["batch", str(scenes), "--generator", "http_image", "--out", str(out)]
+    )
+    assert result.exit_code == 1
+    assert "failed scenes: 2, 4" in result.output
+    assert "this prompt cannot be drawn" in result.output
+
+    provider.refuse = set()
+    sent = len(server.requests)
+    result = CliRunner().invoke(app, ["regenerate", "--out", str(out), "--failed"])
+    assert result.exit_code == 0, result.output
+    assert len(server.requests) == sent + 2
+    assert sorted(p.name for p in out.glob("scene-*.png")) == [
+        "scene-001.png",
+        "scene-002.png",
+        "scene-003.png",
+        "scene-004.png",
+    ]

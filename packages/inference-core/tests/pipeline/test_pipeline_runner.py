@@ -243,3 +243,32 @@ def test_events_async_iterator_ends_with_done(tmp_path: Path, generators: Any, s
     types = asyncio.run(main())
     assert types[0] == "stage_update" and types[-1] == "done"
     assert types.count("image_generated") == 3
+
+
+def test_leaving_the_event_stream_early_cancels_the_batch(
+    tmp_path: Path, generators: Any, scenes: Any
+) -> None:
+    generators["scripted"].hang_on = "owl"
+
+    async def main() -> list[str]:
+        runner = BatchRunner(tmp_path, BatchConfig(generator="scripted_image", retry=FAST))
+        seen = []
+        async for event in runner.events(scenes):
+            seen.append(event.type)
+            if event.type == "progress" and event.data["current"] == 2:
+                break
+        return seen
+
+    seen = asyncio.run(main())
+    assert seen.count("image_generated") == 2
+    with HistoryStore(tmp_path) as store:
+        assert store.batches()[-1]["status"] == "cancelled"
+    assert not list(tmp_path.glob("*.part")) and not (tmp_path / "scene-003.png").exists()
+
+
+def test_equivalent_parameters_are_one_request(
+    tmp_path: Path, generators: Any, scenes: Any
+) -> None:
+    run(tmp_path, scenes, generator="scripted_image")  # width defaults to 16
+    result, _ = run(tmp_path, scenes, generator="scripted_image", params={"image": {"width": "16"}})
+    assert result.requests == 0 and all(r.cached for r in result.results)

@@ -70,3 +70,19 @@ def test_waiters_are_bounded_and_retry_after_pauses_new_starts() -> None:
 def test_invalid_bounds() -> None:
     with pytest.raises(ValueError):
         AdaptiveLimiter(0)
+
+
+def test_a_lone_429_among_successes_does_not_pause_but_a_second_one_does() -> None:
+    clock = [100.0]
+
+    async def main() -> tuple[float, float]:
+        limiter = AdaptiveLimiter(4, clock=lambda: clock[0])
+        for _ in range(3):
+            await limiter.acquire()
+        limiter.release_rate_limited(5.0)  # two others still in flight, no streak: no pause
+        first = limiter.paused_until
+        limiter.release_rate_limited(5.0)  # a second refusal in a row: pause
+        return first, limiter.paused_until
+
+    first, second = asyncio.run(main())
+    assert first == 0.0 and second == 105.0

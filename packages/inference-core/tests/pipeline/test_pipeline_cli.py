@@ -123,3 +123,40 @@ def test_history_without_batch_exit_2(cli: Any, tmp_path: Path) -> None:
     assert cli("history", "--out", tmp_path).exit_code == 2
     assert cli("regenerate", "--out", tmp_path, "--failed").exit_code == 2
     assert cli("regenerate", "--out", tmp_path).exit_code == 2
+
+
+def test_story_command_and_regenerate_rebuilds_the_video(
+    cli: Any, generators: Any, tmp_path: Path
+) -> None:
+    board = tmp_path / "story.yaml"
+    board.write_text(
+        "title: Two scenes\n"
+        "scenes:\n"
+        "  - {id: 1, visual: {prompt: a fox}, narration: The fox waits.}\n"
+        "  - {id: 2, visual: {prompt: an owl}, narration: The owl watches.}\n"
+    )
+    out = tmp_path / "story"
+    args = [
+        "--out",
+        out,
+        "--image-generator",
+        "scripted_image",
+        "--audio-generator",
+        "words_audio",
+        "--video-generator",
+        "recording_video",
+    ]
+    result = cli("story", board, *args)
+    assert result.exit_code == 0, result.output
+    assert f"video:     {out / 'final.mp4'}" in result.output
+    assert (out / "narration.wav").is_file() and (out / "scene-002.wav").is_file()
+    assert len(generators["video"].calls) == 1
+
+    result = cli("story", board, *args)  # all cached
+    assert result.exit_code == 0 and len(generators["video"].calls) == 1
+
+    result = cli("regenerate", "--out", out, "--scene", "2", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["video"] == str(out / "final.mp4")
+    # scripted_image is deterministic, so the new frame has the same bytes: the video is cached.
+    assert len(generators["scripted"].calls) == 3

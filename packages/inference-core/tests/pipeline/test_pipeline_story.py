@@ -57,3 +57,53 @@ def test_story_without_all_frames_skips_the_video(
     assert result.status == "partial" and result.video is None
     assert result.problems == ["scene 3 has no frame"]
     assert not generators["video"].calls
+
+
+def test_scenes_from_story_text_through_the_llm_layer(
+    tmp_path: Path, generators: Any, monkeypatch: Any
+) -> None:
+    from inference_core.llm import LLMClient
+    from inference_core.pipeline.story import StoryPlan
+
+    asked: list[Any] = []
+
+    async def fake_chat_json(
+        self: Any, messages: Any, schema: Any = None, **kwargs: Any
+    ) -> StoryPlan:
+        asked.append((self, messages, schema, kwargs))
+        return StoryPlan.model_validate(
+            {
+                "title": "Fox and owl",
+                "characters": [{"name": "Fox", "description": "a red fox"}],
+                "scenes": [
+                    {
+                        "scene_id": 1,
+                        "image_prompt": "Fox in snow",
+                        "narration": "A fox.",
+                        "characters_in_scene": ["Fox"],
+                    },
+                    {"scene_id": 2, "image_prompt": "an owl", "narration": "An owl."},
+                ],
+            }
+        )
+
+    monkeypatch.setattr(LLMClient, "achat_json", fake_chat_json)
+    story = pipeline(tmp_path)
+    story.model = "openai/gpt-4o-mini"
+    board = asyncio.run(story.storyboard_from_text("A fox meets an owl.", scenes=2))
+
+    assert asked[0][1] == "A fox meets an owl." and asked[0][2] is StoryPlan
+    assert "2 scenes" in asked[0][3]["system"]
+    assert [s.id for s in board.scenes] == ["1", "2"]
+    assert board.characters["Fox"].description == "a red fox"
+    result = asyncio.run(story.run(board))
+    assert result.status == "completed" and "a red fox" in generators["scripted"].calls[0]["prompt"]
+
+
+def test_story_text_needs_a_model(tmp_path: Path) -> None:
+    import pytest
+
+    from inference_core import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="--model"):
+        asyncio.run(pipeline(tmp_path).storyboard_from_text("text"))
