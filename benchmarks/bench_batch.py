@@ -282,6 +282,34 @@ def board(n: int) -> dict[str, Any]:
     return {"scenes": [{"id": i, "visual": {"prompt": f"scene {i}"}} for i in range(1, n + 1)]}
 
 
+def warm_up(folder: Path) -> None:
+    """One scene with an offline generator: imports and first-use costs, no server request."""
+    import shutil
+
+    from inference_core import BaseImageGenerator, GenerationResult, GeneratorMetadata, MediaAsset
+    from inference_core.pipeline import BatchConfig, BatchRunner
+    from inference_core.testing import registered
+
+    class Offline(BaseImageGenerator):
+        metadata = GeneratorMetadata(
+            id="bench_offline_image",
+            name="Offline",
+            description="warm-up",
+            version="1.0.0",
+            input_schema={"prompt": {"type": "string", "required": True}},
+        )
+
+        def generate(self, **inputs: Any) -> GenerationResult:
+            return GenerationResult(
+                assets=[MediaAsset(data=png(inputs["prompt"]), mime_type="image/png")]
+            )
+
+    with registered(Offline):
+        BatchRunner(folder, BatchConfig(generator="bench_offline_image")).run_sync(board(1))
+    time.sleep(0.05)  # the run closes its database in the background
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 def child(args: argparse.Namespace) -> None:
     from inference_core.pipeline import BatchConfig, BatchRunner
     from inference_core.testing import registered
@@ -301,6 +329,9 @@ def child(args: argparse.Namespace) -> None:
 
             print(json.dumps({"wall": asyncio.run(serial())}))
             return
+        if args.warm:
+            warm_up(Path(args.out).parent / f".warm-{os.getpid()}")
+            generator.compiled_schema()
         runner = BatchRunner(
             args.out, BatchConfig(generator="bench_http_image", concurrency=args.concurrency)
         )
@@ -310,7 +341,9 @@ def child(args: argparse.Namespace) -> None:
         print(json.dumps({"wall": wall, **result.summary()}))
 
 
-def run_child(url: str, mode: str, out: Path, concurrency: int = CONCURRENCY) -> dict[str, Any]:
+def run_child(
+    url: str, mode: str, out: Path, concurrency: int = CONCURRENCY, *, warm: bool = True
+) -> dict[str, Any]:
     cmd = [
         sys.executable,
         __file__,
@@ -324,6 +357,7 @@ def run_child(url: str, mode: str, out: Path, concurrency: int = CONCURRENCY) ->
         str(concurrency),
         "--scenes",
         str(SCENES),
+        *(["--warm"] if warm else []),
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
     if proc.returncode != 0:
@@ -433,6 +467,7 @@ def main() -> int:
             root = Path(tmp)
             # 1. throughput at 16 (best of REPEAT runs, each into a fresh folder)
             call(url, "/config", {"latency": LATENCY})
+            cold = run_child(url, "batch", root / "fig1-cold", warm=False)
             runs = [run_child(url, "batch", root / f"fig1-{i}") for i in range(REPEAT)]
             fast = min(runs, key=lambda r: r["wall"])
             ideal16 = SCENES / CONCURRENCY * LATENCY
@@ -440,7 +475,8 @@ def main() -> int:
             walls = ", ".join(f"{r['wall']:.2f}" for r in runs)
             print(
                 f"1. {SCENES} scenes, {LATENCY * 1000:.0f} ms latency, concurrency {CONCURRENCY}: "
-                f"wall {fast['wall']:.2f} s (runs: {walls}), ideal {ideal16:.2f} s, serial loop {serial['wall']:.2f} s"
+                f"wall {fast['wall']:.2f} s (runs: {walls}; in a cold process {cold['wall']:.2f} s), "
+                f"ideal {ideal16:.2f} s, serial loop {serial['wall']:.2f} s"
             )
             results.append(
                 report(
@@ -549,6 +585,7 @@ if __name__ == "__main__":
     parser.add_argument("--out")
     parser.add_argument("--concurrency", type=int, default=CONCURRENCY)
     parser.add_argument("--scenes", type=int, default=SCENES)
+    parser.add_argument("--warm", action="store_true", help="warm the process up offline first")
     args = parser.parse_args()
     if args.mode:
         child(args)

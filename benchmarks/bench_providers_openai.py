@@ -13,7 +13,9 @@ memory. Where the plugin writes a file,
 a second line compares it with bare httpx writing the same file through
 ``inference_core.atomic_write`` (temporary file and rename): the first
 ratio is the whole cost a caller sees, the second the plugin's own overhead
-(SDK, validation, checks) once the file is paid for on both sides. Cases:
+(SDK, validation, checks) once the file is paid for on both sides. For the
+base64 case two more lines split the overhead: the openai SDK alone against
+bare httpx, and the plugin against the bare SDK call. Cases:
 
 - ``openai_tts_generator`` wav: one POST, 24 kHz WAV streamed to disk;
 - ``openai_image_generator`` gpt-image-1: one POST, base64 PNG decoded;
@@ -27,6 +29,7 @@ Run with every package installed (``nox -s bench``)::
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import pathlib
 import shutil
@@ -56,7 +59,13 @@ def rate(fn: Any, seconds: float) -> float:
 
 
 def compare(
-    name: str, plugin: Any, bare: Any, seconds: float, rounds: int = 5, baseline: str = "bare httpx"
+    name: str,
+    plugin: Any,
+    bare: Any,
+    seconds: float,
+    rounds: int = 5,
+    baseline: str = "bare httpx",
+    subject: str = "plugin",
 ) -> float:
     """Alternate plugin and bare rounds so both see the same machine load; report the median ratio."""
     ratios, plugin_rates, bare_rates = [], [], []
@@ -68,7 +77,7 @@ def compare(
         ratios.append(p / b)
     ratio = sorted(ratios)[rounds // 2]
     print(
-        f"{name}: plugin {sorted(plugin_rates)[rounds // 2]:.0f} req/s, "
+        f"{name}: {subject} {sorted(plugin_rates)[rounds // 2]:.0f} req/s, "
         f"{baseline} {sorted(bare_rates)[rounds // 2]:.0f} req/s, "
         f"ratio {ratio:.2f} (goal >= 0.8)"
     )
@@ -122,6 +131,7 @@ def bench_tts(seconds: float, out_dir: str) -> None:
 
 def bench_images(seconds: float, out_dir: str) -> None:
     import httpx
+    import openai
     from openai_images_app import ImagesAPI
 
     from gen_openai_image import OpenAIImageGenerator
@@ -143,7 +153,24 @@ def bench_images(seconds: float, out_dir: str) -> None:
             def plugin_b64() -> None:
                 assert generator.generate(prompt="a red fox", model="gpt-image-1").assets
 
+            sdk = openai.OpenAI(api_key=KEY, base_url=f"{server.url}/v1", max_retries=0)
+
+            def bare_sdk_b64() -> None:
+                raw = sdk.images.with_raw_response.generate(
+                    prompt="a red fox", model="gpt-image-1", n=1
+                )
+                assert json.loads(raw.content)["data"][0]["b64_json"]
+
             compare("openai_image_generator (gpt-image-1, base64)", plugin_b64, bare_b64, seconds)
+            compare(
+                "openai SDK alone (gpt-image-1, base64)",
+                bare_sdk_b64,
+                bare_b64,
+                seconds,
+                subject="SDK",
+            )
+            compare("openai_image_generator (gpt-image-1, base64)", plugin_b64, bare_sdk_b64, seconds,
+                    baseline="bare openai SDK")  # fmt: skip
 
             def bare_url() -> None:
                 response = client.post(

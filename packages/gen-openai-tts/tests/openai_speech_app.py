@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import struct
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -82,6 +83,9 @@ class SpeechAPI:
     def __init__(self, api_key: str = KEY, *, chunk_size: int = 4096) -> None:
         self.api_key = api_key
         self.chunk_size = chunk_size
+        self.stall_after_first_chunk = False
+        """Send the headers and one chunk, then nothing until :attr:`release` is set."""
+        self.release = threading.Event()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if environ["PATH_INFO"] != "/v1/audio/speech":
@@ -125,7 +129,13 @@ class SpeechAPI:
         else:
             content_type, audio = FORMATS[fmt]
         start_response("200 OK", [("Content-Type", content_type)])
+        if self.stall_after_first_chunk:
+            return self._stalled(audio)
         return _chunks(audio, self.chunk_size)
+
+    def _stalled(self, audio: bytes) -> Iterator[bytes]:
+        yield audio[: self.chunk_size]
+        self.release.wait(30)
 
 
 def validate(body: object) -> tuple[str | None, str] | None:

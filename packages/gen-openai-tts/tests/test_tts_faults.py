@@ -231,3 +231,17 @@ def test_wav_that_ends_inside_its_header(once, server, out_dir):
     with pytest.raises(InvalidResponseError, match="WAV"):
         once.generate(text="Hi")
     assert_nothing_on_disk(out_dir)
+
+
+def test_stream_that_stalls_midway_times_out(once, server, out_dir):
+    app = server.app
+    app.stall_after_first_chunk = True
+    once.timeout = 0.3
+    try:
+        with pytest.raises(ProviderTimeoutError) as info:
+            once.generate(text="a long text " * 50)
+    finally:
+        app.release.set()
+
+    assert info.value.retryable
+    assert_nothing_on_disk(out_dir)

@@ -59,7 +59,12 @@ def test_system_prompt_and_defaults_are_sent(openai_server: LoopbackServer) -> N
 def test_chat_text_and_acall(openai_server: LoopbackServer) -> None:
     client = LLMClient("openai/gpt-4o-mini")
     assert client.chat_text("ping") == "echo: ping"
-    answer = asyncio.run(client.acall("pong"))
+
+    async def run() -> LLMResponse:
+        async with client:
+            return await client.acall("pong")
+
+    answer = asyncio.run(run())
     assert answer.text == "echo: pong"
     assert answer.usage.total_tokens > 0
     assert len(openai_server.requests) == 2
@@ -90,9 +95,10 @@ def test_astream_call(openai_server: LoopbackServer, openai_app: OpenAIChatApp) 
     openai_app.reply("a b")
 
     async def run() -> tuple[list[str], int]:
-        stream = await LLMClient("openai/gpt-4o-mini").astream_call("x")
-        pieces = [piece async for piece in stream.text_chunks()]
-        return pieces, (await stream.aresponse()).usage.completion_tokens
+        async with LLMClient("openai/gpt-4o-mini") as client:
+            stream = await client.astream_call("x")
+            pieces = [piece async for piece in stream.text_chunks()]
+            return pieces, (await stream.aresponse()).usage.completion_tokens
 
     pieces, completion = asyncio.run(run())
     assert "".join(pieces) == "a b"

@@ -92,5 +92,11 @@ def test_json_schema_dict_and_plain_json(
 def test_achat_json(openai_server: LoopbackServer, openai_app: OpenAIChatApp) -> None:
     openai_app.reply("oops")
     openai_app.reply('{"answer": true, "reason": "r"}')
-    verdict = asyncio.run(LLMClient("openai/gpt-4o-mini").achat_json("q", schema=Verdict))
+
+    async def run() -> Verdict:
+        async with LLMClient("openai/gpt-4o-mini") as client:
+            result: Verdict = await client.achat_json("q", schema=Verdict)
+            return result
+
+    verdict = asyncio.run(run())
     assert verdict.reason == "r"

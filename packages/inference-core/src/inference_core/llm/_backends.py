@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from inference_core.llm.response import Usage
     from inference_core.llm.routing import Route
 
-__all__ = ["complete", "acomplete", "completion_cost", "stream_cost"]
+__all__ = ["acomplete", "aclose_clients", "complete", "completion_cost", "stream_cost"]
 
 logger = logging.getLogger("inference_core.llm")
 
@@ -169,3 +169,19 @@ async def aiterate(chunks: Any) -> AsyncIterator[Any]:
     """Iterate an async stream."""
     async for chunk in chunks:
         yield chunk
+
+
+async def aclose_clients() -> None:
+    """Close cached async clients (LiteLLM's, when it is loaded, and our openai SDK ones)."""
+    import sys
+
+    with _clients_lock:
+        cached = [(key, client) for key, client in _clients.items() if key[0]]
+        for key, _ in cached:
+            del _clients[key]
+    for _, client in cached:
+        await client.close()
+    litellm = sys.modules.get("litellm")
+    closer = getattr(litellm, "close_litellm_async_clients", None)
+    if closer is not None:
+        await closer()

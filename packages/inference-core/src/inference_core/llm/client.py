@@ -327,6 +327,22 @@ class LLMClient:
             retry = await self.acall(conversation, model=model, **params)
             return _parse_or_fail(retry, schema, first)
 
+    # -- lifecycle -------------------------------------------------------------
+
+    async def aclose(self) -> None:
+        """Close the async HTTP clients that LiteLLM and the openai SDK keep for reuse.
+
+        Call it (or use ``async with LLMClient(...) as client``) before the
+        event loop ends, so no connection outlives its loop.
+        """
+        await _backends.aclose_clients()
+
+    async def __aenter__(self) -> LLMClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
     # -- models ----------------------------------------------------------------------
 
     def get_available_models(self, provider: str | None = None) -> list[str]:

@@ -230,7 +230,7 @@ def _convert_scene(raw: Any, index: int) -> tuple[Scene | None, list[FieldError]
     try:
         if "scene_id" in raw or "image_prompt" in raw:
             j = _JsonScene.model_validate(raw)
-            return Scene(
+            return Scene.model_construct(  # the raw model validated every field
                 id=str(j.scene_id),
                 prompt=j.image_prompt,
                 visual_type=j.visual_type,
@@ -243,7 +243,7 @@ def _convert_scene(raw: Any, index: int) -> tuple[Scene | None, list[FieldError]
             ), []
         if "visual" in raw:
             y = _YamlScene.model_validate(raw)
-            return Scene(
+            return Scene.model_construct(  # the raw model validated every field
                 id=str(y.id if y.id is not None else index + 1),
                 prompt=y.visual.prompt,
                 visual_type=y.visual.type,

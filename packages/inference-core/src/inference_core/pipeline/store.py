@@ -146,14 +146,41 @@ _JSON_COLUMNS = {"params", "usage", "fallbacks", "metadata"}
 
 
 _NAMES: dict[type, tuple[str, ...]] = {}
+_COLUMNS = {
+    "attempts": [f.name for f in fields(AttemptRecord)],
+    "outputs": [f.name for f in fields(SceneResult)],
+    "cache": [*(f.name for f in fields(CacheEntry)), "created_at"],
+}
+_INSERT = {
+    table: f"INSERT OR REPLACE INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+    for table, cols in _COLUMNS.items()
+}
+
+
+def _row(record: Any, **extra: Any) -> tuple[Any, ...]:
+    """A record's values in column order; lists and mappings as JSON, booleans as 0/1."""
+    values = []
+    for name in _names(record):
+        value = getattr(record, name)
+        if name in _JSON_COLUMNS:
+            value = _dump(value)
+        elif isinstance(value, bool):
+            value = int(value)
+        values.append(value)
+    values.extend(extra.values())
+    return tuple(values)
+
+
+def _names(record: Any) -> tuple[str, ...]:
+    names = _NAMES.get(type(record))
+    if names is None:
+        names = _NAMES[type(record)] = tuple(f.name for f in fields(record))
+    return names
 
 
 def _fields(record: Any) -> dict[str, Any]:
     """A dataclass's fields, shallow (``asdict`` deep-copies every nested value)."""
-    names = _NAMES.get(type(record))
-    if names is None:
-        names = _NAMES[type(record)] = tuple(f.name for f in fields(record))
-    return {name: getattr(record, name) for name in names}
+    return {name: getattr(record, name) for name in _names(record)}
 
 
 def _dump(value: Any) -> str:
@@ -258,42 +285,22 @@ class HistoryStore:
         self, items: list[tuple[AttemptRecord | None, SceneResult | None, CacheEntry | None]]
     ) -> None:
         """:meth:`record` for several outputs, in one transaction."""
+        rows: dict[str, list[tuple[Any, ...]]] = {"cache": [], "attempts": [], "outputs": []}
+        now = time.time()
+        for attempt, output, cache in items:
+            if cache is not None:
+                rows["cache"].append(_row(cache, created_at=now))
+            if attempt is not None:
+                rows["attempts"].append(_row(attempt))
+            if output is not None:
+                output.updated_at = now
+                rows["outputs"].append(_row(output))
         db = self._db
         with db:
             db.execute("BEGIN")
-            for attempt, output, cache in items:
-                self._write(db, attempt, output, cache)
-
-    def _write(
-        self,
-        db: sqlite3.Connection,
-        attempt: AttemptRecord | None,
-        output: SceneResult | None,
-        cache: CacheEntry | None,
-    ) -> None:
-        if cache is not None:
-            self._put_cache(cache, db)
-        if attempt is not None:
-            self._put(
-                db,
-                "attempts",
-                {k: (_dump(v) if k in _JSON_COLUMNS else v) for k, v in _fields(attempt).items()},
-                replace=False,
-            )
-        if output is not None:
-            output.updated_at = time.time()
-            values = {
-                k: (_dump(v) if k in _JSON_COLUMNS else v) for k, v in _fields(output).items()
-            }
-            values["cached"] = int(output.cached)
-            self._put(db, "outputs", values, replace=True)
-
-    @staticmethod
-    def _put(db: sqlite3.Connection, table: str, values: dict[str, Any], *, replace: bool) -> None:
-        verb = "INSERT OR REPLACE" if replace else "INSERT"
-        cols = ", ".join(values)
-        marks = ", ".join("?" for _ in values)
-        db.execute(f"{verb} INTO {table} ({cols}) VALUES ({marks})", tuple(values.values()))
+            for table, values in rows.items():
+                if values:
+                    db.executemany(_INSERT[table], values)
 
     def output(self, scene_id: str, role: str) -> SceneResult | None:
         row = self._db.execute(
@@ -331,13 +338,6 @@ class HistoryStore:
 
     def blob_path(self, sha256: str) -> Path:
         return self.blob_dir / sha256[:2] / sha256
-
-    def _put_cache(self, entry: CacheEntry, db: sqlite3.Connection) -> None:
-        values = _fields(entry)
-        values["usage"] = _dump(entry.usage)
-        values["metadata"] = _dump(entry.metadata)
-        values["created_at"] = time.time()
-        self._put(db, "cache", values, replace=True)
 
     def cache_get(self, key: str) -> CacheEntry | None:
         """The cache entry for ``key`` if its blob is still there, else ``None``."""
