@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from inference_core import (
     BaseImageGenerator,
@@ -16,6 +15,9 @@ from inference_core import (
     MediaAsset,
     load_file,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 __all__ = ["MockImageGenerator"]
 
@@ -59,7 +61,13 @@ INPUT_SCHEMA: dict[str, dict[str, Any]] = {
         "type": "string",
         "description": f'"W:H" such as "16:9"; the long side is {DEFAULT_LONG_SIDE} px unless width or height is given.',
     },
-    "n": {"type": "integer", "default": 1, "minimum": 1, "maximum": 4, "description": "Number of images."},
+    "n": {
+        "type": "integer",
+        "default": 1,
+        "minimum": 1,
+        "maximum": 4,
+        "description": "Number of images.",
+    },
     "seed": {"type": "integer", "default": 0, "description": "Changes the colours and shapes."},
     "output_format": {"type": "string", "enum": ["png", "jpeg", "webp"], "default": "png"},
     "images": {
@@ -87,7 +95,9 @@ def _invalid(*errors: FieldError) -> InputValidationError:
 def _parse_ratio(text: str) -> float:
     match = _RATIO.match(text)
     if not match or float(match[1]) == 0 or float(match[2]) == 0:
-        raise _invalid(FieldError("aspect_ratio", f"{text!r} is not a ratio", 'use "W:H", e.g. "16:9"'))
+        raise _invalid(
+            FieldError("aspect_ratio", f"{text!r} is not a ratio", 'use "W:H", e.g. "16:9"')
+        )
     return float(match[1]) / float(match[2])
 
 
@@ -98,17 +108,27 @@ def resolve_size(params: Mapping[str, Any]) -> tuple[int, int]:
     if params.get("size"):
         match = _SIZE.match(params["size"])
         if not match:
-            raise _invalid(FieldError("size", f"{params['size']!r} is not WIDTHxHEIGHT", 'e.g. "1024x768"'))
+            raise _invalid(
+                FieldError("size", f"{params['size']!r} is not WIDTHxHEIGHT", 'e.g. "1024x768"')
+            )
         sized = int(match[1]), int(match[2])
         if (width, height) not in {(None, None), sized}:
-            raise _invalid(FieldError("size", f"{params['size']!r} contradicts width/height", "give one or the other"))
+            raise _invalid(
+                FieldError(
+                    "size", f"{params['size']!r} contradicts width/height", "give one or the other"
+                )
+            )
         width, height = sized
     if params.get("aspect_ratio"):
         ratio = _parse_ratio(params["aspect_ratio"])
         if width is not None and height is not None:
             if abs(round(width / ratio) - height) > 1 and abs(round(height * ratio) - width) > 1:
                 raise _invalid(
-                    FieldError("aspect_ratio", f"{width}x{height} is not {params['aspect_ratio']}", "drop one of them")
+                    FieldError(
+                        "aspect_ratio",
+                        f"{width}x{height} is not {params['aspect_ratio']}",
+                        "drop one of them",
+                    )
                 )
         elif width is not None:
             height = round(width / ratio)
@@ -158,7 +178,9 @@ class MockImageGenerator(BaseImageGenerator):
         capabilities={"input_media": ["image"], "offline": True, "deterministic": True},
     )
 
-    def validate_inputs(self, inputs: Mapping[str, Any] | None = None, **kwargs: Any) -> dict[str, Any]:
+    def validate_inputs(
+        self, inputs: Mapping[str, Any] | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
         """Validate against the schema, then resolve ``size``/``aspect_ratio`` into ``width``/``height``."""
         params = super().validate_inputs(inputs, **kwargs)
         params["width"], params["height"] = resolve_size(params)
@@ -187,7 +209,13 @@ class MockImageGenerator(BaseImageGenerator):
                 image = _render.placeholder(prompt, width, height, seed=seed, index=index)
             else:
                 image = _render.derive(
-                    source, prompt, width, height, seed=seed, index=index, strength=inputs["strength"]
+                    source,
+                    prompt,
+                    width,
+                    height,
+                    seed=seed,
+                    index=index,
+                    strength=inputs["strength"],
                 )
             assets.append(
                 MediaAsset(
@@ -201,5 +229,11 @@ class MockImageGenerator(BaseImageGenerator):
         mode = "image-to-image" if source is not None else "text-to-image"
         return GenerationResult(
             assets=assets,
-            metadata={"mode": mode, "width": width, "height": height, "seed": seed, "output_format": output_format},
+            metadata={
+                "mode": mode,
+                "width": width,
+                "height": height,
+                "seed": seed,
+                "output_format": output_format,
+            },
         )

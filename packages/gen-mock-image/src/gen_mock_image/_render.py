@@ -44,7 +44,9 @@ def font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     return ImageFont.load_default(size=max(size, 6))
 
 
-def wrap(text: str, face: ImageFont.FreeTypeFont | ImageFont.ImageFont, max_width: int) -> list[str]:
+def wrap(
+    text: str, face: ImageFont.FreeTypeFont | ImageFont.ImageFont, max_width: int
+) -> list[str]:
     """Greedy word wrap so that no line is wider than ``max_width`` (long words are split)."""
     lines: list[str] = []
     current = ""
@@ -83,10 +85,14 @@ def fit_text(
         size = max(6, int(size * 0.85))
 
 
-def _draw_caption(image: Image.Image, text: str, box: tuple[int, int, int, int], colour: RGB) -> None:
+def _draw_caption(
+    image: Image.Image, text: str, box: tuple[int, int, int, int], colour: RGB
+) -> None:
     left, top, right, bottom = box
     width, height = right - left, bottom - top
-    face, wrapped = fit_text(text, int(width * 0.9), int(height * 0.9), max_size=max(8, height // 3))
+    face, wrapped = fit_text(
+        text, int(width * 0.9), int(height * 0.9), max_size=max(8, height // 3)
+    )
     fill = (20, 20, 20) if _luma(colour) > 140 else (245, 245, 245)
     stroke = (245, 245, 245) if fill[0] < 128 else (20, 20, 20)
     draw = ImageDraw.Draw(image)
@@ -110,7 +116,9 @@ def placeholder(prompt: str, width: int, height: int, *, seed: int, index: int =
     start, end = _colour(rng, (30, 225)), _colour(rng, (30, 225))
     mask = Image.linear_gradient("L").rotate(rng.choice((0, 45, 90, 135)), expand=False)
     mask = mask.resize((width, height), Image.Resampling.BILINEAR)
-    image = Image.composite(Image.new("RGB", (width, height), end), Image.new("RGB", (width, height), start), mask)
+    image = Image.composite(
+        Image.new("RGB", (width, height), end), Image.new("RGB", (width, height), start), mask
+    )
 
     overlay = Image.new("RGBA", (width, height), (0, 0, 0, 0))
     draw = ImageDraw.Draw(overlay)
@@ -132,12 +140,21 @@ def placeholder(prompt: str, width: int, height: int, *, seed: int, index: int =
 
 
 def derive(
-    source: Image.Image, prompt: str, width: int, height: int, *, seed: int, index: int = 0, strength: float = 0.5
+    source: Image.Image,
+    prompt: str,
+    width: int,
+    height: int,
+    *,
+    seed: int,
+    index: int = 0,
+    strength: float = 0.5,
 ) -> Image.Image:
     """A copy of ``source`` cropped to ``width`` x ``height``, tinted, with the prompt as a caption band."""
     rng = rng_for(prompt, seed, index)
     tint = _colour(rng, (0, 255))
-    base = ImageOps.fit(ImageOps.exif_transpose(source).convert("RGB"), (width, height), Image.Resampling.LANCZOS)
+    base = ImageOps.fit(
+        ImageOps.exif_transpose(source).convert("RGB"), (width, height), Image.Resampling.LANCZOS
+    )
     image = Image.blend(base, Image.new("RGB", (width, height), tint), alpha=0.6 * strength)
 
     band_height = max(12, height // 6)

@@ -43,7 +43,7 @@ class _Soundtrack:
     """Decodes an audio input lazily and feeds it to the AAC stream up to a given time."""
 
     def __init__(self, source: MediaSource, stream: av.AudioStream, max_seconds: float) -> None:
-        self._input = av.open(source)
+        self._input = av.open(source, "r")
         self._stream = stream
         self._max_samples = round(max_seconds * AUDIO_RATE)
         self._written = 0
@@ -106,7 +106,9 @@ def write_mp4(
     ``audio_seconds`` (default: the video's length).
     """
     count = 0
-    with av.open(os.fspath(path), "w", format="mp4", options={"movflags": "+faststart"}) as container:
+    with av.open(
+        os.fspath(path), "w", format="mp4", options={"movflags": "+faststart"}
+    ) as container:
         video = container.add_stream("libx264", rate=Fraction(fps), options=dict(X264_OPTIONS))
         video.width, video.height, video.pix_fmt = width, height, "yuv420p"
         video.time_base = Fraction(1, fps)
@@ -117,7 +119,7 @@ def write_mp4(
             soundtrack = _Soundtrack(audio, aac, limit)
         try:
             for image in frames:
-                frame = av.VideoFrame.from_image(image)
+                frame = av.VideoFrame.from_image(image)  # type: ignore[no-untyped-call]
                 frame.pts = count
                 container.mux(video.encode(frame))
                 count += 1

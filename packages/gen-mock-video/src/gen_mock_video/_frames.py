@@ -35,7 +35,9 @@ def _colour(rng: random.Random, low: int = 30, high: int = 225) -> tuple[int, in
     return (rng.randint(low, high), rng.randint(low, high), rng.randint(low, high))
 
 
-def _wrap(text: str, face: ImageFont.FreeTypeFont | ImageFont.ImageFont, max_width: int) -> list[str]:
+def _wrap(
+    text: str, face: ImageFont.FreeTypeFont | ImageFont.ImageFont, max_width: int
+) -> list[str]:
     lines: list[str] = []
     current = ""
     for word in text.split():
@@ -55,7 +57,9 @@ def caption(text: str, width: int, height: int) -> Image.Image:
     while True:
         face = ImageFont.load_default(size=size)
         lines = _wrap(text, face, int(width * 0.92))
-        if (len(lines) <= 2 and all(face.getlength(line) <= width * 0.92 for line in lines)) or size <= 8:
+        if (
+            len(lines) <= 2 and all(face.getlength(line) <= width * 0.92 for line in lines)
+        ) or size <= 8:
             break
         size = max(8, int(size * 0.85))
     if len(lines) > 2:
@@ -80,14 +84,18 @@ def _overlay(frame: Image.Image, band: Image.Image | None) -> Image.Image:
     return frame
 
 
-def text_frames(prompt: str, width: int, height: int, count: int, fps: int, *, seed: int) -> Iterator[Image.Image]:
+def text_frames(
+    prompt: str, width: int, height: int, count: int, fps: int, *, seed: int
+) -> Iterator[Image.Image]:
     """Procedural motion with ``prompt`` as a caption."""
     rng = _rng(prompt, seed)
     start, end = _colour(rng), _colour(rng)
     # A horizontally periodic gradient (start -> end -> start) three widths long: sliding a
     # window across it loops seamlessly without redrawing the background.
     ramp = Image.linear_gradient("L").rotate(90).resize((width, height))
-    half = Image.composite(Image.new("RGB", (width, height), start), Image.new("RGB", (width, height), end), ramp)
+    half = Image.composite(
+        Image.new("RGB", (width, height), start), Image.new("RGB", (width, height), end), ramp
+    )
     strip = Image.new("RGB", (3 * width, height))
     for i, tile in enumerate((half, ImageOps.mirror(half), half)):
         strip.paste(tile, (i * width, 0))
@@ -126,11 +134,17 @@ def text_frames(prompt: str, width: int, height: int, count: int, fps: int, *, s
 def _prepare_still(image: Image.Image, width: int, height: int) -> Image.Image:
     """Crop to the output aspect ratio at ZOOM times the output size, so zooming never upsamples much."""
     still = ImageOps.exif_transpose(image).convert("RGB")
-    return ImageOps.fit(still, (round(width * ZOOM), round(height * ZOOM)), Image.Resampling.LANCZOS)
+    return ImageOps.fit(
+        still, (round(width * ZOOM), round(height * ZOOM)), Image.Resampling.LANCZOS
+    )
 
 
 def _ken_burns(
-    still: Image.Image, progress: float, width: int, height: int, motion: tuple[bool, float, float, float, float]
+    still: Image.Image,
+    progress: float,
+    width: int,
+    height: int,
+    motion: tuple[bool, float, float, float, float],
 ) -> Image.Image:
     zoom_in, x0, y0, x1, y1 = motion
     ease = 0.5 - 0.5 * math.cos(math.pi * min(max(progress, 0.0), 1.0))
@@ -138,7 +152,9 @@ def _ken_burns(
     box_w, box_h = still.width / zoom, still.height / zoom
     left = (still.width - box_w) * (x0 + (x1 - x0) * ease)
     top = (still.height - box_h) * (y0 + (y1 - y0) * ease)
-    return still.resize((width, height), Image.Resampling.BILINEAR, box=(left, top, left + box_w, top + box_h))
+    return still.resize(
+        (width, height), Image.Resampling.BILINEAR, box=(left, top, left + box_w, top + box_h)
+    )
 
 
 def ken_burns_frames(
@@ -154,7 +170,10 @@ def ken_burns_frames(
     """Pan and zoom across ``images`` in turn, each for an equal share, cross-fading at the cuts."""
     rng = _rng(prompt, seed)
     stills = [_prepare_still(image, width, height) for image in images]
-    motions = [(i % 2 == 0, rng.random(), rng.random(), rng.random(), rng.random()) for i in range(len(stills))]
+    motions = [
+        (i % 2 == 0, rng.random(), rng.random(), rng.random(), rng.random())
+        for i in range(len(stills))
+    ]
     duration = count / fps
     segment = duration / len(stills)
     fade = min(0.75, segment / 3)
@@ -178,7 +197,9 @@ def ken_burns_frames(
 
 
 def _sepia(image: Image.Image) -> Image.Image:
-    return ImageOps.colorize(ImageOps.grayscale(image), black=(40, 26, 13), white=(255, 240, 200), mid=(160, 120, 70))
+    return ImageOps.colorize(
+        ImageOps.grayscale(image), black=(40, 26, 13), white=(255, 240, 200), mid=(160, 120, 70)
+    )
 
 
 FILTERS: dict[str, Callable[[Image.Image], Image.Image]] = {
@@ -198,12 +219,12 @@ def _decoded(sources: Sequence[MediaSource]) -> Iterator[tuple[float, av.VideoFr
         for source in sources:
             if not isinstance(source, str):
                 source.seek(0)
-            with av.open(source) as container:
+            with av.open(source, "r") as container:
                 stream = container.streams.video[0]
                 stream.thread_type = "AUTO"
                 rate = float(stream.average_rate or stream.guessed_rate or 25)
                 frames = 0
-                for frames, frame in enumerate(container.decode(stream), start=1):  # noqa: B007
+                for frames, frame in enumerate(container.decode(stream), start=1):
                     yield offset + (frames - 1) / rate, frame
                 offset += frames / rate
         if offset == start:
@@ -234,7 +255,8 @@ def filtered_frames(
         while upcoming[0] <= t + 1e-9:
             current = upcoming[1]
             upcoming = next(decoded)
-        image = ImageOps.fit(current.to_image(), (width, height), Image.Resampling.BILINEAR)
+        picture = current.to_image()  # type: ignore[no-untyped-call]
+        image = ImageOps.fit(picture, (width, height), Image.Resampling.BILINEAR)
         yield _overlay(apply(image), band)
 
 
@@ -242,7 +264,7 @@ def video_duration(source: MediaSource) -> float:
     """Seconds of video in ``source`` (frame count over frame rate when the header does not say)."""
     if not isinstance(source, str):
         source.seek(0)
-    with av.open(source) as container:
+    with av.open(source, "r") as container:
         if not container.streams.video:
             raise ValueError("it holds no video stream")
         stream = container.streams.video[0]
@@ -251,4 +273,7 @@ def video_duration(source: MediaSource) -> float:
         if container.duration is not None:
             return container.duration / av.time_base
         rate = float(stream.average_rate or 25)
-        return sum(1 for _ in container.decode(stream)) / rate
+        frames = 0
+        for _ in container.decode(stream):
+            frames += 1
+        return frames / rate

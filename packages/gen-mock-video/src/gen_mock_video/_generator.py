@@ -7,7 +7,6 @@ import os
 import pathlib
 import shutil
 import tempfile
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from inference_core import (
@@ -23,6 +22,8 @@ from inference_core import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from PIL import Image
 
     from gen_mock_video._encode import MediaSource
@@ -67,7 +68,13 @@ INPUT_SCHEMA: dict[str, dict[str, Any]] = {
         "description": f"Seconds. Default: the audio's length, else the input videos' length, else "
         f"{SECONDS_PER_IMAGE:g} s per image, else {TEXT_SECONDS:g} s.",
     },
-    "fps": {"type": "integer", "default": 24, "minimum": 1, "maximum": 60, "description": "Frames per second."},
+    "fps": {
+        "type": "integer",
+        "default": 24,
+        "minimum": 1,
+        "maximum": 60,
+        "description": "Frames per second.",
+    },
     "width": {
         "type": "integer",
         "default": 1280,
@@ -98,7 +105,9 @@ def _invalid(field: str, message: str, hint: str | None = None) -> InputValidati
 
 def _open_source(value: Any, field: str) -> tuple[MediaSource, str | bytes]:
     """A file input as something PyAV opens (a path stays a path) and as bytes-or-path for probing."""
-    if isinstance(value, str | os.PathLike) and not str(value).startswith(("data:", "http://", "https://")):
+    if isinstance(value, str | os.PathLike) and not str(value).startswith(
+        ("data:", "http://", "https://")
+    ):
         path = pathlib.Path(value).expanduser()
         if not path.is_file():
             raise _invalid(field, f"no such file: {path}")
@@ -142,7 +151,9 @@ class MockVideoGenerator(BaseVideoGenerator):
         capabilities={"input_media": ["image", "video", "audio"], "offline": True},
     )
 
-    def validate_inputs(self, inputs: Mapping[str, Any] | None = None, **kwargs: Any) -> dict[str, Any]:
+    def validate_inputs(
+        self, inputs: Mapping[str, Any] | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
         """Validate against the schema, round sizes down to even, and check the inputs make one mode."""
         params = super().validate_inputs(inputs, **kwargs)
         params["width"] -= params["width"] % 2
@@ -150,7 +161,9 @@ class MockVideoGenerator(BaseVideoGenerator):
         if params["images"] and params["videos"]:
             raise _invalid("videos", "give images or videos, not both")
         if not (params["images"] or params["videos"] or params["prompt"].strip()):
-            raise _invalid("prompt", "a prompt is required for text-to-video", "or give images or videos")
+            raise _invalid(
+                "prompt", "a prompt is required for text-to-video", "or give images or videos"
+            )
         return params
 
     def generate(self, **inputs: Any) -> GenerationResult:
@@ -205,9 +218,13 @@ class MockVideoGenerator(BaseVideoGenerator):
 
         count = max(1, round(duration * fps))
         if stills:
-            frames = _frames.ken_burns_frames(stills, width, height, count, fps, prompt=prompt, seed=inputs["seed"])
+            frames = _frames.ken_burns_frames(
+                stills, width, height, count, fps, prompt=prompt, seed=inputs["seed"]
+            )
         elif videos:
-            frames = _frames.filtered_frames(videos, width, height, count, fps, effect=inputs["effect"], prompt=prompt)
+            frames = _frames.filtered_frames(
+                videos, width, height, count, fps, effect=inputs["effect"], prompt=prompt
+            )
         else:
             frames = _frames.text_frames(prompt, width, height, count, fps, seed=inputs["seed"])
 
@@ -216,18 +233,34 @@ class MockVideoGenerator(BaseVideoGenerator):
         partial = out_dir / ".mock_video.mp4.part"
         try:
             stats = _encode.write_mp4(
-                partial, frames, width=width, height=height, fps=fps, audio=audio, audio_seconds=duration
+                partial,
+                frames,
+                width=width,
+                height=height,
+                fps=fps,
+                audio=audio,
+                audio_seconds=duration,
             )
             os.replace(partial, target)
         except BaseException as exc:
             shutil.rmtree(out_dir, ignore_errors=True)
-            if isinstance(exc, ValueError | OSError | av.FFmpegError) and not isinstance(exc, InferenceError):
+            if isinstance(exc, ValueError | OSError | av.FFmpegError) and not isinstance(
+                exc, InferenceError
+            ):
                 raise InferenceError(f"{GENERATOR_ID}: encoding the MP4 failed: {exc}") from exc
             raise
 
-        details = {"fps": fps, "frames": stats.frames, "codec": stats.video_codec, "pix_fmt": "yuv420p"}
+        details = {
+            "fps": fps,
+            "frames": stats.frames,
+            "codec": stats.video_codec,
+            "pix_fmt": "yuv420p",
+        }
         if stats.audio_codec is not None:
-            details |= {"audio_codec": stats.audio_codec, "audio_duration_s": round(stats.audio_duration_s or 0, 3)}
+            details |= {
+                "audio_codec": stats.audio_codec,
+                "audio_duration_s": round(stats.audio_duration_s or 0, 3),
+            }
         asset = MediaAsset(
             path=target,
             mime_type="video/mp4",
@@ -236,4 +269,6 @@ class MockVideoGenerator(BaseVideoGenerator):
             duration_s=stats.video_duration_s,
             metadata=details,
         )
-        return GenerationResult(assets=[asset], metadata={"mode": mode, "seed": inputs["seed"], **details})
+        return GenerationResult(
+            assets=[asset], metadata={"mode": mode, "seed": inputs["seed"], **details}
+        )
