@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gen_openai_image import _rules
-from gen_openai_image._openai_errors import translate_openai_errors
 from gen_openai_image._version import __version__
 from inference_core import (
     BaseImageGenerator,
@@ -27,6 +26,7 @@ from inference_core import (
 from inference_core.download import DEFAULT_MAX_BYTES, download, http_client, image_dimensions
 from inference_core.http_errors import HTTPErrorContext
 from inference_core.keys import resolve_key, resolve_setting
+from inference_core.openai_errors import translate_openai_errors
 from inference_core.retry import DEFAULT_RETRY_POLICY
 
 if TYPE_CHECKING:

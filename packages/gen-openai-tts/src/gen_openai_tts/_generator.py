@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gen_openai_tts import _wav
-from gen_openai_tts._openai_errors import translate_openai_errors
 from gen_openai_tts._version import __version__
 from inference_core import (
     BaseAudioGenerator,
@@ -26,6 +25,7 @@ from inference_core import (
 from inference_core.download import DEFAULT_MAX_BYTES
 from inference_core.http_errors import HTTPErrorContext
 from inference_core.keys import resolve_key, resolve_setting
+from inference_core.openai_errors import translate_openai_errors
 from inference_core.retry import DEFAULT_RETRY_POLICY
 
 if TYPE_CHECKING:

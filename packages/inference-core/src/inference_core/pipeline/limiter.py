@@ -58,6 +58,7 @@ class AdaptiveLimiter:
         self._paused_until = 0.0
         self._clock = clock
         self._waiters: deque[asyncio.Future[None]] = deque()
+        self._timer: asyncio.TimerHandle | None = None
         self.rate_limited = 0
         self.lowest = max_limit
 
@@ -76,36 +77,42 @@ class AdaptiveLimiter:
         return self._in_flight
 
     async def acquire(self) -> None:
-        """Wait for a free slot (and for any ``Retry-After`` pause to end)."""
-        while True:
-            delay = self._paused_until - self._clock()
-            if delay > 0:
-                await asyncio.sleep(delay)
-                continue
-            if self._in_flight < self.limit and not self._waiters:
-                self._in_flight += 1
-                return
-            waiter = asyncio.get_running_loop().create_future()
-            self._waiters.append(waiter)
-            self._wake()  # room but others queued: the head of the queue goes first
-            try:
-                await waiter
-            except BaseException:
-                if waiter in self._waiters:
-                    self._waiters.remove(waiter)
-                self._wake()  # pass on a wake-up this task can no longer use
-                raise
-            if self._paused_until <= self._clock() and self._in_flight < self.limit:
-                self._in_flight += 1
-                return
+        """Wait for a free slot (and for any ``Retry-After`` pause to end); first come, first served."""
+        if (
+            not self._waiters
+            and self._in_flight < self.limit
+            and self._clock() >= self._paused_until
+        ):
+            self._in_flight += 1
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        self._wake()
+        try:
+            await waiter  # _wake hands the slot over: in_flight already counts this request
+        except BaseException:
+            if waiter.done() and not waiter.cancelled():
+                self._release()  # woken, then cancelled before using the slot: pass it on
+            elif waiter in self._waiters:
+                self._waiters.remove(waiter)
+            raise
 
     def _wake(self) -> None:
-        free = self.limit - self._in_flight
-        while free > 0 and self._waiters:
+        """Hand free slots to the longest waiting requests, or wake them when a pause ends."""
+        delay = self._paused_until - self._clock()
+        if delay > 0:
+            if self._waiters and self._timer is None:
+                self._timer = asyncio.get_running_loop().call_later(delay, self._pause_over)
+            return
+        while self._waiters and self._in_flight < self.limit:
             waiter = self._waiters.popleft()
             if not waiter.done():
+                self._in_flight += 1
                 waiter.set_result(None)
-                free -= 1
+
+    def _pause_over(self) -> None:
+        self._timer = None
+        self._wake()
 
     def _release(self) -> None:
         self._in_flight -= 1

@@ -1,4 +1,4 @@
-"""The one boundary where openai SDK errors become core errors.
+"""The one boundary where openai SDK errors become core errors, shared by every plugin built on the SDK.
 
 Works with openai 2.x (httpx) and 3.x (httpx2): the SDK's own exceptions are
 caught by their public names, and transport errors raised while a streamed
