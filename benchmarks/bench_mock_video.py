@@ -34,7 +34,9 @@ def child(seconds: float, width: int, height: int, fps: int) -> None:
     from inference_core import get_video_generator_registry
 
     registry = get_video_generator_registry()
-    warm = registry.generate("mock_video_generator", prompt="warm up", duration=0.25, fps=fps, width=64, height=48)
+    warm = registry.generate(
+        "mock_video_generator", prompt="warm up", duration=0.25, fps=fps, width=64, height=48
+    )
     baseline = _peak_rss_mb()
     start = time.perf_counter()
     result = registry.generate(

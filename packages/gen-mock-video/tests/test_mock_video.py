@@ -177,3 +177,28 @@ def test_cli_writes_a_3s_h264_mp4(tmp_path) -> None:
     info = probe(path)
     assert (info["video_codec"], info["frames"], info["size"]) == ("h264", 72, (1280, 720))
     assert info["duration"] == pytest.approx(3.0, abs=0.05)
+
+
+@pytest.mark.parametrize("effect", ["sepia", "invert", "grayscale", "posterize", "edges"])
+def test_every_effect_changes_the_frames(effect: str) -> None:
+    source = generate(prompt="colourful", duration=0.25, fps=4, width=64, height=48).assets[0]
+    (asset,) = generate(videos=[str(source.path)], effect=effect, width=64, height=48, fps=4).assets
+    with av.open(str(source.path)) as before, av.open(str(asset.path)) as after:
+        original = next(before.decode(video=0)).to_image()
+        filtered = next(after.decode(video=0)).to_image()
+    assert ImageStat.Stat(original).mean != pytest.approx(ImageStat.Stat(filtered).mean, abs=5)
+
+
+def test_cli_images_plus_narration(tmp_path, stills, narration) -> None:
+    command = [sys.executable, "-m", "inference_core", "generate", GEN]
+    command += [arg for p in stills for arg in ("-i", f"images={p}")]
+    command += ["-i", f"audio={narration}", "-p", "width=128", "-p", "height=72"]
+    proc = subprocess.run(
+        [*command, "--out", str(tmp_path / "out")], capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    (path,) = (tmp_path / "out").glob("*.mp4")
+    info = probe(path)
+    assert (info["video_codec"], info["audio_codec"]) == ("h264", "aac")
+    assert info["audio_duration"] == pytest.approx(info["video_duration"], abs=0.1)
+    assert info["video_duration"] == pytest.approx(2.5, abs=0.1)

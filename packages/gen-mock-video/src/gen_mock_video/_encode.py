@@ -42,10 +42,12 @@ class EncodeStats:
 class _Soundtrack:
     """Decodes an audio input lazily and feeds it to the AAC stream up to a given time."""
 
-    def __init__(self, source: MediaSource, stream: av.AudioStream, max_seconds: float) -> None:
+    def __init__(
+        self, source: MediaSource, stream: av.AudioStream, max_seconds: float | None
+    ) -> None:
         self._input = av.open(source, "r")
         self._stream = stream
-        self._max_samples = round(max_seconds * AUDIO_RATE)
+        self._max_samples = None if max_seconds is None else round(max_seconds * AUDIO_RATE)
         self._written = 0
         self._fifo = av.AudioFifo()
         self._resampler = av.AudioResampler(format="fltp", layout="stereo", rate=AUDIO_RATE)
@@ -69,21 +71,34 @@ class _Soundtrack:
                 chunk.pts = None
                 self._fifo.write(chunk)
 
-    def feed_until(self, seconds: float, container: av.container.OutputContainer) -> None:
-        """Encode soundtrack samples up to ``seconds`` (capped at the clip's end)."""
-        target = min(round(seconds * AUDIO_RATE), self._max_samples)
-        while self._written < target:
-            wanted = min(AUDIO_CHUNK, target - self._written)
-            self._fill(wanted)
-            chunk = self._fifo.read(wanted, partial=True)
-            if chunk is None:
-                return
-            chunk.pts = self._written
-            chunk.time_base = Fraction(1, AUDIO_RATE)
-            self._written += chunk.samples
-            container.mux(self._stream.encode(chunk))
+    def _target(self, seconds: float) -> int:
+        target = round(seconds * AUDIO_RATE)
+        return target if self._max_samples is None else min(target, self._max_samples)
 
-    def flush(self, container: av.container.OutputContainer) -> None:
+    def _encode(self, wanted: int, container: av.container.OutputContainer) -> bool:
+        self._fill(wanted)
+        chunk = self._fifo.read(wanted, partial=True)
+        if chunk is None:
+            return False
+        chunk.pts = self._written
+        chunk.time_base = Fraction(1, AUDIO_RATE)
+        self._written += chunk.samples
+        container.mux(self._stream.encode(chunk))
+        return True
+
+    def feed_until(self, seconds: float, container: av.container.OutputContainer) -> None:
+        """Encode whole AAC frames of soundtrack up to ``seconds`` (capped at the clip's end)."""
+        target = self._target(seconds)
+        while self._written + AUDIO_CHUNK <= target and self._encode(AUDIO_CHUNK, container):
+            pass
+
+    def finish(self, seconds: float, container: av.container.OutputContainer) -> None:
+        """Encode the rest up to ``seconds`` (the last frame may be short) and flush the encoder."""
+        target = self._target(seconds)
+        while self._written < target and self._encode(
+            min(AUDIO_CHUNK, target - self._written), container
+        ):
+            pass
         container.mux(self._stream.encode(None))
 
     def close(self) -> None:
@@ -115,8 +130,7 @@ def write_mp4(
         soundtrack = None
         if audio is not None:
             aac = container.add_stream("aac", rate=AUDIO_RATE, layout="stereo")
-            limit = audio_seconds if audio_seconds is not None else float("inf")
-            soundtrack = _Soundtrack(audio, aac, limit)
+            soundtrack = _Soundtrack(audio, aac, audio_seconds)
         try:
             for image in frames:
                 frame = av.VideoFrame.from_image(image)  # type: ignore[no-untyped-call]
@@ -127,7 +141,7 @@ def write_mp4(
                     soundtrack.feed_until(count / fps, container)
             container.mux(video.encode(None))
             if soundtrack is not None:
-                soundtrack.flush(container)
+                soundtrack.finish(count / fps, container)
         finally:
             if soundtrack is not None:
                 soundtrack.close()

@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 
     from gen_mock_video._encode import MediaSource
 
-EFFECTS = ("sepia", "invert", "grayscale", "posterize", "edges")
 ZOOM = 1.2  # Ken Burns: how far each still is zoomed in (or out) over its segment
 
 

@@ -197,7 +197,7 @@ def attempt_record(
         info.version,
         attempt,
         status,
-        redact(params),
+        record.params if record is not None else redact(params),
         started_at,
         duration_s,
         batch_id=batch_id,

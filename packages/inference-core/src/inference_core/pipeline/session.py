@@ -58,6 +58,7 @@ class FolderSession:
         self.workers = ThreadPoolExecutor(
             max_workers=io_threads, thread_name_prefix="inference-core-io"
         )
+        self.known_keys = self.store.cache_keys()
         self._pending: list[_Row] = []
         self._closed = False
 
@@ -92,6 +93,8 @@ class FolderSession:
     ) -> SceneResult | None:
         """Put the cached answer to this request in place, if the cache has a sound one."""
         key = request_key(info, params)
+        if key not in self.known_keys:
+            return None
         entry = self.store.cache_get(key)
         if entry is None:
             return None
@@ -193,6 +196,7 @@ class FolderSession:
             batch_id=batch_id,
         )
         self.record(attempt, record, entry)
+        self.known_keys.add(key)
         return record
 
     def write_results(self) -> None:

@@ -339,6 +339,10 @@ class HistoryStore:
     def blob_path(self, sha256: str) -> Path:
         return self.blob_dir / sha256[:2] / sha256
 
+    def cache_keys(self) -> set[str]:
+        """Every key the cache holds (cheap: one index scan)."""
+        return {row[0] for row in self._db.execute("SELECT key FROM cache")}
+
     def cache_get(self, key: str) -> CacheEntry | None:
         """The cache entry for ``key`` if its blob is still there, else ``None``."""
         row = self._db.execute("SELECT * FROM cache WHERE key = ?", (key,)).fetchone()
