@@ -26,7 +26,7 @@ CORE = "packages/inference-core"
 
 #: Every distribution in the repository, with the extras its own tests need.
 PACKAGES: dict[str, tuple[str, ...]] = {
-    "packages/inference-core": ("testing",),
+    "packages/inference-core": ("testing", "llm"),
     "packages/gen-mock-image": (),
     "packages/gen-mock-video": (),
     "packages/gen-espeak-tts": ("formats",),

@@ -200,6 +200,7 @@ class Connections:
         host, _, port = url.removeprefix("http://").partition(":")
         self.host, self.port = host, int(port)
         self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+        self.loop = asyncio.get_running_loop()
 
     async def post(self, path: str, payload: bytes) -> tuple[int, dict[str, str], bytes]:
         reader, writer = (
@@ -247,8 +248,9 @@ def client_generator(url: str) -> Any:
         connections: Connections | None = None
 
         async def agenerate(self, **inputs: Any) -> GenerationResult:
-            if BenchImage.connections is None:
-                BenchImage.connections = Connections(url)
+            loop = asyncio.get_running_loop()
+            if BenchImage.connections is None or BenchImage.connections.loop is not loop:
+                BenchImage.connections = Connections(url)  # connections belong to one event loop
             try:
                 status, headers, body = await BenchImage.connections.post(
                     "/v1/images", json.dumps(inputs).encode()

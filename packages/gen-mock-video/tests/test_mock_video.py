@@ -7,7 +7,7 @@ import av
 import pytest
 from PIL import ImageStat
 
-from inference_core import InputValidationError, get_video_generator_registry
+from inference_core import InputValidationError, get_video_generator_registry, scratch_dir
 
 GEN = "mock_video_generator"
 
@@ -144,11 +144,11 @@ def test_validation_errors_name_the_field(inputs: dict[str, object], field: str)
     assert field in info.value.fields
 
 
-def test_each_clip_lives_in_its_own_temp_directory(scratch_in_tmp_path) -> None:
+def test_each_clip_lives_in_its_own_scratch_directory() -> None:
     first = generate(prompt="a", duration=0.25, fps=4, width=32, height=32).assets[0].path
     second = generate(prompt="b", duration=0.25, fps=4, width=32, height=32).assets[0].path
     assert first.parent != second.parent
-    assert {first.parent.parent, second.parent.parent} == {scratch_in_tmp_path}
+    assert first.parent.parent == second.parent.parent == scratch_dir("mock_video_generator")
     assert [p.name for p in first.parent.iterdir()] == ["mock_video.mp4"]
 
 

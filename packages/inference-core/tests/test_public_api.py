@@ -37,6 +37,7 @@ EXPECTED = [
     "get_video_generator_registry",
     "hookimpl",
     "load_file",
+    "scratch_dir",
     "sniff_mime",
 ]
 

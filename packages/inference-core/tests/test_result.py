@@ -87,3 +87,21 @@ def test_sniff_mime() -> None:
     assert sniff_mime(b"RIFF\x00\x00\x00\x00WAVEfmt ") == "audio/wav"
     assert sniff_mime(b"\x00\x00\x00\x18ftypmp42") == "video/mp4"
     assert sniff_mime(b"<html>") is None
+
+
+def test_atomic_write_gives_the_usual_permissions(tmp_path: Path) -> None:
+    with atomic_write(tmp_path / "f.bin") as handle:
+        handle.write(b"x")
+    mode = (tmp_path / "f.bin").stat().st_mode & 0o777
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert mode == 0o666 & ~umask
+
+
+def test_scratch_dir_is_one_root_per_process() -> None:
+    from inference_core import scratch_dir
+
+    first, second = scratch_dir("gen_a"), scratch_dir("gen_b")
+    assert first.is_dir() and second.is_dir()
+    assert first.parent == second.parent
+    assert first.parent.name.startswith("inference-core-")

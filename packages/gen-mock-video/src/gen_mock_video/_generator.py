@@ -19,6 +19,7 @@ from inference_core import (
     InputValidationError,
     MediaAsset,
     load_file,
+    scratch_dir,
 )
 
 if TYPE_CHECKING:
@@ -228,7 +229,7 @@ class MockVideoGenerator(BaseVideoGenerator):
         else:
             frames = _frames.text_frames(prompt, width, height, count, fps, seed=inputs["seed"])
 
-        out_dir = pathlib.Path(tempfile.mkdtemp(prefix="mock-video-"))
+        out_dir = pathlib.Path(tempfile.mkdtemp(dir=scratch_dir(self.metadata.id)))
         target = out_dir / "mock_video.mp4"
         partial = out_dir / ".mock_video.mp4.part"
         try:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import atexit
 import base64
 import binascii
 import json
-import shutil
 import tempfile
 import threading
 import uuid
@@ -21,6 +19,7 @@ from inference_core import (
     GeneratorMetadata,
     InputValidationError,
     MediaAsset,
+    scratch_dir,
     sniff_mime,
 )
 from inference_core.download import DEFAULT_MAX_BYTES, download, http_client, image_dimensions
@@ -248,8 +247,7 @@ class OpenAIImageGenerator(BaseImageGenerator):
     def _download(self, url: str, errors: HTTPErrorContext) -> MediaAsset:
         with self._lock:
             if self._output_dir is None:
-                self._output_dir = Path(tempfile.mkdtemp(prefix="openai-image-"))
-                atexit.register(shutil.rmtree, self._output_dir, ignore_errors=True)
+                self._output_dir = Path(tempfile.mkdtemp(dir=scratch_dir(self.metadata.id)))
             if self._downloader is None:
                 self._downloader = http_client(timeout=self.timeout)
             directory, client = self._output_dir, self._downloader

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import atexit
-import shutil
 import tempfile
 import threading
 import uuid
@@ -20,6 +18,7 @@ from inference_core import (
     InputValidationError,
     MediaAsset,
     atomic_write,
+    scratch_dir,
     sniff_mime,
 )
 from inference_core.download import DEFAULT_MAX_BYTES
@@ -186,8 +185,7 @@ class OpenAITTSGenerator(BaseAudioGenerator):
 
     def _directory(self) -> Path:
         if self._output_dir is None:
-            self._output_dir = Path(tempfile.mkdtemp(prefix="openai-tts-"))
-            atexit.register(shutil.rmtree, self._output_dir, ignore_errors=True)
+            self._output_dir = Path(tempfile.mkdtemp(dir=scratch_dir(self.metadata.id)))
         return self._output_dir
 
     def _download(

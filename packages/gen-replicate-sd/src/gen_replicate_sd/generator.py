@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import re
 import shutil
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,6 +18,7 @@ from inference_core import (
     GeneratorMetadata,
     MediaAsset,
     ProviderError,
+    scratch_dir,
 )
 from inference_core.download import (
     DEFAULT_MAX_BYTES,
@@ -240,12 +240,7 @@ class ReplicateSDGenerator(BaseImageGenerator):
             urls = pred["output"] if isinstance(pred["output"], list) else [pred["output"]]
         if not urls or not all(isinstance(u, str) for u in urls):
             raise errors.invalid(f"prediction {pred['id']} succeeded without output files")
-        folder = (
-            Path(self.output_dir or tempfile.gettempdir())
-            / "inference-core"
-            / "replicate"
-            / pred["id"]
-        )
+        folder = Path(self.output_dir or scratch_dir(self.metadata.id)) / pred["id"]
         assets = []
         try:
             for i, url in enumerate(urls):

@@ -40,6 +40,7 @@ __all__ = [
     "get_video_generator_registry",
     "hookimpl",
     "load_file",
+    "scratch_dir",
     "sniff_mime",
 ]
 
@@ -47,6 +48,7 @@ __version__ = "0.1.0"
 
 from inference_core._files import atomic_write
 from inference_core._files import load_file
+from inference_core._files import scratch_dir
 from inference_core._files import sniff_mime
 from inference_core._generator import BaseAudioGenerator
 from inference_core._generator import BaseGenerator

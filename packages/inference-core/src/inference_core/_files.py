@@ -5,8 +5,10 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import functools
 import os
 import pathlib
+import threading
 from typing import IO, TYPE_CHECKING, Any
 
 from inference_core.errors import ConfigurationError
@@ -14,7 +16,14 @@ from inference_core.errors import ConfigurationError
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-__all__ = ["EXTENSIONS", "atomic_write", "extension_for", "load_file", "sniff_mime"]
+__all__ = [
+    "EXTENSIONS",
+    "atomic_write",
+    "extension_for",
+    "load_file",
+    "scratch_dir",
+    "sniff_mime",
+]
 
 #: File extension for each media type the library writes.
 EXTENSIONS: dict[str, str] = {
@@ -86,6 +95,7 @@ def atomic_write(
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
     try:
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; give what open() would
         with os.fdopen(fd, mode) as handle:
             yield handle
             handle.flush()
@@ -96,6 +106,41 @@ def atomic_write(
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)
         raise
+
+
+@functools.cache
+def _umask() -> int:
+    # Read once; os.umask can only be read by setting it.
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
+
+
+_scratch_lock = threading.Lock()
+_scratch_root: list[pathlib.Path] = []
+
+
+def scratch_dir(name: str) -> pathlib.Path:
+    """A folder for files a generator makes before the caller saves them.
+
+    One root per process, under the system temporary folder, removed when the
+    process exits; ``name`` (a generator id, say) is a subfolder of it. Make a
+    unique file or folder inside (``tempfile.mkdtemp(dir=scratch_dir(...))``)
+    for each generation. Long-running services that keep many results should
+    give the generator an output folder of their own instead.
+    """
+    with _scratch_lock:
+        if not _scratch_root:
+            import atexit
+            import shutil
+            import tempfile
+
+            root = pathlib.Path(tempfile.mkdtemp(prefix="inference-core-"))
+            atexit.register(shutil.rmtree, root, ignore_errors=True)
+            _scratch_root.append(root)
+        folder = _scratch_root[0] / name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def _decode_data_url(url: str) -> bytes:

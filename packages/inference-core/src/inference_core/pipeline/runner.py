@@ -312,13 +312,13 @@ class BatchRunner:
         )
         tasks: list[asyncio.Future[SceneResult]] = []
         try:
+            step = max(1, self.config.concurrency)
             for index, job in enumerate(jobs):
                 tasks.append(asyncio.ensure_future(self._run_job(job, force)))
-                if index + 1 == self.config.concurrency:
-                    # Let the first requests reach the network before the other jobs
-                    # spend their first turn on cache lookups.
-                    for _ in range(3):
-                        await asyncio.sleep(0)
+                if (index + 1) % step == 0:
+                    # Start jobs a batch per loop turn: the first requests reach the
+                    # network (connect, send) while later jobs do their cache lookups.
+                    await asyncio.sleep(0)
             return list(await asyncio.gather(*tasks))
         except BaseException:
             for task in tasks:
@@ -402,6 +402,8 @@ class BatchRunner:
     async def _from_cache(self, job: Job, modality: str) -> SceneResult | None:
         """The first cached answer along the chain, materialised; ``None`` when there is none."""
         assert self._session is not None
+        if not self._session.known_keys:
+            return None  # a folder with an empty cache: skip computing keys
         for generator_id in job.chain:
             try:
                 info = self._resolve(generator_id, modality)
