@@ -154,7 +154,8 @@ def demo(session: nox.Session) -> None:
     """The offline demo: a storyboard to frames, narration and a video."""
     install(session, {p: PACKAGES[p] for p in existing([CORE, *OFFLINE])})
     session.chdir(ROOT)
-    session.run("python", "examples/demo.py", *session.posargs)
+    out = session.posargs[0] if session.posargs else "demo-out"
+    session.run("infer", "story", "examples/storyboard.yaml", "--out", out)
 
 
 @nox.session(python=PYTHON)

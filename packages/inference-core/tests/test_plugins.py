@@ -155,7 +155,7 @@ def test_unknown_id_suggests_close_ids(
     reload_plugins()
     with pytest.raises(GeneratorNotFoundError) as info:
         get_image_generator_registry().get_generator("alpha_imag_generator")
-    assert info.value.suggestions == ["alpha_image_generator"]
+    assert info.value.suggestions[0] == "alpha_image_generator"
     assert "did you mean 'alpha_image_generator'" in str(info.value)
 
 

@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from inference_core.errors import ConfigurationError
 from inference_core.pipeline.execute import LimiterPool, generate_with_fallback
-from inference_core.pipeline.materialize import readable
 from inference_core.retry import DEFAULT_RETRY_POLICY, RetryPolicy
 
 if TYPE_CHECKING:
@@ -149,8 +148,6 @@ class MediaService:
         result = outcome.result
         stem = name or f"{self.modality}-{time.strftime('%Y%m%d-%H%M%S')}-{_digest(result)}"
         paths = result.save(self.workspace, stem=stem)
-        for path in paths:
-            readable(path)
         return ServiceResult(paths, outcome.generator.id, result, outcome.fallbacks)
 
     def generate(

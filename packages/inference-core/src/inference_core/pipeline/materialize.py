@@ -85,21 +85,6 @@ def media_facts(
     return width, height, duration
 
 
-def _read_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-_FILE_MODE = 0o666 & ~_read_umask()
-
-
-def readable(path: Path) -> None:
-    """Give a file written through a private temporary file the usual mode (0644 with umask 022)."""
-    with contextlib.suppress(OSError):
-        os.chmod(path, _FILE_MODE)
-
-
 def write_blob(blob_dir: Path, asset: MediaAsset) -> StoredFile:
     """Store the asset's content under its sha256 (atomically; skipped when already there)."""
     sha = asset.sha256
@@ -108,7 +93,6 @@ def write_blob(blob_dir: Path, asset: MediaAsset) -> StoredFile:
         with atomic_write(blob) as handle:
             for chunk in asset.iter_bytes():
                 handle.write(chunk)
-        readable(blob)  # scene files are hard links to it
     width, height, duration = media_facts(blob, asset)
     return StoredFile(sha, blob.stat().st_size, asset.mime_type, width, height, duration)
 
@@ -130,7 +114,6 @@ def link_into_place(blob: Path, target: Path, sha256: str) -> None:
             tmp.unlink()
         with atomic_write(target) as handle, blob.open("rb") as source:
             shutil.copyfileobj(source, handle, 1 << 20)
-        readable(target)
 
 
 class FolderLock:

@@ -23,7 +23,6 @@ from pydantic import BaseModel, Field
 
 from inference_core import ConfigurationError, atomic_write
 from inference_core.pipeline.batch import BatchConfig, BatchResult, Job, batch_status
-from inference_core.pipeline.materialize import readable
 from inference_core.pipeline.runner import BatchRunner
 from inference_core.pipeline.scenes import Storyboard, load_storyboard
 
@@ -213,5 +212,4 @@ class StoryPipeline:
         path = self.out_dir / NARRATION_FILE
         with atomic_write(path) as handle:
             handle.write(data)
-        readable(path)
         return path
