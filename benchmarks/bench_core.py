@@ -28,8 +28,10 @@ def cold_start() -> None:
             times[key].append(timeit.default_timer() - start)
     infer_ms = statistics.median(times["infer"]) * 1000
     base_ms = statistics.median(times["base"]) * 1000
-    print(f"cold start: `infer list --json` {infer_ms:.0f} ms (median of {RUNS}), "
-          f"`import pluggy, pydantic` {base_ms:.0f} ms")
+    print(
+        f"cold start: `infer list --json` {infer_ms:.0f} ms (median of {RUNS}), "
+        f"`import pluggy, pydantic` {base_ms:.0f} ms"
+    )
     print(f"cold start ratio: {infer_ms / base_ms:.2f} (goal <= 1.3)")
     probe = (
         "import sys\n"
@@ -53,13 +55,19 @@ def overhead() -> None:
 
     class Noop(BaseImageGenerator):
         metadata = GeneratorMetadata(
-            id="bench_noop", name="Noop", description="does nothing",
+            id="bench_noop",
+            name="Noop",
+            description="does nothing",
             input_schema={
                 "prompt": {"type": "string", "required": True},
                 "width": {"type": "integer", "default": 1024, "minimum": 64, "maximum": 4096},
                 "height": {"type": "integer", "default": 1024, "minimum": 64, "maximum": 4096},
                 "n": {"type": "integer", "default": 1, "minimum": 1, "maximum": 4},
-                "output_format": {"type": "string", "enum": ["png", "jpeg", "webp"], "default": "png"},
+                "output_format": {
+                    "type": "string",
+                    "enum": ["png", "jpeg", "webp"],
+                    "default": "png",
+                },
             },
         )
 
@@ -82,10 +90,14 @@ def overhead() -> None:
         through = best(lambda: registry.generate("bench_noop", **inputs))
     direct = best(lambda: raw(instance, **inputs))
     jsonschema_us = best(lambda: validator.validate(inputs), number=5000)
-    print(f"registry.generate on a no-op generator: {through:.2f} us per call; direct call "
-          f"{direct:.2f} us; overhead {through - direct:.2f} us (goal <= 10 us)")
-    print(f"jsonschema validation of the same input alone: {jsonschema_us:.2f} us; "
-          f"ratio registry.generate / jsonschema = {through / jsonschema_us:.2f} (goal < 1)")
+    print(
+        f"registry.generate on a no-op generator: {through:.2f} us per call; direct call "
+        f"{direct:.2f} us; overhead {through - direct:.2f} us (goal <= 10 us)"
+    )
+    print(
+        f"jsonschema validation of the same input alone: {jsonschema_us:.2f} us; "
+        f"ratio registry.generate / jsonschema = {through / jsonschema_us:.2f} (goal < 1)"
+    )
 
 
 if __name__ == "__main__":

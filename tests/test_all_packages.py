@@ -37,7 +37,10 @@ def installed(dist: str) -> bool:
 def infer(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "inference_core", *args],
-        capture_output=True, text=True, timeout=120, env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **env},
     )
 
 
@@ -78,12 +81,18 @@ def test_uninstalling_a_plugin_removes_its_generators() -> None:
     if uv is None or not wheels or not installed("gen-example-echo"):
         pytest.skip("needs uv and the example wheel built by nox")
     try:
-        subprocess.run([uv, "pip", "uninstall", "--python", sys.executable, "gen-example-echo"],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [uv, "pip", "uninstall", "--python", sys.executable, "gen-example-echo"],
+            check=True,
+            capture_output=True,
+        )
         ids = {r["id"] for r in json.loads(infer("list", "--json").stdout)}
         assert "example_echo_image" not in ids
     finally:
-        subprocess.run([uv, "pip", "install", "--python", sys.executable, "--no-deps", str(wheels[-1])],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [uv, "pip", "install", "--python", sys.executable, "--no-deps", str(wheels[-1])],
+            check=True,
+            capture_output=True,
+        )
     ids = {r["id"] for r in json.loads(infer("list", "--json").stdout)}
     assert "example_echo_image" in ids
