@@ -110,8 +110,10 @@ def _decide(body: dict[str, Any]) -> dict[str, Any]:
             # Read the error and correct the call: clamp width to the schema's maximum.
             tool = _pick_tool(body.get("tools", []))
             assert tool is not None
-            width = tool["parameters"]["properties"].get("width", {}).get("maximum", 512)
-            args = {"prompt": _brief(messages), "width": min(width, 640), "height": 360}
+            properties = tool["parameters"]["properties"]
+            width = properties.get("width", {}).get("maximum", 512)
+            wanted = {"prompt": _brief(messages), "width": min(width, 640), "height": 360}
+            args = {name: value for name, value in wanted.items() if name in properties}
             return _tool_call(tool["name"], args, "call_2")
         files = ", ".join(
             f"{f['path']} ({f['width']}x{f['height']} {f['mime_type']})" for f in result["files"]

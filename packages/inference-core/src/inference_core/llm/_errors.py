@@ -7,6 +7,7 @@ back ends. Messages are redacted: they never contain an API key.
 from __future__ import annotations
 
 import contextlib
+import re
 from typing import TYPE_CHECKING, cast
 
 from inference_core.errors import (
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
 
 __all__ = ["JSONOutputError", "to_inference_error", "translate_errors"]
+
+_NOISE = re.compile(r"^(?:(?:litellm\.)?\w*(?:Error|Exception|Timeout): |\w+Exception - )+")
 
 
 class JSONOutputError(InvalidResponseError):
@@ -51,9 +54,8 @@ def _headers(exc: BaseException) -> Mapping[str, str] | None:
 
 def _message(exc: BaseException, provider: str, model: str) -> str:
     text = str(exc).strip() or type(exc).__name__
-    for prefix in ("litellm.",):
-        if text.startswith(prefix):
-            text = text.split(": ", 1)[-1] if ": " in text else text
+    # LiteLLM prefixes its class names ("litellm.RateLimitError: RateLimitError: OpenAIException - ...").
+    text = _NOISE.sub("", text).strip() or type(exc).__name__
     return redact(f"{model}: {text}")
 
 
