@@ -69,7 +69,7 @@ def test_listing_everything_imports_no_provider_sdk() -> None:
 
 def test_json_listing_matches_the_table_listing() -> None:
     rows = json.loads(infer("list", "--json").stdout)
-    table = infer("list").stdout
+    table = infer("list", COLUMNS="250").stdout
     assert rows, "no generators listed"
     for row in rows:
         assert row["id"] in table

@@ -25,7 +25,7 @@ from inference_core import (
 from inference_core.download import DEFAULT_MAX_BYTES, download, http_client, image_dimensions
 from inference_core.http_errors import HTTPErrorContext
 from inference_core.keys import resolve_key, resolve_setting
-from inference_core.openai_errors import translate_openai_errors
+from inference_core.openai_sdk import openai_client, translate_openai_errors
 from inference_core.retry import DEFAULT_RETRY_POLICY
 
 if TYPE_CHECKING:
@@ -122,7 +122,6 @@ class OpenAIImageGenerator(BaseImageGenerator):
         self._output_dir = Path(output_dir) if output_dir is not None else None
         # Files in our own scratch folder are copied again by MediaAsset.save(), which fsyncs.
         self._durable = output_dir is not None
-        self._clients: dict[tuple[str, str, float], OpenAI] = {}
         self._downloader: httpx.Client | None = None
         self._lock = threading.Lock()
 
@@ -152,7 +151,7 @@ class OpenAIImageGenerator(BaseImageGenerator):
         extra: dict[str, Any] = {
             k: request.pop(k) for k in ("negative_prompt", "seed") if k in request
         }
-        client = self._client(key.reveal(), base_url)
+        client = openai_client(key.reveal(), base_url, self.timeout)
         answer = self.retry_policy.call(self._request, client, errors, request, extra)
         assets = self._assets(answer, errors)
         revised = [a.metadata["revised_prompt"] for a in assets if "revised_prompt" in a.metadata]
@@ -163,18 +162,6 @@ class OpenAIImageGenerator(BaseImageGenerator):
         return GenerationResult(
             assets=assets, metadata=metadata, usage=usage if isinstance(usage, dict) else {}
         )
-
-    def _client(self, key: str, base_url: str) -> OpenAI:
-        with self._lock:
-            client = self._clients.get((key, base_url, self.timeout))
-            if client is None:
-                import openai
-
-                client = openai.OpenAI(
-                    api_key=key, base_url=base_url, timeout=self.timeout, max_retries=0
-                )
-                self._clients[(key, base_url, self.timeout)] = client
-            return client
 
     def _request(
         self,

@@ -24,7 +24,7 @@ from inference_core import (
 from inference_core.download import DEFAULT_MAX_BYTES
 from inference_core.http_errors import HTTPErrorContext
 from inference_core.keys import resolve_key, resolve_setting
-from inference_core.openai_errors import translate_openai_errors
+from inference_core.openai_sdk import openai_client, translate_openai_errors
 from inference_core.retry import DEFAULT_RETRY_POLICY
 
 if TYPE_CHECKING:
@@ -111,20 +111,7 @@ class OpenAITTSGenerator(BaseAudioGenerator):
         self._output_dir = Path(output_dir) if output_dir is not None else None
         # Files in our own scratch folder are copied again by MediaAsset.save(), which fsyncs.
         self._durable = output_dir is not None
-        self._clients: dict[tuple[str, str, float], OpenAI] = {}
         self._lock = threading.Lock()
-
-    def _client(self, key: str, base_url: str) -> OpenAI:
-        with self._lock:
-            client = self._clients.get((key, base_url, self.timeout))
-            if client is None:
-                import openai
-
-                client = openai.OpenAI(
-                    api_key=key, base_url=base_url, timeout=self.timeout, max_retries=0
-                )
-                self._clients[(key, base_url, self.timeout)] = client
-            return client
 
     def validate_inputs(
         self, inputs: Mapping[str, Any] | None = None, **kwargs: Any
@@ -158,7 +145,7 @@ class OpenAITTSGenerator(BaseAudioGenerator):
             request["instructions"] = inputs["instructions"]
         saved_as = "wav" if wrap else fmt
         path = self._directory() / f"speech-{uuid.uuid4().hex}{'.wav' if wrap else _suffix(fmt)}"
-        client = self._client(key.reveal(), base_url)
+        client = openai_client(key.reveal(), base_url, self.timeout)
         meta = self.retry_policy.call(self._download, client, errors, request, path, saved_as, wrap)
         layout = meta.pop("layout")
         asset = MediaAsset(mime_type=MIME[saved_as], path=path, metadata={"format": saved_as})
@@ -184,9 +171,10 @@ class OpenAITTSGenerator(BaseAudioGenerator):
         )
 
     def _directory(self) -> Path:
-        if self._output_dir is None:
-            self._output_dir = Path(tempfile.mkdtemp(dir=scratch_dir(self.metadata.id)))
-        return self._output_dir
+        with self._lock:
+            if self._output_dir is None:
+                self._output_dir = Path(tempfile.mkdtemp(dir=scratch_dir(self.metadata.id)))
+            return self._output_dir
 
     def _download(
         self,

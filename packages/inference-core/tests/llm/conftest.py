@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import asyncio
 import importlib.util
+import warnings
 from typing import TYPE_CHECKING
 
 import pytest
@@ -30,11 +32,6 @@ if (
 LITELLM_WARNINGS = (
     "ignore::pydantic.warnings.PydanticDeprecatedSince211",
     "ignore:Item .* is using the `ReadOnly` qualifier:UserWarning",
-    # A blocking litellm.completion calls asyncio.get_event_loop() (litellm/_service_logger.py), which
-    # leaves an implicit event loop in the main thread; a later asyncio.run() drops it unclosed. Only
-    # that loop and its self-pipe (AF_UNIX, family=1) are ignored; our TCP sockets still fail a test.
-    "ignore:Exception ignored in. <function BaseEventLoop.__del__:pytest.PytestUnraisableExceptionWarning",
-    "ignore:Exception ignored in. <socket.socket fd=[0-9]+, family=1,:pytest.PytestUnraisableExceptionWarning",
 )
 
 
@@ -55,6 +52,25 @@ ENV_VARS = (
     "INFERENCE_RUNTIME_CONFIG",
     "OLLAMA_HOST",
 )
+
+
+@pytest.fixture(autouse=True)
+def close_litellm_implicit_loop() -> Iterator[None]:
+    """Close the event loop a blocking ``litellm.completion`` leaves in the main thread.
+
+    LiteLLM calls ``asyncio.get_event_loop()`` (litellm/_service_logger.py), which
+    sets an implicit loop on the main thread; left alone, a later test's
+    ``asyncio.run()`` drops it unclosed and ``-W error`` fails whichever test
+    the garbage collector happens to run in.
+    """
+    yield
+    policy = asyncio.get_event_loop_policy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        loop = policy.get_event_loop()
+    if not loop.is_running():
+        loop.close()
+        policy.set_event_loop(None)
 
 
 @pytest.fixture(autouse=True)

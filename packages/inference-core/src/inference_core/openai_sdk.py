@@ -1,4 +1,4 @@
-"""The one boundary where openai SDK errors become core errors, shared by every plugin built on the SDK.
+"""What every plugin built on the openai SDK shares: one error boundary and a client cache.
 
 Works with openai 2.x (httpx) and 3.x (httpx2): the SDK's own exceptions are
 caught by their public names, and transport errors raised while a streamed
@@ -9,6 +9,7 @@ of ``httpx2`` / ``httpx`` the SDK has already imported, never imported here.
 from __future__ import annotations
 
 import contextlib
+import functools
 import sys
 from typing import TYPE_CHECKING
 
@@ -19,9 +20,23 @@ from inference_core.keys import redact
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from openai import OpenAI
+
     from inference_core.http_errors import HTTPErrorContext
 
-__all__ = ["translate_openai_errors"]
+__all__ = ["openai_client", "translate_openai_errors"]
+
+
+@functools.lru_cache(maxsize=32)
+def openai_client(api_key: str, base_url: str, timeout: float) -> OpenAI:
+    """An ``openai.OpenAI`` client for these settings, built once and reused.
+
+    Its own retries are off (``max_retries=0``): :class:`inference_core.retry.RetryPolicy`
+    is the one retry policy. Reusing the client keeps its connection pool warm.
+    """
+    import openai
+
+    return openai.OpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0)
 
 
 def _loaded(name: str) -> tuple[type[BaseException], ...]:

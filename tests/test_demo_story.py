@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from inference_core.pipeline.cli import register
 
-EXAMPLES = Path(__file__).resolve().parents[4] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
 @pytest.fixture
