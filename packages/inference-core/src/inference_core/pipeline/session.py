@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import threading
@@ -80,8 +81,18 @@ class FolderSession:
             self.store.record_many(pending)
 
     async def in_worker(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run file work on the session's threads: fsyncs overlap, the loop keeps going."""
-        return await asyncio.get_running_loop().run_in_executor(self.workers, fn, *args)
+        """Run file work on the session's threads: fsyncs overlap, the loop keeps going.
+
+        A cancellation waits for work already started to finish (each write is
+        atomic and short), so a cancelled batch leaves no temporary file behind.
+        """
+        future = asyncio.get_running_loop().run_in_executor(self.workers, fn, *args)
+        try:
+            return await asyncio.shield(future)
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                await future
+            raise
 
     async def use_cache(
         self,
