@@ -80,7 +80,8 @@ def close_litellm_implicit_loop() -> Iterator[None]:
             return
     if not loop.is_running():
         loop.close()
-        asyncio.set_event_loop_policy(None)  # a fresh policy: no loop, and get_event_loop() works again
+        # a fresh policy: no loop, and get_event_loop() works again
+        asyncio.set_event_loop_policy(None)
 
 
 @pytest.fixture(autouse=True)
