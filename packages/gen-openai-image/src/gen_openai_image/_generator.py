@@ -7,7 +7,6 @@ import binascii
 import json
 import tempfile
 import threading
-import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -238,6 +237,8 @@ class OpenAIImageGenerator(BaseImageGenerator):
             if self._downloader is None:
                 self._downloader = http_client(timeout=self.timeout)
             directory, client = self._output_dir, self._downloader
+        import uuid
+
         path = directory / f"image-{uuid.uuid4().hex}"
         done = download(
             url, path, max_bytes=self.max_output_bytes, timeout=self.timeout,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 import shutil
 import time
@@ -132,6 +131,8 @@ class ReplicateSDGenerator(BaseImageGenerator):
         self._adopted: set[str] = set()  # predictions found after an ambiguous create
 
     async def agenerate(self, **inputs: Any) -> GenerationResult:
+        import asyncio
+
         key = resolve_key(KEY_ENV, self._api_key, generator_id=GENERATOR_ID)
         base = resolve_setting("REPLICATE_BASE_URL", self._base_url, default=DEFAULT_BASE_URL) or ""
         base = base.rstrip("/")

@@ -34,8 +34,6 @@ for real::
 
 from __future__ import annotations
 
-import asyncio
-import email.utils
 import logging
 import math
 import random
@@ -86,6 +84,8 @@ def parse_retry_after_value(value: str | None, *, now: float | None = None) -> f
         seconds = float(value)
     except ValueError:
         try:
+            import email.utils
+
             when = email.utils.parsedate_to_datetime(value)
         except (TypeError, ValueError, IndexError):
             return None
@@ -132,6 +132,8 @@ class RetryAttempt:
 
 
 def _default_asleep(seconds: float) -> Awaitable[None]:
+    import asyncio
+
     return asyncio.sleep(seconds)
 
 
