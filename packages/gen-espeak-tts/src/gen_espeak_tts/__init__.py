@@ -16,15 +16,25 @@ __all__ = [
     "register_generators",
 ]
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from inference_core import hookimpl
 
-from gen_espeak_tts._engine import Voice
 from gen_espeak_tts.generator import MAX_TEXT_LENGTH, EspeakTTSGenerator
 
 if TYPE_CHECKING:
     from inference_core import BaseGenerator
+
+    from gen_espeak_tts._engine import Voice
+
+
+def __getattr__(name: str) -> Any:
+    # Voice lives beside the ctypes bindings, which listing generators must not load.
+    if name == "Voice":
+        from gen_espeak_tts._engine import Voice
+
+        return Voice
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def list_voices() -> list[Voice]:

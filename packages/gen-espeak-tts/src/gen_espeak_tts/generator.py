@@ -15,7 +15,6 @@ from inference_core import (
     MediaAsset,
     ProviderError,
 )
-from inference_core.audio import audio_mime_type, convert_audio, encode_wav, read_audio_info
 
 if TYPE_CHECKING:
     from gen_espeak_tts._engine import Engine
@@ -124,7 +123,7 @@ class EspeakTTSGenerator(BaseAudioGenerator):
                 "audio": {"type": "string", "description": "the speech, base64 encoded"},
                 "mime_type": {
                     "type": "string",
-                    "enum": [audio_mime_type(f) for f in ("wav", "mp3", "ogg", "flac", "aac")],
+                    "enum": ["audio/wav", "audio/mpeg", "audio/ogg", "audio/flac", "audio/aac"],
                 },
                 "sample_rate": {"type": "integer"},
                 "duration_s": {"type": "number"},
@@ -162,6 +161,9 @@ class EspeakTTSGenerator(BaseAudioGenerator):
                 provider="espeak-ng",
                 generator_id=_GENERATOR_ID,
             )
+        # inference_core.audio is imported here, not at listing time.
+        from inference_core.audio import audio_mime_type, encode_wav, read_audio_info
+
         fmt = inputs["response_format"]
         container = "ogg" if fmt == "opus" else fmt  # Opus travels in Ogg
         audio = encode_wav(pcm, sample_rate=engine.sample_rate)
@@ -210,6 +212,8 @@ class EspeakTTSGenerator(BaseAudioGenerator):
 
     @staticmethod
     def _convert(wav: bytes, fmt: str) -> bytes:
+        from inference_core.audio import convert_audio
+
         try:
             return convert_audio(wav, fmt)
         except ConfigurationError as exc:
