@@ -23,10 +23,13 @@ nox.options.reuse_existing_virtualenvs = False
 
 PYTHON = "3.11"
 CORE = "packages/inference-core"
+PIPELINE = "packages/inference-pipeline"
 
 #: Every distribution in the repository, with the extras its own tests need.
 PACKAGES: dict[str, tuple[str, ...]] = {
-    "packages/inference-core": ("testing", "llm"),
+    "packages/inference-core": ("testing",),
+    "packages/inference-llm": (),
+    "packages/inference-pipeline": (),
     "packages/gen-mock-image": (),
     "packages/gen-mock-video": (),
     "packages/gen-espeak-tts": ("formats",),
@@ -35,6 +38,10 @@ PACKAGES: dict[str, tuple[str, ...]] = {
     "packages/gen-openai-image": (),
     "packages/gen-replicate-sd": (),
     "examples/gen-example-echo": (),
+}
+#: What each package's tests need beside the core and the package itself.
+NEEDS: dict[str, tuple[str, ...]] = {
+    "packages/inference-pipeline": ("packages/inference-llm",),
 }
 #: The openai SDK majors the openai-based plugins are tested with (2.x on httpx, 3.x on httpx2).
 OPENAI_PINS = {"openai2": "openai>=2.20,<3", "openai3": "openai>=3,<4"}
@@ -92,8 +99,8 @@ def _package_session(package: str, pin: str | None = None) -> None:
 
     @nox.session(name=name, python=PYTHON)
     def session_fn(session: nox.Session) -> None:
-        extras = PACKAGES[package]
-        wanted = {CORE: PACKAGES[CORE], package: extras}
+        wanted = {CORE: PACKAGES[CORE], package: PACKAGES[package]}
+        wanted.update({dep: PACKAGES[dep] for dep in NEEDS.get(package, ())})
         pins = (OPENAI_PINS[pin],) if pin else ()
         install(session, wanted, *TEST_DEPS, *pins)
         run_tests(session, package)
@@ -152,7 +159,7 @@ def build(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def demo(session: nox.Session) -> None:
     """The offline demo: a storyboard to frames, narration and a video."""
-    install(session, {p: PACKAGES[p] for p in existing([CORE, *OFFLINE])})
+    install(session, {p: PACKAGES[p] for p in existing([CORE, PIPELINE, *OFFLINE])})
     session.chdir(ROOT)
     out = session.posargs[0] if session.posargs else "demo-out"
     session.run("infer", "story", "examples/storyboard.yaml", "--out", out)

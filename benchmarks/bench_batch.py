@@ -20,7 +20,7 @@ measured ratio next to its goal, and exits 1 if a goal is missed.
    (they were never recorded), and the figure shows how many.
 
 The provider is a small asyncio HTTP/1.1 server in its own process; each
-client run is a fresh ``python`` process using ``inference_core.pipeline``
+client run is a fresh ``python`` process using ``inference_pipeline``
 with an httpx-based generator registered in code.
 """
 
@@ -289,8 +289,8 @@ def warm_up(folder: Path) -> None:
     import shutil
 
     from inference_core import BaseImageGenerator, GenerationResult, GeneratorMetadata, MediaAsset
-    from inference_core.pipeline import BatchConfig, BatchRunner
     from inference_core.testing import registered
+    from inference_pipeline import BatchConfig, BatchRunner
 
     class Offline(BaseImageGenerator):
         metadata = GeneratorMetadata(
@@ -313,8 +313,8 @@ def warm_up(folder: Path) -> None:
 
 
 def child(args: argparse.Namespace) -> None:
-    from inference_core.pipeline import BatchConfig, BatchRunner
     from inference_core.testing import registered
+    from inference_pipeline import BatchConfig, BatchRunner
 
     generator = client_generator(args.url)
     with registered(generator):

@@ -5,7 +5,7 @@
    not having the ``[llm]`` extra). Goal: ratio <= 1.05, because nothing on the
    import path touches LiteLLM.
 2. The first ``LLMClient.call`` in a fresh process against a loopback
-   OpenAI-compatible server, split into import time (``inference_core.llm``,
+   OpenAI-compatible server, split into import time (``inference_llm``,
    then LiteLLM on first use) and request time; a second call for comparison.
 
 Run with the core and its ``llm`` extra installed (``nox -s bench``).
@@ -65,8 +65,8 @@ def import_ratio() -> None:
 FIRST_CALL = r"""
 import json, os, sys, time
 t0 = time.perf_counter()
-from inference_core.llm import LLMClient
-from inference_core.llm._litellm import load_litellm
+from inference_llm import LLMClient
+from inference_llm._litellm import load_litellm
 from inference_core.testing import LoopbackServer
 t1 = time.perf_counter()
 
@@ -108,7 +108,7 @@ def first_call() -> None:
     total = median["core"] + median["litellm"] + median["first"]
     print(
         f"first LLMClient.call (median of {len(runs)} fresh processes): {total:.0f} ms = "
-        f"import inference_core.llm {median['core']:.0f} ms + import litellm {median['litellm']:.0f} ms + "
+        f"import inference_llm {median['core']:.0f} ms + import litellm {median['litellm']:.0f} ms + "
         f"request {median['first']:.0f} ms; second call {median['second']:.0f} ms"
     )
     print(f"first-call share spent importing: {(median['core'] + median['litellm']) / total:.2f}")

@@ -35,9 +35,9 @@ from inference_core import (
     MediaAsset,
     get_image_generator_registry,
 )
-from inference_core.llm import LLMClient
 from inference_core.testing import LoopbackServer
 from inference_core.tools import as_tools, execute_tool_call
+from inference_llm import LLMClient
 
 BRIEF = "Make a picture of a lighthouse at dusk for the title card."
 

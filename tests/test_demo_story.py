@@ -10,7 +10,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from inference_core.pipeline.cli import register
+from inference_pipeline.cli import register
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -62,7 +62,7 @@ def test_story_demo_makes_frames_narration_and_one_mp4(
 
 @pytest.mark.parametrize("name", ["scenes.yaml", "storyboard.json", "storyboard.yaml"])
 def test_example_files_are_valid(name: str) -> None:
-    from inference_core.pipeline import load_storyboard
+    from inference_pipeline import load_storyboard
 
     path = EXAMPLES / name
     if not path.is_file():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.metadata
 from typing import TYPE_CHECKING, Any
 
 from inference_core import (
@@ -39,13 +38,6 @@ RESPONSE_FORMATS = ("wav", "mp3", "ogg", "opus", "flac", "aac")
 _GENERATOR_ID = "espeak_tts_generator"
 
 
-def _version() -> str:
-    try:
-        return importlib.metadata.version("gen-espeak-tts")
-    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - source checkout
-        return "0.0.0"
-
-
 def _field_error(field: str, message: str, hint: str | None = None) -> InputValidationError:
     return InputValidationError(_GENERATOR_ID, [FieldError(field, message, hint)])
 
@@ -65,7 +57,6 @@ class EspeakTTSGenerator(BaseAudioGenerator):
             "Offline speech synthesis with eSpeak NG (robotic but clear) in 100+ languages. "
             "No network or API key needed."
         ),
-        version=_version(),
         input_schema={
             "text": {
                 "type": "string",

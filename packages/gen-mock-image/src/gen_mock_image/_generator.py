@@ -168,7 +168,6 @@ class MockImageGenerator(BaseImageGenerator):
         name="Mock image",
         description="Offline, deterministic placeholder images: the prompt written over colours "
         "derived from the prompt and seed; image-to-image gives a tinted, captioned copy.",
-        version="0.1.0",
         input_schema=INPUT_SCHEMA,
         output_schema={
             "type": "image",

@@ -141,7 +141,6 @@ class MockVideoGenerator(BaseVideoGenerator):
         name="Mock video",
         description="Offline H.264 MP4: text-to-video motion with a caption, pan-and-zoom over "
         "images with cross-fades, or a filter over input videos; optional AAC soundtrack.",
-        version="0.1.0",
         input_schema=INPUT_SCHEMA,
         output_schema={
             "type": "video",

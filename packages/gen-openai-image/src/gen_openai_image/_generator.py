@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gen_openai_image import _rules
-from gen_openai_image._version import __version__
 from inference_core import (
     BaseImageGenerator,
     GenerationResult,
@@ -95,7 +94,6 @@ class OpenAIImageGenerator(BaseImageGenerator):
         name="OpenAI images",
         description="Images from OpenAI's /v1/images/generations (dall-e-3, gpt-image-1) "
         "or any OpenAI-compatible images endpoint.",
-        version=__version__,
         input_schema=INPUT_SCHEMA,
         output_schema={
             "images": {"type": "array", "items": {"type": "file", "mime_types": ["image/*"]}}

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gen_openai_tts import _wav
-from gen_openai_tts._version import __version__
 from inference_core import (
     BaseAudioGenerator,
     FieldError,
@@ -87,7 +86,6 @@ class OpenAITTSGenerator(BaseAudioGenerator):
         id=GENERATOR_ID,
         name="OpenAI text to speech",
         description="Speech from text with OpenAI's /v1/audio/speech (tts-1, tts-1-hd, gpt-4o-mini-tts).",
-        version=__version__,
         input_schema=INPUT_SCHEMA,
         output_schema={"audio": {"type": "file", "mime_types": sorted(set(MIME.values()))}},
         capabilities={"input_media": [], "output_formats": list(FORMATS), "streams_to_disk": True},

@@ -46,7 +46,6 @@ class OpenRouterImageGenerator(BaseImageGenerator):
         name="OpenRouter image",
         description="Text-to-image and image-to-image through OpenRouter chat completions "
         "(Gemini image models, FLUX, GPT image and others).",
-        version="0.1.0",
         input_schema={
             "prompt": {
                 "type": "string",

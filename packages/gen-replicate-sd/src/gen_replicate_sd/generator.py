@@ -70,7 +70,6 @@ class ReplicateSDGenerator(BaseImageGenerator):
         id=GENERATOR_ID,
         name="Replicate SDXL",
         description="Stable Diffusion XL on Replicate (predictions API): text-to-image, img2img, inpainting.",
-        version="0.1.0",
         input_schema={
             "prompt": {"type": "string", "required": True, "min_length": 1},
             "negative_prompt": {"type": "string", "default": ""},

@@ -44,7 +44,7 @@ __all__ = [
     "sniff_mime",
 ]
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 from inference_core._files import atomic_write
 from inference_core._files import load_file

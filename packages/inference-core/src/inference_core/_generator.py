@@ -40,13 +40,14 @@ class GeneratorMetadata:
     ``maximum``, ``min_length``, ``max_length``, ``items``; a field marked
     ``secret: True`` is never stored in results) or a pydantic model class.
     ``capabilities`` lists what the generator accepts, for example
-    ``{"input_media": ["image"]}``.
+    ``{"input_media": ["image"]}``. Leave ``version`` out: discovery fills it
+    from the version of the distribution that registered the generator.
     """
 
     id: str
     name: str
     description: str
-    version: str = "0.0.0"
+    version: str = ""
     input_schema: SchemaSpec = field(default_factory=dict)
     output_schema: Mapping[str, Any] = field(default_factory=dict)
     capabilities: Mapping[str, Any] = field(default_factory=dict)

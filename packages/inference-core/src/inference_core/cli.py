@@ -7,7 +7,6 @@ Expected errors print one line on stderr, never a traceback.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import json
 import mimetypes
 import sys
@@ -250,30 +249,19 @@ def generate_command(
         typer.echo(str(path))
 
 
-#: Commands that live beside their subsystems, and the module whose ``register(app)`` adds them.
-#: They are imported only when one of them (or the help) is asked for, so that
-#: ``infer list`` starts fast.
-LAZY_COMMANDS = {
-    "models": "inference_core.llm.cli",
-    "llm": "inference_core.llm.cli",
-    "batch": "inference_core.pipeline.cli",
-    "regenerate": "inference_core.pipeline.cli",
-    "history": "inference_core.pipeline.cli",
-    "story": "inference_core.pipeline.cli",
-    "demo": "inference_core.pipeline.cli",
-}
+def _register_plugin_commands(argv: list[str]) -> None:
+    """Add the commands of installed subsystems (``batch``, ``llm``, ...) unless a core one is asked for.
 
-
-def _register_lazy_commands(argv: list[str]) -> None:
+    Subsystems add commands through the ``register_commands`` hook; the core
+    names none of them. They are skipped for the core's own commands, so that
+    ``infer list`` and ``infer generate`` import no subsystem.
+    """
     command = next((arg for arg in argv if not arg.startswith("-")), None)
     if command in app_commands():
         return
-    wanted = {LAZY_COMMANDS[command]} if command in LAZY_COMMANDS else set(LAZY_COMMANDS.values())
-    for module_name in sorted(wanted):
-        if importlib.util.find_spec(module_name.rpartition(".")[0]) is None:
-            continue
-        module = importlib.import_module(module_name)
-        module.register(app)
+    from inference_core import plugins
+
+    plugins.register_commands(app)
 
 
 def app_commands() -> set[str]:
@@ -283,7 +271,7 @@ def app_commands() -> set[str]:
 
 def main() -> None:
     """Entry point of the ``infer`` console script."""
-    _register_lazy_commands(sys.argv[1:])
+    _register_plugin_commands(sys.argv[1:])
     try:
         app()
     except BrokenPipeError:

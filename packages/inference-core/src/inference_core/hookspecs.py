@@ -30,6 +30,7 @@ __all__ = [
     "generation_started",
     "hookimpl",
     "hookspec",
+    "register_commands",
     "register_generators",
     "register_models",
 ]
@@ -59,6 +60,22 @@ def register_models() -> list[Any]:  # type: ignore[empty-body]
 
     Each item is a ``ModelConfig`` or a mapping with the same fields
     (``name``, ``provider``, ``litellm_model`` and the rest).
+    """
+
+
+@hookspec
+def register_commands(cli: Any) -> None:
+    """Add this distribution's commands to the ``infer`` application ``cli`` (a ``typer.Typer``).
+
+    Called only when the command line needs commands beyond the core's
+    (``plugins``, ``list``, ``info``, ``generate``): keep the plugin module
+    light and import the subsystem inside the hook::
+
+        @hookimpl
+        def register_commands(cli):
+            from my_subsystem.cli import register
+
+            register(cli)
     """
 
 

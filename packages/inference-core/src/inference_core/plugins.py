@@ -15,6 +15,7 @@ Environment:
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import threading
@@ -39,6 +40,7 @@ __all__ = [
     "collect_models",
     "get_plugins",
     "normalize_name",
+    "register_commands",
     "reload_plugins",
 ]
 
@@ -185,6 +187,8 @@ class _Loader:
                     raise self.found.duplicate_error(generator_id)
                 continue
             cls, info = owners[-1]
+            if not cls.metadata.version:
+                cls.metadata = dataclasses.replace(cls.metadata, version=info.version)
             info.generators.append(generator_id)
             self.found.generators[generator_id] = (cls, info)
 
@@ -257,31 +261,45 @@ def reload_plugins() -> PluginSet:
         return _current
 
 
+def _call_each(hook_name: str, **kwargs: Any) -> list[tuple[PluginInfo, Any]]:
+    """Call every plugin's ``hook_name`` on its own; a plugin whose hook raises becomes a failure."""
+    found = get_plugins()
+    infos = {f"{i.distribution}:{i.entry_point}": i for i in found.plugins}
+    returned: list[tuple[PluginInfo, Any]] = []
+    for impl in getattr(found.manager.hook, hook_name).get_hookimpls():
+        info = infos[impl.plugin_name]
+        try:
+            returned.append((info, impl.function(**kwargs)))
+        except Exception as exc:
+            failure = PluginFailure(
+                info.distribution,
+                info.version,
+                info.entry_point,
+                f"{hook_name} raised {_describe(exc)}",
+                exc,
+            )
+            if _strict():
+                raise failure.as_error() from exc
+            found.failures.append(failure)
+    return returned
+
+
 def collect_models() -> list[tuple[PluginInfo, Any]]:
     """Every model description returned by ``register_models``, with the plugin that gave it.
 
     A plugin whose hook raises is skipped and recorded among the failures.
     """
-    found = get_plugins()
-    infos = {f"{i.distribution}:{i.entry_point}": i for i in found.plugins}
-    models: list[tuple[PluginInfo, Any]] = []
-    for impl in found.manager.hook.register_models.get_hookimpls():
-        info = infos[impl.plugin_name]
-        try:
-            returned: list[Any] = list(cast("Iterable[Any]", impl.function() or ()))
-            models.extend((info, model) for model in returned)
-        except Exception as exc:
-            if _strict():
-                raise PluginFailure(
-                    info.distribution, info.version, info.entry_point, _describe(exc), exc
-                ).as_error() from exc
-            found.failures.append(
-                PluginFailure(
-                    info.distribution,
-                    info.version,
-                    info.entry_point,
-                    f"register_models raised {_describe(exc)}",
-                    exc,
-                )
-            )
-    return models
+    return [
+        (info, model)
+        for info, models in _call_each("register_models")
+        for model in cast("Iterable[Any]", models or ())
+    ]
+
+
+def register_commands(cli: Any) -> None:
+    """Let every plugin add its commands to ``cli`` through ``register_commands``.
+
+    A plugin whose hook raises is skipped and recorded among the failures
+    (shown by ``infer plugins``); the other commands stay usable.
+    """
+    _call_each("register_commands", cli=cli)

@@ -3,7 +3,7 @@
 Example (an agent loop)::
 
     from inference_core import get_image_generator_registry
-    from inference_core.llm import LLMClient
+    from inference_llm import LLMClient
 
     registry = get_image_generator_registry()
     client = LLMClient("openai/gpt-4o-mini")

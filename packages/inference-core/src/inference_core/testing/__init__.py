@@ -12,9 +12,6 @@ from __future__ import annotations
 __all__ = [
     "Fault",
     "LoopbackServer",
-    "MockAudioService",
-    "MockImageService",
-    "MockVideoService",
     "RecordedRequest",
     "registered",
 ]
@@ -23,6 +20,3 @@ from inference_core.testing._fixtures import registered
 from inference_core.testing._server import Fault
 from inference_core.testing._server import LoopbackServer
 from inference_core.testing._server import RecordedRequest
-from inference_core.testing.services import MockAudioService
-from inference_core.testing.services import MockImageService
-from inference_core.testing.services import MockVideoService

@@ -1,0 +1,91 @@
+"""The LLM layer: one client over every provider (LiteLLM, imported lazily), model registry and routing.
+
+Install the extra: ``pip install 'inference-core[llm]'``. Importing this
+package never imports LiteLLM; the first call does (offline: it sets
+``LITELLM_LOCAL_MODEL_COST_MAP=True`` unless you set it).
+
+Example::
+
+    from inference_llm import LLMClient
+
+    client = LLMClient("openai/gpt-4o-mini")
+    print(client.chat_text("Say hi"))
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__all__ = [
+    "AsyncLLMStream",
+    "CustomModelClient",
+    "GPT5ChatClient",
+    "JSONOutputError",
+    "LLMClient",
+    "LLMResponse",
+    "LLMStream",
+    "ModelConfig",
+    "ModelRegistry",
+    "Route",
+    "RuntimeConfig",
+    "Usage",
+    "__version__",
+    "get_model_config",
+    "get_model_registry",
+    "load_runtime_config",
+    "resolve_route",
+]
+
+__version__ = "0.2.0"
+
+if TYPE_CHECKING:
+    from inference_llm._errors import JSONOutputError
+    from inference_llm.client import GPT5ChatClient
+    from inference_llm.client import LLMClient
+    from inference_llm.models import ModelConfig
+    from inference_llm.models import ModelRegistry
+    from inference_llm.models import get_model_config
+    from inference_llm.models import get_model_registry
+    from inference_llm.ollama import CustomModelClient
+    from inference_llm.response import AsyncLLMStream
+    from inference_llm.response import LLMResponse
+    from inference_llm.response import LLMStream
+    from inference_llm.response import Usage
+    from inference_llm.routing import Route
+    from inference_llm.routing import RuntimeConfig
+    from inference_llm.routing import load_runtime_config
+    from inference_llm.routing import resolve_route
+
+#: Where each public name lives; imported on first use, so that loading the plugin stays cheap.
+_EXPORTS = {
+    "AsyncLLMStream": "inference_llm.response",
+    "CustomModelClient": "inference_llm.ollama",
+    "GPT5ChatClient": "inference_llm.client",
+    "JSONOutputError": "inference_llm._errors",
+    "LLMClient": "inference_llm.client",
+    "LLMResponse": "inference_llm.response",
+    "LLMStream": "inference_llm.response",
+    "ModelConfig": "inference_llm.models",
+    "ModelRegistry": "inference_llm.models",
+    "Route": "inference_llm.routing",
+    "RuntimeConfig": "inference_llm.routing",
+    "Usage": "inference_llm.response",
+    "get_model_config": "inference_llm.models",
+    "get_model_registry": "inference_llm.models",
+    "load_runtime_config": "inference_llm.routing",
+    "resolve_route": "inference_llm.routing",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

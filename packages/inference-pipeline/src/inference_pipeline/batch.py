@@ -1,0 +1,231 @@
+"""Batch settings, jobs, results and the records written for them."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from inference_core.retry import DEFAULT_RETRY_POLICY, RetryPolicy
+from inference_pipeline.fingerprint import redact
+from inference_pipeline.store import AttemptRecord, SceneResult
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from pathlib import Path
+
+    from inference_pipeline.execute import GeneratorInfo
+    from inference_pipeline.store import CacheEntry
+
+__all__ = [
+    "BatchConfig",
+    "BatchResult",
+    "BatchStatus",
+    "Job",
+    "attempt_record",
+    "batch_status",
+    "success_record",
+]
+
+BatchStatus = Literal["completed", "partial", "failed", "cancelled"]
+
+
+@dataclass
+class BatchConfig:
+    """How to run a batch.
+
+    ``generator`` + ``fallbacks`` make the chain for each scene's visual;
+    ``narration_generator`` + ``narration_fallbacks`` the chain for scenes with
+    narration (omit it to skip narration). ``concurrency`` is the ceiling per
+    generator; ``timeout`` bounds each call in seconds. ``params`` adds
+    generator parameters per modality (``{"image": {"width": 512}}``).
+    """
+
+    generator: str | None = None
+    fallbacks: list[str] = field(default_factory=list)
+    narration_generator: str | None = None
+    narration_fallbacks: list[str] = field(default_factory=list)
+    concurrency: int = 8
+    style: str | None = None
+    timeout: float | None = 300.0
+    retry: RetryPolicy = DEFAULT_RETRY_POLICY
+    max_rate_limit_waits: int = 100
+    use_cache: bool = True
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "generator": self.generator,
+            "fallbacks": list(self.fallbacks),
+            "narration_generator": self.narration_generator,
+            "narration_fallbacks": list(self.narration_fallbacks),
+            "concurrency": self.concurrency,
+            "style": self.style,
+            "timeout": self.timeout,
+            "max_attempts": self.retry.max_attempts,
+            "max_rate_limit_waits": self.max_rate_limit_waits,
+            "use_cache": self.use_cache,
+            "params": self.params,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> BatchConfig:
+        data = dict(data)
+        attempts = data.pop("max_attempts", None)
+        config = cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+        if attempts:
+            config.retry = config.retry.replace(max_attempts=attempts)
+        return config
+
+
+@dataclass(frozen=True)
+class Job:
+    """One output to make: a scene's ``visual`` or ``narration``, or a pipeline's ``final`` video."""
+
+    scene_id: str
+    role: str
+    modality: str
+    stem: str
+    inputs: dict[str, Any]
+    chain: tuple[str, ...]
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class BatchResult:
+    """What a run produced: status, one :class:`SceneResult` per output, counts."""
+
+    batch_id: str
+    status: BatchStatus
+    out_dir: Path
+    results: list[SceneResult]
+    elapsed_s: float
+    requests: int = 0
+    limits: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> list[SceneResult]:
+        return [r for r in self.results if r.status != "ok"]
+
+    @property
+    def succeeded(self) -> list[SceneResult]:
+        return [r for r in self.results if r.status == "ok"]
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "batch_id": self.batch_id,
+            "status": self.status,
+            "out_dir": str(self.out_dir),
+            "total": len(self.results),
+            "ok": len(self.succeeded),
+            "cached": sum(1 for r in self.results if r.status == "ok" and r.cached),
+            "failed": len(self.failed),
+            "failed_scenes": [r.scene_id for r in self.failed],
+            "requests": self.requests,
+            "elapsed_s": round(self.elapsed_s, 3),
+            "limits": self.limits,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.summary(), "results": [r.to_dict() for r in self.results]}
+
+
+def batch_status(results: Sequence[SceneResult]) -> BatchStatus:
+    ok = sum(1 for r in results if r.status == "ok")
+    if results and ok == len(results):
+        return "completed"
+    return "partial" if ok else "failed"
+
+
+def success_record(
+    job: Job,
+    modality: str,
+    info: GeneratorInfo,
+    params: dict[str, Any],
+    key: str,
+    entry: CacheEntry,
+    target: Path,
+    *,
+    attempts: int,
+    cached: bool,
+    fallbacks: list[dict[str, Any]] | None = None,
+    batch_id: str | None = None,
+) -> SceneResult:
+    return SceneResult(
+        job.scene_id,
+        job.role,
+        "ok",
+        modality,
+        path=target.name,
+        sha256=entry.sha256,
+        size=entry.size,
+        width=entry.width,
+        height=entry.height,
+        duration=entry.duration,
+        mime_type=entry.mime_type,
+        generator_id=info.id,
+        generator_version=info.version,
+        params=redact(params),
+        attempts=attempts,
+        fallbacks=fallbacks or [],
+        cached=cached,
+        cache_key=key,
+        batch_id=batch_id,
+    )
+
+
+def attempt_record(
+    job: Job,
+    info: GeneratorInfo,
+    attempt: int,
+    params: dict[str, Any],
+    started_at: float,
+    duration_s: float,
+    *,
+    error: BaseException | None = None,
+    record: SceneResult | None = None,
+    status: str = "error",
+    usage: dict[str, Any] | None = None,
+    batch_id: str | None = None,
+) -> AttemptRecord:
+    usage = usage or {}
+    cost = usage.get("cost_usd", usage.get("cost"))
+    rec = AttemptRecord(
+        job.scene_id,
+        job.role,
+        info.id,
+        info.version,
+        attempt,
+        status,
+        record.params if record is not None else redact(params),
+        started_at,
+        duration_s,
+        batch_id=batch_id,
+        usage=jsonable(usage),
+        cost_usd=float(cost) if isinstance(cost, int | float) else None,
+    )
+    if error is not None:
+        rec.error_type = type(error).__name__
+        rec.error = " ".join(str(error).split())[:1000]
+    if record is not None:
+        rec.cache_key, rec.path, rec.sha256, rec.size = (
+            record.cache_key,
+            record.path,
+            record.sha256,
+            record.size,
+        )
+        rec.width, rec.height, rec.duration, rec.mime_type = (
+            record.width,
+            record.height,
+            record.duration,
+            record.mime_type,
+        )
+    return rec
+
+
+def jsonable(value: Any) -> Any:
+    try:
+        json.dumps(value)
+        return value
+    except (TypeError, ValueError):
+        return json.loads(json.dumps(value, default=str))

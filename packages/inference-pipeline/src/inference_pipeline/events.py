@@ -1,0 +1,149 @@
+"""Progress events: what a batch reports while it runs.
+
+Event types: ``stage_update``, ``info``, ``progress`` (``current``, ``total``),
+``image_generated`` / ``audio_generated`` / ``video_generated``, ``warning``,
+``error`` and ``done`` (with the summary). Consume them with a callback, as
+an async iterator (:meth:`EventBus.subscribe`), or as Server-Sent Events lines
+for a web back end (:func:`format_sse`)::
+
+    async for event in run_batch_events(board, out_dir="out", generator="mock_image_generator"):
+        yield format_sse(event)          # e.g. from a FastAPI StreamingResponse
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Callable, Mapping
+
+__all__ = ["EVENT_TYPES", "EventBus", "EventType", "ProgressEvent", "format_sse"]
+
+logger = logging.getLogger("inference_pipeline")
+
+EventType = Literal[
+    "stage_update",
+    "info",
+    "progress",
+    "image_generated",
+    "audio_generated",
+    "video_generated",
+    "warning",
+    "error",
+    "done",
+]
+EVENT_TYPES: tuple[str, ...] = (
+    "stage_update",
+    "info",
+    "progress",
+    "image_generated",
+    "audio_generated",
+    "video_generated",
+    "warning",
+    "error",
+    "done",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressEvent:
+    """One event: its ``type``, a human ``message`` and structured ``data``."""
+
+    type: EventType
+    message: str = ""
+    data: Mapping[str, Any] = field(default_factory=dict)
+    timestamp: float = field(default_factory=time.time)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data."""
+        return {
+            "type": self.type,
+            "message": self.message,
+            "data": dict(self.data),
+            "timestamp": self.timestamp,
+        }
+
+
+def format_sse(event: ProgressEvent, *, event_id: int | str | None = None) -> str:
+    """The event as one Server-Sent Events message (``event:``, ``data:``, blank line)."""
+    payload = json.dumps(event.to_dict(), default=str, separators=(",", ":"))
+    lines = [f"id: {event_id}"] if event_id is not None else []
+    lines += [f"event: {event.type}", f"data: {payload}", "", ""]
+    return "\n".join(lines)
+
+
+_CLOSED = object()
+
+
+class EventBus:
+    """Fans events out to callbacks and async subscribers.
+
+    A callback may be a plain function or a coroutine function. An exception
+    in a callback is logged and never stops the batch.
+    """
+
+    def __init__(self, callbacks: list[Callable[[ProgressEvent], Any]] | None = None) -> None:
+        self._callbacks = list(callbacks or [])
+        self._queues: list[asyncio.Queue[object]] = []
+        self._pending: set[asyncio.Task[Any]] = set()
+
+    def add_callback(self, callback: Callable[[ProgressEvent], Any]) -> None:
+        self._callbacks.append(callback)
+
+    def emit(self, type: EventType, message: str = "", **data: Any) -> ProgressEvent:
+        """Build and publish an event; return it."""
+        event = ProgressEvent(type=type, message=message, data=data)
+        self.publish(event)
+        return event
+
+    def publish(self, event: ProgressEvent) -> None:
+        for callback in self._callbacks:
+            try:
+                outcome = callback(event)
+                if inspect.isawaitable(outcome):
+                    task = asyncio.ensure_future(outcome)
+                    self._pending.add(task)
+                    task.add_done_callback(self._finished)
+            except Exception:
+                logger.exception("progress callback %r failed on %s", callback, event.type)
+        for queue in self._queues:
+            queue.put_nowait(event)
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self._pending.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("progress callback failed", exc_info=task.exception())
+
+    async def drain(self) -> None:
+        """Wait for async callbacks still running."""
+        if self._pending:
+            await asyncio.gather(*self._pending, return_exceptions=True)
+
+    def close(self) -> None:
+        """End every subscription."""
+        for queue in self._queues:
+            queue.put_nowait(_CLOSED)
+
+    def subscribe(self) -> AsyncIterator[ProgressEvent]:
+        """An async iterator over events published from now until :meth:`close`."""
+        queue: asyncio.Queue[object] = asyncio.Queue()
+        self._queues.append(queue)
+        return self._iterate(queue)
+
+    async def _iterate(self, queue: asyncio.Queue[object]) -> AsyncIterator[ProgressEvent]:
+        try:
+            while True:
+                item = await queue.get()
+                if item is _CLOSED:
+                    return
+                assert isinstance(item, ProgressEvent)
+                yield item
+        finally:
+            if queue in self._queues:
+                self._queues.remove(queue)

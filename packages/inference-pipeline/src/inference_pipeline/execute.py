@@ -1,0 +1,315 @@
+"""One request through a fallback chain: limits, retries, timeouts, reasons.
+
+Shared by the batch runner and the agent services. For each generator of the
+chain, in order: resolve it (a missing plugin or API key is a reason to fall
+back), keep only the parameters its schema declares, then call it under the
+provider's :class:`~inference_pipeline.limiter.AdaptiveLimiter` with a
+per-attempt timeout. Retryable errors are retried by the shared
+:class:`~inference_core.retry.RetryPolicy`; rate limits (429) have their own,
+larger budget because the limiter turns them into a slower pace rather than a
+failure. When a generator gives up, the next one is tried and the reason is
+kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from inference_core import (
+    BaseGenerator,
+    GenerationResult,
+    InferenceError,
+    InvalidResponseError,
+    ProviderTimeoutError,
+    RateLimitError,
+    get_registry,
+)
+from inference_core._generator import MODALITIES
+from inference_core.errors import GeneratorNotFoundError
+from inference_core.retry import DEFAULT_RETRY_POLICY, RetryAttempt, RetryPolicy, is_retryable
+from inference_pipeline.limiter import AdaptiveLimiter
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+
+__all__ = [
+    "AllGeneratorsFailed",
+    "AttemptInfo",
+    "ChainOutcome",
+    "Fallback",
+    "GeneratorInfo",
+    "LimiterPool",
+    "find_generator",
+    "generate_with_fallback",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class GeneratorInfo:
+    """A resolved generator: its instance, version, modality and declared input fields."""
+
+    id: str
+    version: str
+    modality: str
+    instance: BaseGenerator
+    fields: frozenset[str] | None
+
+    @property
+    def accepts_images(self) -> bool:
+        return self.fields is not None and "images" in self.fields
+
+    def filter_params(self, params: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+        """``params`` without the fields this generator does not declare, and the dropped names."""
+        if self.fields is None:
+            return dict(params), []
+        kept = {k: v for k, v in params.items() if k in self.fields}
+        return kept, sorted(set(params) - set(kept))
+
+
+def find_generator(generator_id: str, modality: str | None = None) -> GeneratorInfo:
+    """Resolve ``generator_id`` in the registry of ``modality`` (or any modality).
+
+    Raises the registry's :class:`GeneratorNotFoundError` / plugin errors.
+    """
+    modalities = [modality] if modality else list(MODALITIES)
+    error: InferenceError | None = None
+    for name in modalities:
+        registry = get_registry(name)
+        try:
+            cls = registry.get_generator_class(generator_id)
+        except GeneratorNotFoundError as exc:
+            error = error or exc
+            continue
+        instance = registry.get_generator(generator_id)
+        meta = cls.get_metadata()
+        return GeneratorInfo(generator_id, meta.version, name, instance, _declared_fields(cls))
+    if modality is None:
+        # Let the image registry word the error (suggestions, plugin failures).
+        get_registry("image").get_generator_class(generator_id)
+    assert error is not None
+    raise error
+
+
+_FIELDS: dict[type[BaseGenerator], frozenset[str] | None] = {}
+
+
+def _declared_fields(cls: type[BaseGenerator]) -> frozenset[str] | None:
+    """The input field names of a generator class (``None`` when its schema lists none); cached."""
+    if cls not in _FIELDS:
+        props = cls.get_input_schema().get("properties")
+        _FIELDS[cls] = frozenset(props) if isinstance(props, dict) and props else None
+    return _FIELDS[cls]
+
+
+class LimiterPool:
+    """One :class:`AdaptiveLimiter` per generator id, all with the same ceiling."""
+
+    def __init__(self, concurrency: int) -> None:
+        self.concurrency = concurrency
+        self._limiters: dict[str, AdaptiveLimiter] = {}
+
+    def get(self, generator_id: str) -> AdaptiveLimiter:
+        limiter = self._limiters.get(generator_id)
+        if limiter is None:
+            limiter = self._limiters[generator_id] = AdaptiveLimiter(self.concurrency)
+        return limiter
+
+    def stats(self) -> dict[str, dict[str, int]]:
+        return {
+            gid: {"limit": lim.limit, "lowest": lim.lowest, "rate_limited": lim.rate_limited}
+            for gid, lim in self._limiters.items()
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptInfo:
+    """One provider call, as the history records it."""
+
+    generator: GeneratorInfo
+    attempt: int
+    params: dict[str, Any]
+    started_at: float
+    duration_s: float
+    result: GenerationResult | None = None
+    error: BaseException | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Fallback:
+    """Why the chain moved past ``generator_id``."""
+
+    generator_id: str
+    error_type: str
+    reason: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "generator_id": self.generator_id,
+            "error_type": self.error_type,
+            "reason": self.reason,
+        }
+
+
+@dataclass(slots=True)
+class ChainOutcome:
+    """The successful call: result, generator and parameters, and the fallbacks before it."""
+
+    result: GenerationResult
+    generator: GeneratorInfo
+    params: dict[str, Any]
+    attempts: int
+    fallbacks: list[Fallback] = field(default_factory=list)
+
+
+class AllGeneratorsFailed(InferenceError):
+    """Every generator of the chain failed; ``fallbacks`` holds each one's reason."""
+
+    def __init__(self, fallbacks: Sequence[Fallback], attempts: int) -> None:
+        self.fallbacks = list(fallbacks)
+        self.attempts = attempts
+        detail = (
+            "; ".join(f"{f.generator_id}: {f.reason}" for f in fallbacks) or "empty generator chain"
+        )
+        super().__init__(f"all generators failed ({detail})")
+        last = fallbacks[-1] if fallbacks else None
+        self.generator_id = last.generator_id if last else None
+
+
+def _reason(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:500]
+
+
+async def _call(
+    info: GeneratorInfo,
+    params: dict[str, Any],
+    *,
+    limiter: AdaptiveLimiter,
+    timeout: float | None,
+    modality: str,
+    clock: list[float],
+) -> GenerationResult:
+    """One call under ``limiter``; ``clock`` receives the wall and monotonic start of the call
+    itself (after waiting for a slot), so attempts record provider time, not queueing."""
+    await limiter.acquire()
+    clock[:] = [time.time(), time.perf_counter()]
+    try:
+        if timeout is not None:
+            try:
+                async with asyncio.timeout(timeout):  # no extra task, unlike wait_for
+                    result = await info.instance.agenerate(**params)
+            except TimeoutError:
+                raise ProviderTimeoutError(
+                    f"{info.id}: no result within {timeout:g}s",
+                    generator_id=info.id,
+                    retryable=True,
+                ) from None
+        else:
+            result = await info.instance.agenerate(**params)
+        if not result.assets:
+            raise InvalidResponseError(
+                f"{info.id}: the result holds no {modality}", generator_id=info.id
+            )
+    except RateLimitError as exc:
+        limiter.release_rate_limited(exc.retry_after)
+        raise
+    except BaseException:
+        limiter.release_error()
+        raise
+    limiter.release_ok()
+    return result
+
+
+async def generate_with_fallback(
+    chain: Sequence[str],
+    params_for: Callable[[GeneratorInfo], dict[str, Any]],
+    *,
+    modality: str,
+    limiters: LimiterPool,
+    retry: RetryPolicy = DEFAULT_RETRY_POLICY,
+    timeout: float | None = None,
+    max_rate_limit_waits: int = 100,
+    on_attempt: Callable[[AttemptInfo], None] | None = None,
+    on_retry: Callable[[GeneratorInfo, RetryAttempt], None] | None = None,
+    on_fallback: Callable[[Fallback, str | None], None] | None = None,
+    resolve: Callable[[str, str], GeneratorInfo] | None = None,
+) -> ChainOutcome:
+    """Generate with the first generator of ``chain`` that succeeds.
+
+    ``params_for`` builds the parameters for one generator (after filtering
+    by its schema); ``resolve`` looks generators up (default :func:`find_generator`).
+    Raises :class:`AllGeneratorsFailed` with every reason.
+    Cancellation propagates at once.
+    """
+    fallbacks: list[Fallback] = []
+    total_attempts = 0
+    for position, generator_id in enumerate(chain):
+        upcoming = chain[position + 1] if position + 1 < len(chain) else None
+        try:
+            info = (resolve or find_generator)(generator_id, modality)
+            params = params_for(info)
+        except Exception as exc:
+            fb = Fallback(generator_id, type(exc).__name__, _reason(exc))
+            fallbacks.append(fb)
+            if on_fallback:
+                on_fallback(fb, upcoming)
+            continue
+        limiter = limiters.get(info.id)
+        counter = 0
+
+        async def attempt(
+            info: GeneratorInfo = info,
+            params: dict[str, Any] = params,
+            limiter: AdaptiveLimiter = limiter,
+        ) -> GenerationResult:
+            nonlocal counter
+            counter += 1
+            clock = [time.time(), time.perf_counter()]
+            try:
+                result = await _call(
+                    info, params, limiter=limiter, timeout=timeout, modality=modality, clock=clock
+                )
+            except Exception as exc:
+                if on_attempt:
+                    took = time.perf_counter() - clock[1]
+                    on_attempt(AttemptInfo(info, counter, params, clock[0], took, error=exc))
+                raise
+            if on_attempt:
+                took = time.perf_counter() - clock[1]
+                on_attempt(AttemptInfo(info, counter, params, clock[0], took, result=result))
+            return result
+
+        def report(event: RetryAttempt, info: GeneratorInfo = info) -> None:
+            if on_retry:
+                on_retry(info, event)
+
+        policy = retry.replace(
+            should_retry=lambda e: is_retryable(e) and not isinstance(e, RateLimitError),
+            on_retry=report,
+        )
+        waits = 0
+        try:
+            while True:
+                try:
+                    result = await policy.acall(attempt)
+                    break
+                except RateLimitError as exc:
+                    waits += 1
+                    if waits > max_rate_limit_waits:
+                        raise
+                    delay = retry.delay_for(min(waits, 8), exc)
+                    report(RetryAttempt(attempt=counter, error=exc, delay=delay, elapsed=0.0))
+                    await retry.asleep(delay)
+        except Exception as exc:
+            total_attempts += counter
+            fb = Fallback(info.id, type(exc).__name__, _reason(exc))
+            fallbacks.append(fb)
+            if on_fallback:
+                on_fallback(fb, upcoming)
+            continue
+        total_attempts += counter
+        return ChainOutcome(result, info, params, total_attempts, fallbacks)
+    raise AllGeneratorsFailed(fallbacks, total_attempts)

@@ -1,0 +1,433 @@
+"""The batch runner: scenes in, one file per scene and modality out.
+
+Example::
+
+    from inference_pipeline import BatchConfig, BatchRunner, load_storyboard
+
+    runner = BatchRunner("out", BatchConfig(generator="openrouter_image_generator",
+                                            fallbacks=["mock_image_generator"], concurrency=8))
+    result = runner.run_sync(load_storyboard("scenes.yaml"))
+    result.status          # "completed", "partial" or "failed"
+    result.failed          # the SceneResults that failed, with their reasons
+
+A rerun of the same batch reads every finished scene from the cache in the
+output folder and makes no provider call; ``run(..., failed_only=True)``
+retries only what failed and ``run(..., scene_ids=[...])`` regenerates the
+given scenes with fresh calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from inference_pipeline.batch import (
+    BatchConfig,
+    BatchResult,
+    Job,
+    attempt_record,
+    batch_status,
+)
+from inference_pipeline.events import EventBus, ProgressEvent
+from inference_pipeline.execute import (
+    AllGeneratorsFailed,
+    AttemptInfo,
+    ChainOutcome,
+    GeneratorInfo,
+    LimiterPool,
+    find_generator,
+    generate_with_fallback,
+)
+from inference_pipeline.jobs import build_jobs, merge_params
+from inference_pipeline.progress import JobProgress
+from inference_pipeline.scenes import Storyboard, load_storyboard
+from inference_pipeline.session import FolderSession
+from inference_pipeline.store import (
+    AttemptRecord,
+    CacheEntry,
+    HistoryStore,
+    SceneResult,
+)
+from inference_pipeline.styles import PromptEnhancer, config_styles
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+
+
+__all__ = ["BatchRunner"]
+
+T = TypeVar("T")
+
+
+class BatchRunner:
+    """Runs jobs with adaptive concurrency, retries, fallbacks, cache and history.
+
+    ``on_event`` receives every :class:`ProgressEvent`; :meth:`events` yields
+    them as an async iterator instead.
+    """
+
+    def __init__(
+        self,
+        out_dir: str | Path,
+        config: BatchConfig | None = None,
+        *,
+        on_event: Callable[[ProgressEvent], Any] | None = None,
+        enhancer: PromptEnhancer | None = None,
+    ) -> None:
+        self.out_dir = Path(out_dir)
+        self.config = config or BatchConfig()
+        self.bus = EventBus([on_event] if on_event else None)
+        self._given_enhancer = enhancer
+        self.enhancer = enhancer
+        self.limiters = LimiterPool(self.config.concurrency)
+        self._store: HistoryStore | None = None
+        self._session: FolderSession | None = None
+        self._infos: dict[tuple[str, str], GeneratorInfo] = {}
+        self._defaults: dict[str, dict[str, Any]] = {}
+        self._batch_id: str | None = None
+        self.result: BatchResult | None = None
+        self._requests = 0
+        self.progress = JobProgress(self.bus)
+
+    # -- public API ----------------------------------------------------------
+
+    def run_sync(self, storyboard: Any, **options: Any) -> BatchResult:
+        """:meth:`run` from synchronous code."""
+        return asyncio.run(self.run(storyboard, **options))
+
+    async def events(self, storyboard: Any, **options: Any) -> AsyncIterator[ProgressEvent]:
+        """Run the batch and yield its events; the last one is ``done``.
+
+        Leaving the loop early cancels the batch. The result is in :attr:`result`.
+        """
+        stream = self.bus.subscribe()
+        task = asyncio.ensure_future(self._run_and_close(storyboard, options))
+        try:
+            async for event in stream:
+                yield event
+            await task
+        finally:
+            if not task.done():
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+
+    async def _run_and_close(self, storyboard: Any, options: dict[str, Any]) -> None:
+        try:
+            self.result = await self.run(storyboard, **options)
+        finally:
+            self.bus.close()
+
+    async def run(
+        self,
+        storyboard: Any,
+        *,
+        scene_ids: Iterable[str] | None = None,
+        failed_only: bool = False,
+        force: bool | None = None,
+        manifest_extra: dict[str, Any] | None = None,
+        emit_done: bool = True,
+    ) -> BatchResult:
+        """Make every selected scene's files; see the module docstring.
+
+        ``scene_ids`` selects scenes (and regenerates them: ``force`` defaults to
+        true then); ``failed_only`` selects the scenes whose last result was not ok.
+        """
+        board = load_storyboard(storyboard)
+        self.enhancer = self._given_enhancer or PromptEnhancer({**config_styles(), **board.styles})
+        self._requests = 0
+        self.progress.reset()
+        self._infos = {}
+        style = self.config.style or board.style
+        if style:
+            self.enhancer.style(style)  # unknown style: fail before any request
+        wanted = set(scene_ids) if scene_ids is not None else None
+        if wanted is not None:
+            for scene_id in wanted:
+                board.scene(scene_id)  # KeyError naming close ids
+        if force is None:
+            force = wanted is not None
+        started = time.perf_counter()
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self._open()
+        try:
+            return await self._run(
+                board, started, style, wanted, failed_only, force, manifest_extra, emit_done
+            )
+        finally:
+            self._close()
+
+    async def _run(
+        self,
+        board: Storyboard,
+        started: float,
+        style: str | None,
+        wanted: set[str] | None,
+        failed_only: bool,
+        force: bool,
+        manifest_extra: dict[str, Any] | None,
+        emit_done: bool,
+    ) -> BatchResult:
+        store = self._store
+        assert store is not None
+        try:
+            manifest = {
+                "kind": "batch",
+                "storyboard": board.model_dump(mode="json"),
+                "config": self.config.to_dict(),
+                **(manifest_extra or {}),
+            }
+            self._batch_id = store.start_batch(manifest)
+            self._defaults = board.defaults
+            assert self.enhancer is not None
+            jobs = build_jobs(
+                board,
+                self.config,
+                self.enhancer,
+                style=style,
+                wanted=wanted,
+                failed_only=failed_only,
+                store=store,
+                out_dir=self.out_dir,
+            )
+            results = await self.run_jobs(jobs, force=force, title=board.title)
+            status = batch_status(results)
+            result = BatchResult(
+                self._batch_id,
+                status,
+                self.out_dir,
+                results,
+                time.perf_counter() - started,
+                self._requests,
+                self.limiters.stats(),
+            )
+            store.finish_batch(self._batch_id, status, result.summary())
+            self._write_results()
+            if emit_done:
+                self.bus.emit(
+                    "done",
+                    f"batch {status}: {len(result.succeeded)}/{len(results)} ok",
+                    **result.summary(),
+                )
+            await self.bus.drain()
+            return result
+        except asyncio.CancelledError:
+            self._flush()
+            if self._batch_id:
+                store.finish_batch(
+                    self._batch_id,
+                    "cancelled",
+                    {"done": self.progress.done, "total": self.progress.total},
+                )
+            self.bus.emit(
+                "error",
+                "batch cancelled",
+                status="cancelled",
+                done=self.progress.done,
+                total=self.progress.total,
+            )
+            self.bus.emit(
+                "done",
+                "batch cancelled",
+                status="cancelled",
+                done=self.progress.done,
+                total=self.progress.total,
+            )
+            raise
+        except Exception as exc:  # a disk or database failure stops the batch
+            self._flush()
+            if self._batch_id:
+                store.finish_batch(
+                    self._batch_id, "error", {"error": f"{type(exc).__name__}: {exc}"}
+                )
+            self.bus.emit("error", f"batch stopped: {exc}", status="error")
+            raise
+
+    def _open(self) -> HistoryStore:
+        self._session = FolderSession(
+            self.out_dir, io_threads=min(64, 2 * self.config.concurrency + 4)
+        )
+        self._store = self._session.store
+        return self._store
+
+    def _close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+        self._session = None
+        self._store = None
+
+    def _record(
+        self,
+        attempt: AttemptRecord | None = None,
+        output: SceneResult | None = None,
+        cache: CacheEntry | None = None,
+    ) -> None:
+        assert self._session is not None
+        self._session.record(attempt, output, cache)
+
+    def _flush(self) -> None:
+        if self._session is not None:
+            self._session.flush()
+
+    async def _in_worker(self, fn: Callable[..., T], *args: Any) -> T:
+        assert self._session is not None
+        return await self._session.in_worker(fn, *args)
+
+    async def run_more(self, jobs: Sequence[Job], *, force: bool = False) -> list[SceneResult]:
+        """Run further jobs in the same folder after :meth:`run` (a final video built from its outputs)."""
+        self._open()
+        try:
+            results = await self.run_jobs(jobs, force=force)
+            self._write_results()
+            return results
+        finally:
+            self._close()
+
+    # -- jobs ------------------------------------------------------------------
+
+    def _params_for(
+        self, job: Job, info: GeneratorInfo, modality: str, *, announce: bool = True
+    ) -> dict[str, Any]:
+        return merge_params(
+            job,
+            info,
+            modality,
+            defaults=self._defaults,
+            config=self.config,
+            on_dropped=self.progress.dropped if announce else None,
+        )
+
+    async def run_jobs(
+        self, jobs: Sequence[Job], *, force: bool = False, title: str = ""
+    ) -> list[SceneResult]:
+        """Run jobs concurrently (bounded per generator) and return their results in order."""
+        self.progress.total += len(jobs)
+        self.bus.emit(
+            "stage_update",
+            f"generating {len(jobs)} output{'' if len(jobs) == 1 else 's'}"
+            + (f" for {title}" if title else ""),
+            stage="generate",
+            total=len(jobs),
+        )
+        tasks: list[asyncio.Future[SceneResult]] = []
+        try:
+            step = max(1, self.config.concurrency)
+            for index, job in enumerate(jobs):
+                tasks.append(asyncio.ensure_future(self._run_job(job, force)))
+                if (index + 1) % step == 0:
+                    # Start jobs a batch per loop turn: the first requests reach the
+                    # network (connect, send) while later jobs do their cache lookups.
+                    await asyncio.sleep(0)
+            return list(await asyncio.gather(*tasks))
+        except BaseException:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+
+    def _resolve(self, generator_id: str, modality: str | None = None) -> GeneratorInfo:
+        """:func:`find_generator`, remembered for this run (failures are not)."""
+        key = (generator_id, modality or "")
+        info = self._infos.get(key)
+        if info is None:
+            info = self._infos[key] = find_generator(generator_id, modality)
+        return info
+
+    def _modality_of(self, job: Job) -> str:
+        if job.modality:
+            return job.modality
+        try:
+            return self._resolve(job.chain[0]).modality
+        except Exception:
+            return "image"
+
+    async def _run_job(self, job: Job, force: bool) -> SceneResult:
+        store = self._store
+        assert store is not None
+        modality = self._modality_of(job)
+        if self.config.use_cache and not force:
+            hit = await self._from_cache(job, modality)
+            if hit is not None:
+                return hit
+        succeeded: list[AttemptInfo] = []
+
+        def on_attempt(a: AttemptInfo) -> None:
+            self._requests += 1
+            if a.error is None:
+                succeeded.append(a)
+                return
+            rec = attempt_record(
+                job,
+                a.generator,
+                a.attempt,
+                a.params,
+                a.started_at,
+                a.duration_s,
+                error=a.error,
+                batch_id=self._batch_id,
+            )
+            self._record(attempt=rec)
+
+        try:
+            outcome = await generate_with_fallback(
+                job.chain,
+                lambda info: self._params_for(job, info, modality),
+                modality=modality,
+                limiters=self.limiters,
+                retry=self.config.retry,
+                timeout=self.config.timeout,
+                max_rate_limit_waits=self.config.max_rate_limit_waits,
+                on_attempt=on_attempt,
+                on_retry=lambda info, r: self.progress.retrying(job, info, r),
+                on_fallback=lambda fb, upcoming: self.progress.fell_back(job, fb, upcoming),
+                resolve=self._resolve,
+            )
+        except AllGeneratorsFailed as exc:
+            record = SceneResult(
+                job.scene_id,
+                job.role,
+                "failed",
+                modality,
+                attempts=exc.attempts,
+                fallbacks=[f.to_dict() for f in exc.fallbacks],
+                error=str(exc),
+                batch_id=self._batch_id,
+            )
+            self._record(output=record)
+            self._finish(job, record)
+            return record
+        return await self._save(job, modality, outcome, succeeded[-1])
+
+    async def _from_cache(self, job: Job, modality: str) -> SceneResult | None:
+        """The first cached answer along the chain, materialised; ``None`` when there is none."""
+        assert self._session is not None
+        if not self._session.known_keys:
+            return None  # a folder with an empty cache: skip computing keys
+        for generator_id in job.chain:
+            try:
+                info = self._resolve(generator_id, modality)
+            except Exception:
+                continue
+            params = self._params_for(job, info, modality, announce=False)
+            record = await self._session.use_cache(job, modality, info, params, self._batch_id)
+            if record is not None:
+                self._finish(job, record)
+                return record
+        return None
+
+    async def _save(
+        self, job: Job, modality: str, outcome: ChainOutcome, last: AttemptInfo
+    ) -> SceneResult:
+        assert self._session is not None
+        await asyncio.sleep(0)  # let requests waiting for the freed slot start before the paperwork
+        record = await self._session.save(job, modality, outcome, last, self._batch_id)
+        self._finish(job, record)
+        return record
+
+    def _finish(self, job: Job, record: SceneResult) -> None:
+        self.progress.finished(job, record, self.out_dir)
+
+    def _write_results(self) -> None:
+        assert self._session is not None
+        self._session.write_results()

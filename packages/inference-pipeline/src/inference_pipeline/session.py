@@ -1,0 +1,256 @@
+"""An output folder opened for writing: lock, database, I/O threads, cache use and saving."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from inference_core.errors import InferenceError
+from inference_pipeline.batch import attempt_record, jsonable, success_record
+from inference_pipeline.fingerprint import cache_key
+from inference_pipeline.materialize import (
+    FolderLock,
+    file_sha256,
+    link_into_place,
+    safe_output_path,
+    write_blob,
+)
+from inference_pipeline.store import STATE_DIR, CacheEntry, HistoryStore
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+    from inference_pipeline.batch import Job
+    from inference_pipeline.execute import AttemptInfo, ChainOutcome, GeneratorInfo
+    from inference_pipeline.materialize import StoredFile
+    from inference_pipeline.store import AttemptRecord, SceneResult
+
+__all__ = ["FolderSession", "request_key"]
+
+T = TypeVar("T")
+_Row = tuple["AttemptRecord | None", "SceneResult | None", "CacheEntry | None"]
+
+
+class FolderSession:
+    """Open ``out_dir`` for one run: take the folder lock, open the history, start I/O threads.
+
+    Records are queued and committed together once the event loop has run what
+    is ready (one transaction for many outputs). :meth:`close` commits what is
+    queued, then closes the database and drops the lock on a background thread,
+    so the caller gets its result without waiting for SQLite's checkpoint.
+    """
+
+    def __init__(self, out_dir: Path, *, io_threads: int) -> None:
+        self.out_dir = out_dir
+        self.lock = FolderLock(out_dir / STATE_DIR)
+        self.lock.acquire()
+        try:
+            self.store = HistoryStore(out_dir)
+        except BaseException:
+            self.lock.release()
+            raise
+        self.workers = ThreadPoolExecutor(
+            max_workers=io_threads, thread_name_prefix="inference-core-io"
+        )
+        self.known_keys = self.store.cache_keys()
+        self._pending: list[_Row] = []
+        self._closed = False
+
+    def record(
+        self,
+        attempt: AttemptRecord | None = None,
+        output: SceneResult | None = None,
+        cache: CacheEntry | None = None,
+    ) -> None:
+        """Queue an attempt, an output state and a cache entry for the next commit."""
+        self._pending.append((attempt, output, cache))
+        if len(self._pending) == 1:
+            asyncio.get_running_loop().call_soon(self.flush)
+
+    def flush(self) -> None:
+        """Commit the queued records now."""
+        if self._pending and not self._closed:
+            pending, self._pending = self._pending, []
+            self.store.record_many(pending)
+
+    async def in_worker(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run file work on the session's threads: fsyncs overlap, the loop keeps going.
+
+        A cancellation waits for work already started to finish (each write is
+        atomic and short), so a cancelled batch leaves no temporary file behind.
+        """
+        future = asyncio.get_running_loop().run_in_executor(self.workers, fn, *args)
+        try:
+            return await asyncio.shield(future)
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                await future
+            raise
+
+    async def use_cache(
+        self,
+        job: Job,
+        modality: str,
+        info: GeneratorInfo,
+        params: dict[str, Any],
+        batch_id: str | None,
+    ) -> SceneResult | None:
+        """Put the cached answer to this request in place, if the cache has a sound one."""
+        key = request_key(info, params)
+        if key not in self.known_keys:
+            return None
+        entry = self.store.cache_get(key)
+        if entry is None:
+            return None
+        blob = self.store.blob_path(entry.sha256)
+        target = safe_output_path(self.out_dir, job.stem, entry.mime_type)
+        try:
+            if not await self.in_worker(_verify_and_link, blob, target, entry.sha256):
+                return None
+        except OSError:
+            return None
+        record = success_record(
+            job,
+            modality,
+            info,
+            params,
+            key,
+            entry,
+            target,
+            attempts=0,
+            cached=True,
+            batch_id=batch_id,
+        )
+        attempt = attempt_record(
+            job,
+            info,
+            0,
+            params,
+            time.time(),
+            0.0,
+            record=record,
+            status="cached",
+            batch_id=batch_id,
+        )
+        self.record(attempt, record)
+        return record
+
+    async def save(
+        self,
+        job: Job,
+        modality: str,
+        outcome: ChainOutcome,
+        last: AttemptInfo,
+        batch_id: str | None,
+    ) -> SceneResult:
+        """Write a fresh result: blob and scene file on an I/O thread, then its records."""
+        result, info, params = outcome.result, outcome.generator, outcome.params
+        found = result.of_kind(modality)
+        asset = found[0] if found else result.assets[0]
+        key = request_key(info, params)
+        blob_dir = self.store.blob_dir
+
+        def write() -> tuple[StoredFile, Path]:
+            # Only file work here: it releases the GIL in its system calls.
+            stored = write_blob(blob_dir, asset)
+            target = safe_output_path(self.out_dir, job.stem, stored.mime_type)
+            link_into_place(self.store.blob_path(stored.sha256), target, stored.sha256)
+            return stored, target
+
+        # The file first, then its records: a kill in between costs a repeated
+        # request, never a record pointing at a bad file.
+        stored, target = await self.in_worker(write)
+        usage = dict(result.usage)
+        entry = CacheEntry(
+            key,
+            info.id,
+            info.version,
+            stored.sha256,
+            stored.mime_type,
+            stored.size,
+            stored.width,
+            stored.height,
+            stored.duration,
+            usage,
+            jsonable(result.metadata),
+        )
+        record = success_record(
+            job,
+            modality,
+            info,
+            params,
+            key,
+            entry,
+            target,
+            attempts=outcome.attempts,
+            cached=False,
+            fallbacks=[f.to_dict() for f in outcome.fallbacks],
+            batch_id=batch_id,
+        )
+        attempt = attempt_record(
+            job,
+            info,
+            last.attempt,
+            params,
+            last.started_at,
+            last.duration_s,
+            record=record,
+            status="ok",
+            usage=usage,
+            batch_id=batch_id,
+        )
+        self.record(attempt, record, entry)
+        self.known_keys.add(key)
+        return record
+
+    def write_results(self) -> None:
+        """``results.json``: every output record, one a line (renamed into place, not fsynced)."""
+        self.flush()
+        rows = [json.dumps(r.to_dict(), default=str) for r in self.store.outputs()]
+        path = self.out_dir / "results.json"
+        tmp = path.with_name(f".results.json.{os.getpid()}.part")
+        tmp.write_text("[\n" + ",\n".join(rows) + "\n]\n", encoding="utf-8")
+        os.replace(tmp, path)
+
+    def close(self) -> None:
+        """Commit, then close the database and release the lock in the background.
+
+        Writes still running on the I/O threads (after a cancel) finish first;
+        the next run on this folder waits for the lock, so nothing overlaps.
+        """
+        self.flush()
+        self._closed = True
+        store, lock, workers = self.store, self.lock, self.workers
+
+        def close() -> None:
+            try:
+                workers.shutdown(wait=True)
+                store.close()
+            finally:
+                lock.release()
+
+        threading.Thread(target=close, name="inference-core-close").start()
+
+
+def _verify_and_link(blob: Path, target: Path, sha256: str) -> bool:
+    if not blob.is_file() or file_sha256(blob) != sha256:
+        return False
+    link_into_place(blob, target, sha256)
+    return True
+
+
+def request_key(info: GeneratorInfo, params: dict[str, Any]) -> str:
+    """The cache key of a request, over the validated parameters (defaults applied, values
+    coerced), so ``width="512"`` and ``width=512``, or an omitted default, are one request."""
+    try:
+        canonical = info.instance.validate_inputs(params)
+    except InferenceError:
+        canonical = params
+    return cache_key(info.id, info.version, canonical)

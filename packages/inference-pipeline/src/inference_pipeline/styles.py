@@ -1,0 +1,197 @@
+"""Prompt styles and the prompt enhancer.
+
+A style is a template around the scene's prompt plus a negative prompt::
+
+    enhancer = PromptEnhancer(extra_styles={"noir": StyleSpec(prompt="{prompt}, film noir, high contrast")})
+    enhancer.enhance(scene, style="noir", characters=board.characters)
+
+Built-in styles: ``photorealistic``, ``illustration``, ``minimalist``, ``anime``.
+User styles come from the ``styles:`` section of the inference-core config
+file (:func:`config_styles`), of any YAML/JSON file (:func:`load_styles`) or of
+the storyboard itself, which wins; they may replace built-ins. A style is a
+template string or a mapping::
+
+    styles:
+      noir: "black and white photograph of {prompt}, hard shadows"
+      pastel: {prompt: "{prompt}, pastel colours", negative_prompt: neon}
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from inference_core.errors import ConfigurationError, FieldError, InputValidationError
+
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Mapping
+
+    from inference_pipeline.scenes import Character, Scene
+
+__all__ = [
+    "BUILTIN_STYLES",
+    "VISUAL_TYPES",
+    "EnhancedPrompt",
+    "PromptEnhancer",
+    "StyleSpec",
+    "load_styles",
+]
+
+
+class StyleSpec(BaseModel):
+    """A named style: ``prompt`` is a template with a ``{prompt}`` placeholder."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    prompt: str = "{prompt}"
+    negative_prompt: str | None = None
+    description: str = ""
+
+    @field_validator("prompt")
+    @classmethod
+    def _has_placeholder(cls, value: str) -> str:
+        if "{prompt}" not in value:
+            return "{prompt}, " + value
+        return value
+
+
+BUILTIN_STYLES: dict[str, StyleSpec] = {
+    "photorealistic": StyleSpec(
+        prompt="{prompt}, photorealistic, natural lighting, sharp focus, high detail, 35mm photograph",
+        negative_prompt="illustration, cartoon, painting, drawing, low quality, blurry",
+        description="Photographs with natural light.",
+    ),
+    "illustration": StyleSpec(
+        prompt="{prompt}, storybook illustration, clean line art, soft colours, detailed composition",
+        negative_prompt="photograph, photorealistic, low quality, blurry",
+        description="Hand-drawn storybook look.",
+    ),
+    "minimalist": StyleSpec(
+        prompt="{prompt}, minimalist, simple shapes, flat colours, generous negative space",
+        negative_prompt="clutter, busy background, fine texture, text",
+        description="Few shapes, flat colour.",
+    ),
+    "anime": StyleSpec(
+        prompt="{prompt}, anime style, cel shading, expressive faces, vivid background art",
+        negative_prompt="photorealistic, 3d render, western cartoon, low quality",
+        description="Japanese animation look.",
+    ),
+}
+
+#: Words added for each visual type (what the scene becomes: a still or a clip).
+VISUAL_TYPES: dict[str, str] = {
+    "image": "",
+    "video": "cinematic shot, smooth camera motion",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class EnhancedPrompt:
+    """What :meth:`PromptEnhancer.enhance` returns."""
+
+    prompt: str
+    negative_prompt: str | None
+    reference_images: tuple[str, ...] = ()
+
+
+def load_styles(path: str | os.PathLike[str]) -> dict[str, StyleSpec]:
+    """The ``styles:`` section of a YAML or JSON config file (``{}`` when it has none)."""
+    from inference_core.config import load_config
+
+    data = load_config(path)
+    raw = data.get("styles", {}) if isinstance(data, dict) else {}
+    return parse_styles(raw, source=str(path))
+
+
+def config_styles() -> dict[str, StyleSpec]:
+    """The ``styles:`` section of the inference-core config file (``$INFERENCE_CORE_CONFIG``
+    or ``<user config dir>/inference-core/config.yaml``), ``{}`` when there is none."""
+    from inference_core.keys import config_path, load_config
+
+    raw = load_config().get("styles") or {}
+    return parse_styles(raw, source=str(config_path())) if raw else {}
+
+
+def parse_styles(raw: Any, *, source: str = "styles") -> dict[str, StyleSpec]:
+    """Validate a mapping of style name to a template string or a :class:`StyleSpec` mapping."""
+    if not isinstance(raw, dict):
+        raise ConfigurationError(f"{source}: 'styles' must be a mapping of name to style")
+    styles: dict[str, StyleSpec] = {}
+    for name, spec in raw.items():
+        try:
+            styles[str(name)] = (
+                StyleSpec(prompt=spec) if isinstance(spec, str) else StyleSpec.model_validate(spec)
+            )
+        except ValidationError as exc:
+            raise ConfigurationError(f"{source}: style {name!r}: {exc.errors()[0]['msg']}") from exc
+    return styles
+
+
+class PromptEnhancer:
+    """Turns a scene into the prompt sent to a generator.
+
+    The prompt is the scene's prompt, then the characters in it with their
+    descriptions, the scene's style tags and the visual type's words, all
+    wrapped in the style's template. Negative prompts of scene and style are
+    joined. Reference images of the scene's characters are collected for
+    generators that accept input images.
+    """
+
+    def __init__(self, extra_styles: Mapping[str, StyleSpec] | None = None) -> None:
+        self.styles: dict[str, StyleSpec] = {**BUILTIN_STYLES, **(extra_styles or {})}
+
+    def style(self, name: str) -> StyleSpec:
+        """The style called ``name``; :class:`InputValidationError` with suggestions if unknown."""
+        try:
+            return self.styles[name]
+        except KeyError:
+            close = difflib.get_close_matches(name, list(self.styles), n=1)
+            hint = (
+                f"did you mean {close[0]!r}?"
+                if close
+                else f"known: {', '.join(sorted(self.styles))}"
+            )
+            raise InputValidationError(
+                "prompt_enhancer", [FieldError("style", f"unknown style {name!r}", hint)]
+            ) from None
+
+    def enhance(
+        self,
+        scene: Scene,
+        *,
+        style: str | None = None,
+        characters: Mapping[str, Character] | None = None,
+    ) -> EnhancedPrompt:
+        """The enhanced prompt, negative prompt and reference images for ``scene``."""
+        parts = [scene.prompt.strip().rstrip(",.")]
+        refs: list[str] = []
+        known = characters or {}
+        described = []
+        for name in scene.characters:
+            char = known.get(name)
+            if char is None:
+                continue
+            if char.description:
+                described.append(f"{name} ({char.description})")
+            refs.extend(char.reference_images)
+        if described:
+            parts.append("featuring " + ", ".join(described))
+        parts.extend(tag for tag in scene.style_tags if tag)
+        if VISUAL_TYPES.get(scene.visual_type):
+            parts.append(VISUAL_TYPES[scene.visual_type])
+        text = ", ".join(parts)
+        negatives = [scene.negative_prompt] if scene.negative_prompt else []
+        if style:
+            spec = self.style(style)
+            text = spec.prompt.replace("{prompt}", text)
+            if spec.negative_prompt:
+                negatives.append(spec.negative_prompt)
+        return EnhancedPrompt(
+            prompt=text,
+            negative_prompt=", ".join(negatives) or None,
+            reference_images=tuple(dict.fromkeys(refs)),
+        )
