@@ -235,7 +235,7 @@ def client_generator(url: str) -> Any:
         MediaAsset,
         ProviderError,
     )
-    from inference_core.http_errors import error_for_status
+    from inference_core.provider import error_for_status
 
     class BenchImage(BaseImageGenerator):
         metadata = GeneratorMetadata(

@@ -16,7 +16,7 @@ from inference_core import (
     InputValidationError,
     MediaAsset,
 )
-from inference_core.audio import peak_level, read_audio_info
+from inference_core.provider import peak_level, read_audio_info
 
 SHORT = "Hello world, this is a test."
 LONG = " ".join([SHORT] * 6)

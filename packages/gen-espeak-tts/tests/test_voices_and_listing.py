@@ -9,7 +9,7 @@ import pytest
 
 from gen_espeak_tts import EspeakTTSGenerator, list_variants, list_voices
 from inference_core import GenerationResult, InputValidationError
-from inference_core.audio import peak_level
+from inference_core.provider import peak_level
 
 
 def run_python(*args: str) -> subprocess.CompletedProcess[str]:

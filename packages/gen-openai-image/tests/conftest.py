@@ -6,7 +6,7 @@ import pytest
 from openai_images_app import KEY, ImagesAPI
 
 from gen_openai_image import OpenAIImageGenerator
-from inference_core.retry import RetryPolicy
+from inference_core.provider import RetryPolicy
 from inference_core.testing import LoopbackServer
 
 

@@ -14,7 +14,7 @@ from inference_core import (
     ProviderTimeoutError,
     RateLimitError,
 )
-from inference_core.retry import NO_RETRY
+from inference_core.provider import NO_RETRY
 from inference_core.testing import Fault
 
 GENERATIONS = "/v1/images/generations"

@@ -6,7 +6,7 @@ import pytest
 from openai_speech_app import KEY, SpeechAPI
 
 from gen_openai_tts import OpenAITTSGenerator
-from inference_core.retry import RetryPolicy
+from inference_core.provider import RetryPolicy
 from inference_core.testing import LoopbackServer
 
 

@@ -16,7 +16,7 @@ from inference_core import (
     ProviderTimeoutError,
     RateLimitError,
 )
-from inference_core.retry import NO_RETRY
+from inference_core.provider import NO_RETRY
 from inference_core.testing import Fault
 
 

@@ -19,7 +19,7 @@ from inference_core import (
     ProviderError,
     ProviderTimeoutError,
 )
-from inference_core.retry import NO_RETRY, RetryPolicy
+from inference_core.provider import NO_RETRY, RetryPolicy
 from inference_core.testing import Fault, LoopbackServer
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from inference_core import ConfigurationError
-from inference_core.audio import (
+from inference_core.provider import (
     AUDIO_FORMATS,
     audio_mime_type,
     concatenate_audio,

@@ -16,7 +16,8 @@ from inference_core import (
     ProviderTimeoutError,
     load_file,
 )
-from inference_core.download import (
+from inference_core.provider import (
+    HTTPErrorContext,
     adownload,
     afetch_bytes,
     check_url,
@@ -26,7 +27,6 @@ from inference_core.download import (
     image_dimensions,
     input_url,
 )
-from inference_core.http_errors import HTTPErrorContext
 from inference_core.testing import Fault, LoopbackServer
 
 if TYPE_CHECKING:

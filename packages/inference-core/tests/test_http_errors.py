@@ -14,7 +14,7 @@ from inference_core import (
     ProviderTimeoutError,
     RateLimitError,
 )
-from inference_core.http_errors import HTTPErrorContext, error_for_status, provider_message
+from inference_core.provider import HTTPErrorContext, error_for_status, provider_message
 from inference_core.testing import Fault, LoopbackServer
 
 if TYPE_CHECKING:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from inference_core import ConfigurationError, MissingAPIKeyError
-from inference_core.keys import (
+from inference_core._keys import (
     RedactingFilter,
     Secret,
     config_path,

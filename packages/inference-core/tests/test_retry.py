@@ -12,7 +12,7 @@ from inference_core import (
     ProviderTimeoutError,
     RateLimitError,
 )
-from inference_core.retry import (
+from inference_core._retry import (
     NO_RETRY,
     RetryAttempt,
     RetryPolicy,

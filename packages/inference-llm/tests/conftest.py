@@ -9,7 +9,7 @@ import pytest
 from ollama_app import OllamaApp
 from openai_chat_app import OpenAIChatApp
 
-from inference_core.retry import RetryPolicy
+from inference_core.provider import RetryPolicy
 from inference_core.testing import LoopbackServer
 
 if TYPE_CHECKING:

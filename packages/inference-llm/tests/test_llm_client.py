@@ -12,14 +12,14 @@ from inference_core import (
     ProviderTimeoutError,
     RateLimitError,
 )
-from inference_core.retry import NO_RETRY
+from inference_core.provider import NO_RETRY
 from inference_core.testing import Fault
 from inference_llm import LLMClient, LLMResponse
 
 if TYPE_CHECKING:
     from openai_chat_app import OpenAIChatApp
 
-    from inference_core.retry import RetryPolicy
+    from inference_core.provider import RetryPolicy
     from inference_core.testing import LoopbackServer
 
 

@@ -10,9 +10,7 @@ import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from inference_core import BaseImageGenerator, GenerationResult, GeneratorMetadata, MediaAsset
-from inference_core.download import async_http_client
-from inference_core.http_errors import HTTPErrorContext
-from inference_core.retry import RetryPolicy
+from inference_core.provider import HTTPErrorContext, RetryPolicy, async_http_client
 from inference_core.testing import Fault
 from inference_pipeline import BatchConfig, BatchRunner
 from inference_pipeline.testing import placeholder_png

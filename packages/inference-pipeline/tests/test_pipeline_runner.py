@@ -6,7 +6,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from inference_core import ContentPolicyError, ProviderError, RateLimitError
-from inference_core.retry import RetryPolicy
+from inference_core.provider import RetryPolicy
 from inference_pipeline import BatchConfig, BatchRunner, HistoryStore
 
 if TYPE_CHECKING:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from inference_core import hookimpl
 
-from gen_espeak_tts.generator import MAX_TEXT_LENGTH, EspeakTTSGenerator
+from gen_espeak_tts._generator import MAX_TEXT_LENGTH, EspeakTTSGenerator
 
 if TYPE_CHECKING:
     from inference_core import BaseGenerator

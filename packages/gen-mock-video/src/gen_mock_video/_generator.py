@@ -177,7 +177,7 @@ class MockVideoGenerator(BaseVideoGenerator):
 
         audio = None
         if inputs["audio"] is not None:
-            from inference_core.audio import read_audio_info
+            from inference_core.provider import read_audio_info
 
             audio, probe = _open_source(inputs["audio"], "audio")
             try:

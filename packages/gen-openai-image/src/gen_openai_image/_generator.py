@@ -20,11 +20,18 @@ from inference_core import (
     scratch_dir,
     sniff_mime,
 )
-from inference_core.download import DEFAULT_MAX_BYTES, download, http_client, image_dimensions
-from inference_core.http_errors import HTTPErrorContext
-from inference_core.keys import resolve_key, resolve_setting
-from inference_core.openai_sdk import openai_client, translate_openai_errors
-from inference_core.retry import DEFAULT_RETRY_POLICY
+from inference_core.provider import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_RETRY_POLICY,
+    HTTPErrorContext,
+    download,
+    http_client,
+    image_dimensions,
+    openai_client,
+    resolve_key,
+    resolve_setting,
+    translate_openai_errors,
+)
 
 if TYPE_CHECKING:
     import os
@@ -33,7 +40,7 @@ if TYPE_CHECKING:
     import httpx
     from openai import OpenAI
 
-    from inference_core.retry import RetryPolicy
+    from inference_core.provider import RetryPolicy
 
 __all__ = ["OpenAIImageGenerator"]
 

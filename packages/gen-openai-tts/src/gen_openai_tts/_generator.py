@@ -20,11 +20,15 @@ from inference_core import (
     scratch_dir,
     sniff_mime,
 )
-from inference_core.download import DEFAULT_MAX_BYTES
-from inference_core.http_errors import HTTPErrorContext
-from inference_core.keys import resolve_key, resolve_setting
-from inference_core.openai_sdk import openai_client, translate_openai_errors
-from inference_core.retry import DEFAULT_RETRY_POLICY
+from inference_core.provider import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_RETRY_POLICY,
+    HTTPErrorContext,
+    openai_client,
+    resolve_key,
+    resolve_setting,
+    translate_openai_errors,
+)
 
 if TYPE_CHECKING:
     import os
@@ -33,7 +37,7 @@ if TYPE_CHECKING:
 
     from openai import OpenAI
 
-    from inference_core.retry import RetryPolicy
+    from inference_core.provider import RetryPolicy
 
 __all__ = ["OpenAITTSGenerator"]
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from inference_core import hookimpl
 
-from gen_openrouter_image.generator import OpenRouterImageGenerator
+from gen_openrouter_image._generator import OpenRouterImageGenerator
 
 if TYPE_CHECKING:
     from inference_core import BaseGenerator

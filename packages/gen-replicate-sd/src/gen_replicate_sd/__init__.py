@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from inference_core import hookimpl
 
-from gen_replicate_sd.generator import SDXL_VERSION, ReplicateSDGenerator
+from gen_replicate_sd._generator import SDXL_VERSION, ReplicateSDGenerator
 
 if TYPE_CHECKING:
     from inference_core import BaseGenerator

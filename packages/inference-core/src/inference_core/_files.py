@@ -160,7 +160,7 @@ def _decode_data_url(url: str) -> bytes:
 def load_file(value: str | bytes | os.PathLike[str], *, max_bytes: int | None = None) -> bytes:
     """Read input media given as bytes, a path, a ``data:`` URL or an http(s) URL.
 
-    http(s) URLs go through :func:`inference_core.download.fetch_bytes` when
+    http(s) URLs go through :func:`inference_core._download.fetch_bytes` when
     that module is available. Raises :class:`ConfigurationError` with the
     reason for a missing file or a malformed URL.
     """
@@ -169,7 +169,7 @@ def load_file(value: str | bytes | os.PathLike[str], *, max_bytes: int | None = 
     if isinstance(value, str) and value.startswith("data:"):
         return _decode_data_url(value)
     if isinstance(value, str) and value.startswith(("http://", "https://")):
-        from inference_core import download
+        from inference_core import _download as download
 
         return download.fetch_bytes(value, max_bytes=max_bytes)
     path = pathlib.Path(value).expanduser()

@@ -19,8 +19,7 @@ from inference_core.errors import (
     ProviderTimeoutError,
     RateLimitError,
 )
-from inference_core.keys import redact
-from inference_core.retry import parse_retry_after
+from inference_core.provider import parse_retry_after, redact
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping

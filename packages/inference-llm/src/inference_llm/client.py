@@ -11,9 +11,9 @@ Example::
         print(piece, end="")
     verdict = client.chat_json("Is 7 prime?", schema=Verdict)   # a validated Verdict
 
-Retries follow a :class:`~inference_core.retry.RetryPolicy` (LiteLLM's and
+Retries follow a :class:`~inference_core.provider.RetryPolicy` (LiteLLM's and
 the SDK's own retries are switched off); each attempt is bounded by
-``timeout``. Keys come from :func:`inference_core.keys.resolve_key`: with none
+``timeout``. Keys come from :func:`inference_core.provider.resolve_key`: with none
 configured a call raises :class:`~inference_core.MissingAPIKeyError` naming the
 variable to set.
 """
@@ -24,7 +24,7 @@ import time
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from inference_core.retry import DEFAULT_RETRY_POLICY, RetryPolicy
+from inference_core.provider import DEFAULT_RETRY_POLICY, RetryPolicy
 from inference_llm import _backends
 from inference_llm._errors import JSONOutputError, translate_errors
 from inference_llm._json_output import (
@@ -115,7 +115,7 @@ class LLMClient:
         merged["messages"] = _messages(messages, system, merged.pop("images", None))
         key = None
         if route.api_key_env and "mock_response" not in merged:
-            from inference_core.keys import resolve_key
+            from inference_core.provider import resolve_key
 
             key = resolve_key(route.api_key_env, self.api_key).reveal()
         elif self.api_key:

@@ -103,7 +103,7 @@ class CustomModelClient:
             detail = response.text
         message = f"Ollama {what} failed ({response.status_code}): {detail}"
         if response.status_code == 429:
-            from inference_core.retry import parse_retry_after
+            from inference_core.provider import parse_retry_after
 
             raise RateLimitError(
                 message, provider=PROVIDER, retry_after=parse_retry_after(response.headers)

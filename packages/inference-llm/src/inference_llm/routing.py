@@ -111,7 +111,7 @@ def resolve_route(
     api_base: str | None = None,
 ) -> Route:
     """Decide how to call ``name`` given the routing file and the model's description."""
-    from inference_core.keys import resolve_setting
+    from inference_core.provider import resolve_setting
 
     runtime = runtime or RuntimeConfig()
     config = get_model_config(name, registry)

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from inference_core.retry import DEFAULT_RETRY_POLICY, RetryPolicy
+from inference_core.provider import DEFAULT_RETRY_POLICY, RetryPolicy
 from inference_pipeline.fingerprint import redact
 from inference_pipeline.store import AttemptRecord, SceneResult
 

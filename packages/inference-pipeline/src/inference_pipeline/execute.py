@@ -5,7 +5,7 @@ chain, in order: resolve it (a missing plugin or API key is a reason to fall
 back), keep only the parameters its schema declares, then call it under the
 provider's :class:`~inference_pipeline.limiter.AdaptiveLimiter` with a
 per-attempt timeout. Retryable errors are retried by the shared
-:class:`~inference_core.retry.RetryPolicy`; rate limits (429) have their own,
+:class:`~inference_core.provider.RetryPolicy`; rate limits (429) have their own,
 larger budget because the limiter turns them into a slower pace rather than a
 failure. When a generator gives up, the next one is tried and the reason is
 kept.
@@ -29,7 +29,7 @@ from inference_core import (
 )
 from inference_core._generator import MODALITIES
 from inference_core.errors import GeneratorNotFoundError
-from inference_core.retry import DEFAULT_RETRY_POLICY, RetryAttempt, RetryPolicy, is_retryable
+from inference_core.provider import DEFAULT_RETRY_POLICY, RetryAttempt, RetryPolicy, is_retryable
 from inference_pipeline.limiter import AdaptiveLimiter
 
 if TYPE_CHECKING:

@@ -79,7 +79,7 @@ def media_facts(
             width, height = size
     if duration is None and path.suffix == ".wav":
         with contextlib.suppress(Exception):
-            from inference_core.audio import read_audio_info
+            from inference_core.provider import read_audio_info
 
             duration = read_audio_info(path).duration_s
     return width, height, duration

@@ -9,7 +9,7 @@ from inference_core.errors import RateLimitError
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from inference_core.retry import RetryAttempt
+    from inference_core.provider import RetryAttempt
     from inference_pipeline.batch import Job
     from inference_pipeline.events import EventBus, EventType
     from inference_pipeline.execute import Fallback, GeneratorInfo

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from inference_core.errors import ConfigurationError
-from inference_core.retry import DEFAULT_RETRY_POLICY, RetryPolicy
+from inference_core.provider import DEFAULT_RETRY_POLICY, RetryPolicy
 from inference_pipeline.execute import LimiterPool, generate_with_fallback
 
 if TYPE_CHECKING:

@@ -206,7 +206,7 @@ class StoryPipeline:
         result.status = batch_status([*result.batch.results, final])
 
     def _join_narration(self, clips: list[str]) -> Path:
-        from inference_core.audio import concatenate_audio
+        from inference_core.provider import concatenate_audio
 
         data = concatenate_audio(clips, silence_s=0.4)
         path = self.out_dir / NARRATION_FILE

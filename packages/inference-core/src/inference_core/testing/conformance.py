@@ -157,7 +157,7 @@ class GeneratorConformance:
     ) -> None:
         if not self.secrets:
             pytest.skip("no secrets given")
-        from inference_core.keys import CONFIG_ENV_VAR
+        from inference_core._keys import CONFIG_ENV_VAR
 
         monkeypatch.setenv(CONFIG_ENV_VAR, str(tmp_path / "no-config.yaml"))  # no user config keys
         for name in self.secrets:

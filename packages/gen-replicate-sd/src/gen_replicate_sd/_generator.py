@@ -19,16 +19,18 @@ from inference_core import (
     ProviderError,
     scratch_dir,
 )
-from inference_core.download import (
+from inference_core.provider import (
     DEFAULT_MAX_BYTES,
+    DEFAULT_RETRY_POLICY,
+    HTTPErrorContext,
+    RetryPolicy,
     adownload,
     async_http_client,
     image_dimensions,
     input_url,
+    resolve_key,
+    resolve_setting,
 )
-from inference_core.http_errors import HTTPErrorContext
-from inference_core.keys import resolve_key, resolve_setting
-from inference_core.retry import DEFAULT_RETRY_POLICY, RetryPolicy
 
 if TYPE_CHECKING:
     import os

@@ -152,8 +152,8 @@ class EspeakTTSGenerator(BaseAudioGenerator):
                 provider="espeak-ng",
                 generator_id=_GENERATOR_ID,
             )
-        # inference_core.audio is imported here, not at listing time.
-        from inference_core.audio import audio_mime_type, encode_wav, read_audio_info
+        # the audio helpers are imported here, not at listing time.
+        from inference_core.provider import audio_mime_type, encode_wav, read_audio_info
 
         fmt = inputs["response_format"]
         container = "ogg" if fmt == "opus" else fmt  # Opus travels in Ogg
@@ -203,7 +203,7 @@ class EspeakTTSGenerator(BaseAudioGenerator):
 
     @staticmethod
     def _convert(wav: bytes, fmt: str) -> bytes:
-        from inference_core.audio import convert_audio
+        from inference_core.provider import convert_audio
 
         try:
             return convert_audio(wav, fmt)

@@ -16,10 +16,18 @@ from inference_core import (
     MediaAsset,
     sniff_mime,
 )
-from inference_core.download import fetch_bytes, http_client, image_dimensions, input_url
-from inference_core.http_errors import HTTPErrorContext, error_for_status
-from inference_core.keys import resolve_key, resolve_setting
-from inference_core.retry import DEFAULT_RETRY_POLICY, RetryPolicy
+from inference_core.provider import (
+    DEFAULT_RETRY_POLICY,
+    HTTPErrorContext,
+    RetryPolicy,
+    error_for_status,
+    fetch_bytes,
+    http_client,
+    image_dimensions,
+    input_url,
+    resolve_key,
+    resolve_setting,
+)
 
 if TYPE_CHECKING:
     import httpx

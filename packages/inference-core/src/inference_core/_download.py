@@ -1,0 +1,426 @@
+"""Stream provider outputs to disk: http(s) only, size-capped, timed, checked by magic bytes.
+
+:func:`download` (and :func:`adownload`) stream a URL into a file through
+:func:`inference_core.atomic_write`, so a failed or rejected download leaves
+nothing behind. On the way they
+
+- refuse anything but ``http``/``https`` URLs;
+- stop at ``max_bytes`` (announced by ``Content-Length`` or counted);
+- stop when the whole transfer takes longer than ``timeout`` seconds
+  (each network read is bounded by it as well);
+- sniff the first bytes and require a known media type, optionally one of
+  ``accept`` (``("image/",)`` accepts any image);
+- hash the content (SHA-256) as it passes.
+
+Failures are core errors: HTTP statuses and transport problems through
+:class:`inference_core._http_errors.HTTPErrorContext`, an oversized or
+unrecognised body as :class:`inference_core.InvalidResponseError`, a slow
+one as :class:`inference_core.ProviderTimeoutError`. Headers (for example
+Replicate's ``Authorization``) are sent as given and never appear in messages.
+
+Example::
+
+    from inference_core._download import download
+
+    result = download(url, out_dir / "scene-001.png", headers={"Authorization": f"Bearer {key}"},
+                      accept=("image/",), max_bytes=50 * 2**20)
+    result.path, result.mime_type, result.size, result.sha256
+
+:func:`fetch_bytes` returns a (small) body in memory with the same checks;
+:func:`inference_core.load_file` uses it for http(s) inputs. :func:`http_client`
+and :func:`async_http_client` build httpx clients with a shared TLS context,
+which makes creating one cheap.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import io
+import pathlib
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from inference_core._files import atomic_write, sniff_mime
+from inference_core._http_errors import HTTPErrorContext
+from inference_core.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    import os
+    import ssl
+    from collections.abc import Collection, Mapping
+    from typing import IO
+
+    import httpx
+
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "DownloadResult",
+    "adownload",
+    "afetch_bytes",
+    "async_http_client",
+    "check_url",
+    "download",
+    "fetch_bytes",
+    "http_client",
+    "image_dimensions",
+    "input_url",
+]
+
+DEFAULT_MAX_BYTES = 512 * 2**20
+"""The default size cap of one download: 512 MiB."""
+_SNIFF = 64
+
+
+@dataclass(frozen=True, slots=True)
+class DownloadResult:
+    """A finished download: where it is, what it is, how big, and its SHA-256."""
+
+    path: pathlib.Path | None
+    mime_type: str
+    size: int
+    sha256: str
+
+
+@functools.lru_cache(maxsize=1)
+def _tls_context() -> ssl.SSLContext:
+    import httpx
+
+    return httpx.create_ssl_context()
+
+
+def http_client(
+    *,
+    timeout: float = 60.0,
+    headers: Mapping[str, str] | None = None,
+    **kwargs: Any,
+) -> httpx.Client:
+    """An ``httpx.Client`` sharing one TLS context (cheap to create), following redirects."""
+    import httpx
+
+    kwargs.setdefault("verify", _tls_context())
+    kwargs.setdefault("follow_redirects", True)
+    return httpx.Client(timeout=timeout, headers=headers, **kwargs)
+
+
+def async_http_client(
+    *,
+    timeout: float = 60.0,
+    headers: Mapping[str, str] | None = None,
+    **kwargs: Any,
+) -> httpx.AsyncClient:
+    """An ``httpx.AsyncClient`` sharing one TLS context (cheap to create), following redirects."""
+    import httpx
+
+    kwargs.setdefault("verify", _tls_context())
+    kwargs.setdefault("follow_redirects", True)
+    return httpx.AsyncClient(timeout=timeout, headers=headers, **kwargs)
+
+
+def image_dimensions(head: bytes) -> tuple[int, int] | None:
+    """``(width, height)`` read from the first bytes of a PNG, GIF, WebP or JPEG; ``None`` if unknown.
+
+    For JPEG the size sits in the first SOF segment, usually within the first
+    few kilobytes; pass enough of the file (64 KiB is plenty in practice).
+    """
+    import struct
+
+    try:
+        if head.startswith(b"\x89PNG\r\n\x1a\n") and head[12:16] == b"IHDR":
+            width, height = struct.unpack(">II", head[16:24])
+            return int(width), int(height)
+        if head[:6] in (b"GIF87a", b"GIF89a"):
+            width, height = struct.unpack("<HH", head[6:10])
+            return int(width), int(height)
+        if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+            kind = head[12:16]
+            if kind == b"VP8 ":
+                width, height = struct.unpack("<HH", head[26:30])
+                return int(width) & 0x3FFF, int(height) & 0x3FFF
+            if kind == b"VP8L":
+                bits = int.from_bytes(head[21:25], "little")
+                return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+            if kind == b"VP8X":
+                return int.from_bytes(head[24:27], "little") + 1, int.from_bytes(
+                    head[27:30], "little"
+                ) + 1
+        if head.startswith(b"\xff\xd8"):
+            pos = 2
+            while pos + 9 < len(head):
+                if head[pos] != 0xFF:
+                    return None
+                marker = head[pos + 1]
+                if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7 or marker == 0xFF:
+                    pos += 1 if marker == 0xFF else 2
+                    continue
+                length = int.from_bytes(head[pos + 2 : pos + 4], "big")
+                if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+                    height, width = struct.unpack(">HH", head[pos + 5 : pos + 9])
+                    return int(width), int(height)
+                pos += 2 + length
+    except struct.error:
+        return None
+    return None
+
+
+def input_url(
+    value: str | bytes | os.PathLike[str],
+    *,
+    accept: Collection[str] | None = None,
+    field: str = "images",
+    generator_id: str = "generator",
+) -> str:
+    """A URL a provider can fetch for an input file given as a generator input.
+
+    http(s) and ``data:`` URLs are returned as given; paths and bytes are read
+    (:func:`inference_core.load_file`) and returned as a base64 ``data:`` URL
+    of their sniffed media type. Content that is not a recognised media type,
+    or not one of ``accept`` (``("image/",)``), is an
+    :class:`~inference_core.InputValidationError` for ``field``.
+    """
+    if isinstance(value, str) and value.startswith(("http://", "https://", "data:")):
+        return value
+    import base64
+
+    from inference_core._files import load_file
+    from inference_core.errors import FieldError, InputValidationError
+
+    raw = load_file(value)
+    mime = sniff_mime(raw[:_SNIFF])
+    if mime is None or (accept is not None and not _accepted(mime, accept)):
+        shown = f"{len(raw)} bytes" if isinstance(value, bytes) else str(value)
+        wanted = " or ".join(accept) if accept else "a known media type"
+        problem = FieldError(
+            field, f"{shown} is {mime or 'not a recognised media type'}, expected {wanted}"
+        )
+        raise InputValidationError(generator_id, [problem])
+    return f"data:{mime};base64,{base64.b64encode(raw).decode('ascii')}"
+
+
+def _accepted(mime: str, accept: Collection[str]) -> bool:
+    return any(mime == a or (a.endswith("/") and mime.startswith(a)) for a in accept)
+
+
+def check_url(url: str) -> None:
+    """Raise :class:`ConfigurationError` unless ``url`` is an http(s) URL with a host."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        shown = url if len(url) <= 80 else url[:77] + "..."
+        raise ConfigurationError(f"only http(s) URLs can be downloaded, not {shown!r}")
+
+
+class _Sink:
+    """Counts, caps, hashes and sniffs the bytes of one download as they arrive."""
+
+    def __init__(
+        self,
+        out: IO[bytes],
+        errors: HTTPErrorContext,
+        max_bytes: int,
+        accept: Collection[str] | None,
+        deadline: float,
+    ) -> None:
+        self.out, self.errors, self.max_bytes, self.accept = out, errors, max_bytes, accept
+        self.deadline = deadline
+        self.size = 0
+        self.head = b""
+        self.mime: str | None = None
+        self.digest = hashlib.sha256()
+
+    def start(self, response: httpx.Response) -> None:
+        self.errors.raise_for_status(response)
+        announced = response.headers.get("content-length", "")
+        if announced.isdigit() and int(announced) > self.max_bytes:
+            raise self.errors.invalid(
+                f"the output is {int(announced)} bytes, over the {self.max_bytes}-byte cap"
+            )
+
+    def write(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size > self.max_bytes:
+            raise self.errors.invalid(f"the output exceeds the {self.max_bytes}-byte cap")
+        if time.monotonic() > self.deadline:
+            raise self.errors.timeout(f"downloading from {self.errors.provider} took too long")
+        if self.mime is None:
+            self.head += chunk[:_SNIFF]
+            if len(self.head) >= _SNIFF:
+                self._sniff()
+        self.digest.update(chunk)
+        self.out.write(chunk)
+
+    def _sniff(self) -> None:
+        mime = sniff_mime(self.head)
+        if mime is None:
+            raise self.errors.invalid("the downloaded content is not a recognised media type")
+        accept = self.accept
+        if accept is not None and not _accepted(mime, accept):
+            raise self.errors.invalid(f"expected {' or '.join(accept)}, the download is {mime}")
+        self.mime = mime
+
+    def finish(self, path: pathlib.Path | None) -> DownloadResult:
+        if self.mime is None:
+            if not self.size:
+                raise self.errors.invalid("the download is empty")
+            self._sniff()
+        assert self.mime is not None
+        return DownloadResult(
+            path=path, mime_type=self.mime, size=self.size, sha256=self.digest.hexdigest()
+        )
+
+
+def _context(errors: HTTPErrorContext | None, url: str) -> HTTPErrorContext:
+    if errors is not None:
+        return errors
+    from urllib.parse import urlsplit
+
+    return HTTPErrorContext(urlsplit(url).netloc or "download")
+
+
+def download(
+    url: str,
+    dest: str | os.PathLike[str],
+    *,
+    headers: Mapping[str, str] | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    timeout: float = 300.0,
+    accept: Collection[str] | None = None,
+    client: httpx.Client | None = None,
+    errors: HTTPErrorContext | None = None,
+    chunk_size: int = 1 << 16,
+    fsync: bool = True,
+) -> DownloadResult:
+    """Stream ``url`` into the file ``dest`` (atomically) and return what arrived.
+
+    ``client`` reuses an existing ``httpx.Client`` (its own timeout applies to
+    each read); ``errors`` names the provider and generator in error messages.
+    ``fsync=False`` skips flushing the file to stable storage before the
+    rename (still atomic, not crash-durable): for scratch copies that are
+    saved again later, where the fsync would be paid twice.
+    """
+    check_url(url)
+    ctx = _context(errors, url)
+    path = pathlib.Path(dest)
+    owned = client is None
+    client = http_client(timeout=timeout) if client is None else client
+    try:
+        with ctx.translate(), atomic_write(path, fsync=fsync) as out:
+            sink = _Sink(out, ctx, max_bytes, accept, time.monotonic() + timeout)
+            with client.stream("GET", url, headers=headers) as response:
+                sink.start(response)
+                for chunk in response.iter_bytes(chunk_size):
+                    sink.write(chunk)
+            result = sink.finish(path)
+    finally:
+        if owned:
+            client.close()
+    return result
+
+
+async def adownload(
+    url: str,
+    dest: str | os.PathLike[str],
+    *,
+    headers: Mapping[str, str] | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    timeout: float = 300.0,
+    accept: Collection[str] | None = None,
+    client: httpx.AsyncClient | None = None,
+    errors: HTTPErrorContext | None = None,
+    chunk_size: int = 1 << 16,
+    fsync: bool = True,
+) -> DownloadResult:
+    """The async twin of :func:`download` (file writes stay synchronous and small)."""
+    check_url(url)
+    ctx = _context(errors, url)
+    path = pathlib.Path(dest)
+    owned = client is None
+    client = async_http_client(timeout=timeout) if client is None else client
+    try:
+        with ctx.translate(), atomic_write(path, fsync=fsync) as out:
+            sink = _Sink(out, ctx, max_bytes, accept, time.monotonic() + timeout)
+            async with client.stream("GET", url, headers=headers) as response:
+                if response.status_code >= 400:
+                    await response.aread()
+                sink.start(response)
+                async for chunk in response.aiter_bytes(chunk_size):
+                    sink.write(chunk)
+            result = sink.finish(path)
+    finally:
+        if owned:
+            await client.aclose()
+    return result
+
+
+def _memory_sink(
+    url: str,
+    errors: HTTPErrorContext | None,
+    max_bytes: int,
+    accept: Collection[str] | None,
+    timeout: float,
+) -> tuple[HTTPErrorContext, io.BytesIO, _Sink]:
+    check_url(url)
+    ctx = _context(errors, url)
+    buffer = io.BytesIO()
+    return ctx, buffer, _Sink(buffer, ctx, max_bytes, accept, time.monotonic() + timeout)
+
+
+def fetch_bytes(
+    url: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    max_bytes: int | None = None,
+    timeout: float = 60.0,
+    accept: Collection[str] | None = None,
+    client: httpx.Client | None = None,
+    errors: HTTPErrorContext | None = None,
+) -> bytes:
+    """The body of ``url`` in memory, with the checks of :func:`download`.
+
+    ``max_bytes`` defaults to 50 MiB here. The body must be a recognised media
+    type; ``accept`` narrows which.
+    """
+    ctx, buffer, sink = _memory_sink(url, errors, max_bytes or 50 * 2**20, accept, timeout)
+    owned = client is None
+    client = http_client(timeout=timeout) if client is None else client
+    try:
+        with ctx.translate(), client.stream("GET", url, headers=headers) as response:
+            sink.start(response)
+            for chunk in response.iter_bytes():
+                sink.write(chunk)
+            sink.finish(None)
+    finally:
+        if owned:
+            client.close()
+    return buffer.getvalue()
+
+
+async def afetch_bytes(
+    url: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    max_bytes: int | None = None,
+    timeout: float = 60.0,
+    accept: Collection[str] | None = None,
+    client: httpx.AsyncClient | None = None,
+    errors: HTTPErrorContext | None = None,
+) -> bytes:
+    """The async twin of :func:`fetch_bytes`."""
+    ctx, buffer, sink = _memory_sink(url, errors, max_bytes or 50 * 2**20, accept, timeout)
+    owned = client is None
+    client = async_http_client(timeout=timeout) if client is None else client
+    try:
+        with ctx.translate():
+            async with client.stream("GET", url, headers=headers) as response:
+                if response.status_code >= 400:
+                    await response.aread()
+                sink.start(response)
+                async for chunk in response.aiter_bytes():
+                    sink.write(chunk)
+                sink.finish(None)
+    finally:
+        if owned:
+            await client.aclose()
+    return buffer.getvalue()

@@ -1,0 +1,108 @@
+"""What every plugin built on the openai SDK shares: one error boundary and a client cache.
+
+Works with openai 2.x (httpx) and 3.x (httpx2): the SDK's own exceptions are
+caught by their public names, and transport errors raised while a streamed
+body is read (which the SDK does not wrap) are recognised through whichever
+of ``httpx2`` / ``httpx`` the SDK has already imported, never imported here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import sys
+from typing import TYPE_CHECKING
+
+from inference_core import InferenceError, ProviderError
+from inference_core._http_errors import error_for_status
+from inference_core._keys import redact
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from openai import OpenAI
+
+    from inference_core._http_errors import HTTPErrorContext
+
+__all__ = ["openai_client", "translate_openai_errors"]
+
+
+@functools.lru_cache(maxsize=32)
+def openai_client(api_key: str, base_url: str, timeout: float) -> OpenAI:
+    """An ``openai.OpenAI`` client for these settings, built once and reused.
+
+    Its own retries are off (``max_retries=0``): :class:`inference_core._retry.RetryPolicy`
+    is the one retry policy. Reusing the client keeps its connection pool warm.
+    """
+    import openai
+
+    return openai.OpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0)
+
+
+def _loaded(name: str) -> tuple[type[BaseException], ...]:
+    """``name`` (e.g. ``TimeoutException``) from each loaded httpx flavour."""
+    found = (getattr(sys.modules.get(module), name, None) for module in ("httpx2", "httpx"))
+    return tuple(cls for cls in found if isinstance(cls, type) and issubclass(cls, BaseException))
+
+
+def _transport_error(ctx: HTTPErrorContext, exc: BaseException) -> ProviderError | None:
+    if isinstance(exc, _loaded("TimeoutException")):
+        return ctx.timeout(f"{ctx.provider} did not answer in time ({type(exc).__name__})")
+    if isinstance(exc, _loaded("ProtocolError") + _loaded("ReadError") + _loaded("DecodingError")):
+        return ctx.invalid(
+            f"the response was cut short or corrupt ({type(exc).__name__}: {exc})", retryable=True
+        )
+    if isinstance(exc, _loaded("TransportError")):
+        return _unreachable(ctx, f"{type(exc).__name__}: {exc}")
+    return None
+
+
+def _unreachable(ctx: HTTPErrorContext, detail: str) -> ProviderError:
+    who = f"{ctx.generator_id}: " if ctx.generator_id else ""
+    return ProviderError(
+        redact(f"{who}could not reach {ctx.provider}: {detail}", *ctx.secrets),
+        provider=ctx.provider,
+        retryable=True,
+        generator_id=ctx.generator_id,
+    )
+
+
+@contextlib.contextmanager
+def translate_openai_errors(ctx: HTTPErrorContext) -> Iterator[None]:
+    """Raise the core error for what the openai SDK raised in the block (``from exc``).
+
+    Status errors go through :func:`inference_core._http_errors.error_for_status`
+    (401 names ``ctx.key_env``, 429 carries ``retry_after``, content policy is
+    recognised from the body); timeouts become ``ProviderTimeoutError``,
+    connection failures a retryable ``ProviderError``, a body cut short a
+    retryable ``InvalidResponseError``. Core errors pass through unchanged.
+    """
+    import openai
+
+    try:
+        yield
+    except InferenceError:
+        raise
+    except openai.APIStatusError as exc:
+        body = exc.body
+        if isinstance(body, dict) and "error" not in body:
+            body = {"error": body}  # the SDK hands over the inner error object
+        raise error_for_status(
+            exc.status_code,
+            headers=exc.response.headers,
+            body=body if body is not None else exc.message,
+            provider=ctx.provider,
+            generator_id=ctx.generator_id,
+            key_env=ctx.key_env,
+            secrets=ctx.secrets,
+        ) from exc
+    except openai.APITimeoutError as exc:
+        raise ctx.timeout(f"{ctx.provider} did not answer in time") from exc
+    except openai.APIConnectionError as exc:
+        translated = _transport_error(ctx, exc.__cause__) if exc.__cause__ is not None else None
+        raise (translated or _unreachable(ctx, str(exc))) from exc
+    except Exception as exc:
+        translated = _transport_error(ctx, exc)
+        if translated is None:
+            raise
+        raise translated from exc
