@@ -16,7 +16,7 @@ from inference_pipeline import BatchConfig, BatchRunner, HistoryStore
 
 CHILD = textwrap.dedent(
     """
-    import os, signal, sys, threading
+    import os, signal, sys, threading, time
     from inference_core import BaseImageGenerator, GenerationResult, GeneratorMetadata, MediaAsset
     from inference_pipeline import BatchConfig, BatchRunner
     from inference_core.testing import registered
@@ -27,6 +27,14 @@ CHILD = textwrap.dedent(
 
     lock = threading.Lock()
     count = 0
+
+    def finished_on_record():
+        from inference_pipeline import HistoryStore
+        try:
+            with HistoryStore(sys.argv[1]) as store:
+                return any(r.status == "ok" for r in store.outputs())
+        except Exception:
+            return False
 
     class Killer(BaseImageGenerator):
         # The same id, version and inputs as conftest.ScriptedImage: the parent's reruns
@@ -41,6 +49,12 @@ CHILD = textwrap.dedent(
             with lock:
                 count += 1
                 if count == int(sys.argv[2]):
+                    # On a loaded machine the worker threads can run ahead of the event loop that
+                    # records results: kill only once some scene is on record, as a real crash
+                    # mid-batch would find it.
+                    deadline = time.monotonic() + 30
+                    while not finished_on_record() and time.monotonic() < deadline:
+                        time.sleep(0.01)
                     os.kill(os.getpid(), signal.SIGKILL)
             return GenerationResult(assets=[MediaAsset(data=placeholder_png(64, 64, inputs["prompt"]),
                                                        mime_type="image/png")])
