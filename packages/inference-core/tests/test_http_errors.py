@@ -14,8 +14,13 @@ from inference_core import (
     ProviderTimeoutError,
     RateLimitError,
 )
-from inference_core.provider import HTTPErrorContext, error_for_status, provider_message
-from inference_core.testing import Fault, LoopbackServer
+from inference_core.provider import (
+    HTTPErrorContext,
+    classify_status,
+    error_for_status,
+    provider_message,
+)
+from inference_core.testing import STATUS_CASES, Fault, LoopbackServer, StatusCase
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
@@ -47,7 +52,7 @@ def errors() -> HTTPErrorContext:
 def fetch(server: LoopbackServer, errors: HTTPErrorContext, timeout: float = 5.0) -> Any:
     with errors.translate(), httpx.Client(timeout=timeout) as client:
         response = client.post(server.url + "/v1/thing", headers={"Authorization": f"Bearer {KEY}"})
-        return errors.json(response)["data"][0]["value"]
+        return errors.dig(errors.json(response), "data", 0, "value", kind=int)
 
 
 def test_success_passes_through(server: LoopbackServer, errors: HTTPErrorContext) -> None:
@@ -102,7 +107,18 @@ def test_success_passes_through(server: LoopbackServer, errors: HTTPErrorContext
         (Fault.malformed(), InvalidResponseError, "malformed JSON"),
         (Fault.content_type("text/html"), InvalidResponseError, "text/html"),
         (Fault.truncated(), InvalidResponseError, "cut short"),
-        (Fault.status(200, {"data": []}), InvalidResponseError, "IndexError"),
+        (Fault.status(200, {"data": []}), InvalidResponseError, "no 'data[0]' in the response"),
+        (
+            Fault.status(200, {"data": {"value": 1}}),
+            InvalidResponseError,
+            "'data' is an object, expected an array",
+        ),
+        (
+            Fault.status(200, {"data": [{"value": "1"}]}),
+            InvalidResponseError,
+            "'data[0].value' is a string, expected a number",
+        ),
+        (Fault.status(200, "[1, 2]"), InvalidResponseError, "the response is an array"),
     ],
 )
 def test_failures_map_to_the_most_specific_error(
@@ -192,3 +208,82 @@ def test_provider_message_shapes() -> None:
     assert provider_message({"error": {"message": "x", "metadata": {"reasons": ["violence"]}}}) == (
         "x (reasons: ['violence'])"
     )
+
+
+@pytest.mark.parametrize("case", STATUS_CASES, ids=str)
+def test_every_row_of_the_status_table_through_httpx(
+    server: LoopbackServer, errors: HTTPErrorContext, case: StatusCase
+) -> None:
+    server.script(case.fault())
+    with pytest.raises(ProviderError) as info:
+        fetch(server, errors)
+    case.check(info.value)
+    assert case.message in str(info.value) and f"HTTP {case.status}" in str(info.value)
+
+
+@pytest.mark.parametrize("case", STATUS_CASES, ids=str)
+def test_classify_status_is_the_table(case: StatusCase) -> None:
+    verdict = classify_status(case.status, headers=case.headers, body=case.body)
+    assert (verdict.error, verdict.retryable, verdict.retry_after) == (
+        case.error,
+        case.retryable,
+        case.retry_after,
+    )
+
+
+def test_a_bug_in_the_plugin_is_not_blamed_on_the_provider(
+    server: LoopbackServer, errors: HTTPErrorContext
+) -> None:
+    with pytest.raises(TypeError, match="unsupported operand"), errors.translate():
+        response = httpx.get(server.url + "/v1/thing")
+        value = errors.json(response)["data"][0]["value"]
+        value + "1"  # a plugin's own mistake
+    for bug in (KeyError("mine"), IndexError("mine"), ValueError("mine")):
+        with pytest.raises(type(bug)) as info, errors.translate():
+            raise bug
+        assert info.value is bug
+
+
+def test_rate_limit_advice_in_the_body_is_used_when_the_headers_give_none() -> None:
+    import time
+
+    reset_ms = int((time.time() + 30) * 1000)
+    body = {
+        "error": {
+            "code": 429,
+            "message": "Rate limit exceeded: free-models-per-min.",
+            "metadata": {"headers": {"X-RateLimit-Reset": str(reset_ms)}},
+        }
+    }
+    verdict = classify_status(429, headers={}, body=json.dumps(body).encode())
+    assert verdict.retry_after is not None and 25 < verdict.retry_after <= 30
+    past = {"error": {"metadata": {"headers": {"X-RateLimit-Reset": "1765661760000"}}}}
+    assert classify_status(429, body=past).retry_after == 0.0
+    assert classify_status(429, headers={"Retry-After": "3"}, body=body).retry_after == 3.0
+
+
+def test_upstream_reason_and_provider_name_are_in_the_message() -> None:
+    body = {
+        "error": {
+            "code": 429,
+            "message": "Provider returned error",
+            "metadata": {
+                "provider_name": "Google",
+                "raw": "gemini is temporarily rate-limited upstream.",
+            },
+        }
+    }
+    assert provider_message(body) == (
+        "Provider returned error (Google: gemini is temporarily rate-limited upstream.)"
+    )
+    raw_json = {
+        "error": {
+            "message": "Provider returned error",
+            "metadata": {"raw": '{"error": {"message": "quota"}}'},
+        }
+    }
+    assert provider_message(raw_json) == "Provider returned error (quota)"
+    nested = {
+        "error": {"error": {"message": "More credits are required", "code": 402}, "code": 402}
+    }
+    assert provider_message(nested) == "More credits are required"

@@ -23,6 +23,7 @@ EXPECTED = [
     "InputValidationError",
     "InvalidResponseError",
     "MediaAsset",
+    "MediaError",
     "MissingAPIKeyError",
     "PluginError",
     "PluginLoadError",

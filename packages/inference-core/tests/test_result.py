@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from inference_core import GenerationResult, MediaAsset, atomic_write, load_file, sniff_mime
-from inference_core.errors import ConfigurationError
+from inference_core.errors import ConfigurationError, MediaError
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -77,7 +77,7 @@ def test_load_file_reads_paths_bytes_and_data_urls(tmp_path: Path) -> None:
     assert load_file("data:image/png;base64," + base64.b64encode(PNG).decode()) == PNG
     with pytest.raises(ConfigurationError, match="not found"):
         load_file(tmp_path / "missing.png")
-    with pytest.raises(ConfigurationError, match="invalid base64"):
+    with pytest.raises(MediaError, match="invalid media: malformed data URL: invalid base64"):
         load_file("data:image/png;base64,@@@")
 
 

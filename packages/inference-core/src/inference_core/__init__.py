@@ -26,6 +26,7 @@ __all__ = [
     "InputValidationError",
     "InvalidResponseError",
     "MediaAsset",
+    "MediaError",
     "MissingAPIKeyError",
     "PluginError",
     "PluginLoadError",
@@ -49,12 +50,12 @@ __version__ = "0.2.0"
 from inference_core._files import atomic_write
 from inference_core._files import load_file
 from inference_core._files import scratch_dir
-from inference_core._files import sniff_mime
 from inference_core._generator import BaseAudioGenerator
 from inference_core._generator import BaseGenerator
 from inference_core._generator import BaseImageGenerator
 from inference_core._generator import BaseVideoGenerator
 from inference_core._generator import GeneratorMetadata
+from inference_core._media import sniff_mime
 from inference_core._registry import GeneratorRegistry
 from inference_core._registry import get_audio_generator_registry
 from inference_core._registry import get_image_generator_registry
@@ -71,6 +72,7 @@ from inference_core.errors import GeneratorNotFoundError
 from inference_core.errors import InferenceError
 from inference_core.errors import InputValidationError
 from inference_core.errors import InvalidResponseError
+from inference_core.errors import MediaError
 from inference_core.errors import MissingAPIKeyError
 from inference_core.errors import PluginError
 from inference_core.errors import PluginLoadError

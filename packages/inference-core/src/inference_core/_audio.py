@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
 
+from inference_core._media import sniff_mime
 from inference_core.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -87,7 +88,7 @@ def _read_source(source: AudioSource) -> bytes:
 
 
 def _is_wav(data: bytes) -> bool:
-    return len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WAVE"
+    return sniff_mime(data[:16]) == "audio/wav"
 
 
 def _import_av() -> ModuleType:

@@ -29,7 +29,8 @@ Example::
 :func:`fetch_bytes` returns a (small) body in memory with the same checks;
 :func:`inference_core.load_file` uses it for http(s) inputs. :func:`http_client`
 and :func:`async_http_client` build httpx clients with a shared TLS context,
-which makes creating one cheap.
+which makes creating one cheap. (``image_dimensions`` is re-exported from
+:mod:`inference_core._media` for the 0.1 path ``inference_core.download``.)
 """
 
 from __future__ import annotations
@@ -42,8 +43,9 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from inference_core._files import atomic_write, sniff_mime
+from inference_core._files import atomic_write
 from inference_core._http_errors import HTTPErrorContext
+from inference_core._media import data_url, image_dimensions, sniff_mime
 from inference_core.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -118,52 +120,6 @@ def async_http_client(
     return httpx.AsyncClient(timeout=timeout, headers=headers, **kwargs)
 
 
-def image_dimensions(head: bytes) -> tuple[int, int] | None:
-    """``(width, height)`` read from the first bytes of a PNG, GIF, WebP or JPEG; ``None`` if unknown.
-
-    For JPEG the size sits in the first SOF segment, usually within the first
-    few kilobytes; pass enough of the file (64 KiB is plenty in practice).
-    """
-    import struct
-
-    try:
-        if head.startswith(b"\x89PNG\r\n\x1a\n") and head[12:16] == b"IHDR":
-            width, height = struct.unpack(">II", head[16:24])
-            return int(width), int(height)
-        if head[:6] in (b"GIF87a", b"GIF89a"):
-            width, height = struct.unpack("<HH", head[6:10])
-            return int(width), int(height)
-        if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-            kind = head[12:16]
-            if kind == b"VP8 ":
-                width, height = struct.unpack("<HH", head[26:30])
-                return int(width) & 0x3FFF, int(height) & 0x3FFF
-            if kind == b"VP8L":
-                bits = int.from_bytes(head[21:25], "little")
-                return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
-            if kind == b"VP8X":
-                return int.from_bytes(head[24:27], "little") + 1, int.from_bytes(
-                    head[27:30], "little"
-                ) + 1
-        if head.startswith(b"\xff\xd8"):
-            pos = 2
-            while pos + 9 < len(head):
-                if head[pos] != 0xFF:
-                    return None
-                marker = head[pos + 1]
-                if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7 or marker == 0xFF:
-                    pos += 1 if marker == 0xFF else 2
-                    continue
-                length = int.from_bytes(head[pos + 2 : pos + 4], "big")
-                if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-                    height, width = struct.unpack(">HH", head[pos + 5 : pos + 9])
-                    return int(width), int(height)
-                pos += 2 + length
-    except struct.error:
-        return None
-    return None
-
-
 def input_url(
     value: str | bytes | os.PathLike[str],
     *,
@@ -181,8 +137,6 @@ def input_url(
     """
     if isinstance(value, str) and value.startswith(("http://", "https://", "data:")):
         return value
-    import base64
-
     from inference_core._files import load_file
     from inference_core.errors import FieldError, InputValidationError
 
@@ -195,7 +149,7 @@ def input_url(
             field, f"{shown} is {mime or 'not a recognised media type'}, expected {wanted}"
         )
         raise InputValidationError(generator_id, [problem])
-    return f"data:{mime};base64,{base64.b64encode(raw).decode('ascii')}"
+    return data_url(raw, mime)
 
 
 def _accepted(mime: str, accept: Collection[str]) -> bool:

@@ -1,9 +1,10 @@
-"""Atomic file writes, media type sniffing and reading input media."""
+"""Atomic file writes, scratch folders and reading input media.
+
+Media sniffing and ``data:`` URLs live in :mod:`inference_core._media`.
+"""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import contextlib
 import functools
 import os
@@ -11,6 +12,7 @@ import pathlib
 import threading
 from typing import IO, TYPE_CHECKING, Any
 
+from inference_core._media import parse_data_url
 from inference_core.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -22,7 +24,6 @@ __all__ = [
     "extension_for",
     "load_file",
     "scratch_dir",
-    "sniff_mime",
 ]
 
 #: File extension for each media type the library writes.
@@ -31,6 +32,8 @@ EXTENSIONS: dict[str, str] = {
     "image/jpeg": ".jpg",
     "image/webp": ".webp",
     "image/gif": ".gif",
+    "image/bmp": ".bmp",
+    "image/tiff": ".tiff",
     "video/mp4": ".mp4",
     "video/webm": ".webm",
     "audio/wav": ".wav",
@@ -46,33 +49,6 @@ EXTENSIONS: dict[str, str] = {
 def extension_for(mime_type: str) -> str:
     """The usual file extension (with the dot) for ``mime_type``; ``.bin`` if unknown."""
     return EXTENSIONS.get(mime_type, ".bin")
-
-
-def sniff_mime(head: bytes) -> str | None:
-    """Tell a media type from the first bytes of a file, or ``None`` if unrecognised."""
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
-        return "audio/wav"
-    if head.startswith((b"GIF87a", b"GIF89a")):
-        return "image/gif"
-    if head[4:8] == b"ftyp":
-        return "video/mp4"
-    if head.startswith(b"\x1a\x45\xdf\xa3"):
-        return "video/webm"
-    if head.startswith(b"OggS"):
-        return "audio/ogg"
-    if head.startswith(b"fLaC"):
-        return "audio/flac"
-    if head.startswith(b"ID3") or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0):
-        if len(head) > 1 and head[1] & 0xF6 == 0xF0:
-            return "audio/aac"
-        return "audio/mpeg"
-    return None
 
 
 @contextlib.contextmanager
@@ -143,31 +119,18 @@ def scratch_dir(name: str) -> pathlib.Path:
     return folder
 
 
-def _decode_data_url(url: str) -> bytes:
-    header, sep, payload = url.partition(",")
-    if not sep or not header.startswith("data:"):
-        raise ConfigurationError(f"malformed data URL (no comma after the header): {url[:40]}...")
-    if header.endswith(";base64"):
-        try:
-            return base64.b64decode(payload, validate=True)
-        except binascii.Error as exc:
-            raise ConfigurationError(f"malformed data URL: invalid base64 ({exc})") from exc
-    from urllib.parse import unquote_to_bytes
-
-    return unquote_to_bytes(payload)
-
-
 def load_file(value: str | bytes | os.PathLike[str], *, max_bytes: int | None = None) -> bytes:
     """Read input media given as bytes, a path, a ``data:`` URL or an http(s) URL.
 
-    http(s) URLs go through :func:`inference_core._download.fetch_bytes` when
-    that module is available. Raises :class:`ConfigurationError` with the
-    reason for a missing file or a malformed URL.
+    http(s) URLs go through :func:`inference_core._download.fetch_bytes`.
+    A malformed ``data:`` URL raises :class:`~inference_core.errors.MediaError`
+    saying what is wrong; a missing file, a directory or a file over
+    ``max_bytes`` raises :class:`ConfigurationError`.
     """
     if isinstance(value, bytes | bytearray | memoryview):
         return bytes(value)
     if isinstance(value, str) and value.startswith("data:"):
-        return _decode_data_url(value)
+        return parse_data_url(value).data
     if isinstance(value, str) and value.startswith(("http://", "https://")):
         from inference_core import _download as download
 

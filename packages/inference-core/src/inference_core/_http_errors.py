@@ -1,36 +1,50 @@
 """Translate HTTP failures into the core error tree, at one boundary per plugin.
 
-:class:`HTTPErrorContext` knows who is calling (provider, generator id, the
-key's variable and the secrets to keep out of messages) and turns what can go
-wrong in an HTTP exchange into the most specific
-:class:`~inference_core.ProviderError`:
+The one status-to-error table of the ecosystem: :func:`classify_status`
+decides the error class, ``retryable`` and ``retry_after`` from a status,
+its headers and its body, and every boundary uses it -- httpx plugins through
+:class:`HTTPErrorContext`, the openai SDK through
+:func:`inference_core._openai_sdk.translate_openai_errors`, the LLM layer
+(LiteLLM) and its Ollama client:
 
 ==============================  ==========================================
 what happened                   error (``retryable``)
 ==============================  ==========================================
+400/403/451 about content       ContentPolicyError
 401, 403                        AuthenticationError naming the key variable
 402                             AuthenticationError (payment required)
-400/403/451 about content       ContentPolicyError
-408, httpx timeouts             ProviderTimeoutError (yes)
+408                             ProviderTimeoutError (yes)
 409                             ProviderError (yes)
 429                             RateLimitError with ``retry_after`` (yes)
 5xx                             ProviderError (yes; ``retry_after`` if sent)
 other 4xx                       ProviderError with the provider's message
-connection failures             ProviderError (yes)
-truncated body, broken stream   InvalidResponseError (yes)
-bad JSON, wrong content type    InvalidResponseError
 ==============================  ==========================================
 
-Example::
+``retry_after`` comes from ``Retry-After`` / ``retry-after-ms``, else from
+rate-limit headers the provider put in the body (OpenRouter's
+``error.metadata.headers``). Beyond statuses, :meth:`HTTPErrorContext.translate`
+maps what can go wrong in an exchange:
 
-    from inference_core._http_errors import HTTPErrorContext
+==============================  ==========================================
+httpx timeouts                  ProviderTimeoutError (yes)
+connection failures             ProviderError (yes)
+truncated body, broken stream   InvalidResponseError (yes)
+bad JSON, wrong content type    InvalidResponseError (:meth:`~HTTPErrorContext.json`)
+a missing or mistyped field     InvalidResponseError (:meth:`~HTTPErrorContext.dig`)
+==============================  ==========================================
+
+Anything else raised in the block -- a ``TypeError`` or ``KeyError`` in the
+plugin's own code -- is a bug and propagates unchanged. Example::
+
+    from inference_core.provider import HTTPErrorContext
 
     errors = HTTPErrorContext("OpenRouter", generator_id="openrouter_image_generator",
                               key_env="OPENROUTER_API_KEY", secrets=(key,))
     with errors.translate():
         response = client.post(url, json=body)
         data = errors.json(response)          # raises for 4xx/5xx, checks JSON
-        images = data["choices"][0]["message"]["images"]   # KeyError -> InvalidResponseError
+    images = errors.dig(data, "choices", 0, "message", "images", kind=list)
+    # a missing field -> InvalidResponseError: "... no 'choices[0].message' in the response"
 
 Every error is raised ``from`` the original exception and its message passes
 through :func:`inference_core._keys.redact`. :func:`error_for_status` serves
@@ -61,7 +75,14 @@ if TYPE_CHECKING:
 
     import httpx
 
-__all__ = ["CONTENT_POLICY_MARKERS", "HTTPErrorContext", "error_for_status", "provider_message"]
+__all__ = [
+    "CONTENT_POLICY_MARKERS",
+    "HTTPErrorContext",
+    "StatusVerdict",
+    "classify_status",
+    "error_for_status",
+    "provider_message",
+]
 
 #: Words in an error body that mean the provider refused on content-policy grounds.
 CONTENT_POLICY_MARKERS = (
@@ -76,47 +97,178 @@ CONTENT_POLICY_MARKERS = (
     "responsible ai",
 )
 _MAX_DETAIL = 500
+_KIND_NAMES: dict[type, str] = {
+    dict: "an object",
+    list: "an array",
+    str: "a string",
+    int: "a number",
+    float: "a number",
+    bool: "a boolean",
+    type(None): "null",
+}
+
+
+def _kind_name(value: object) -> str:
+    return _KIND_NAMES.get(type(value), f"a {type(value).__name__}")
 
 
 def provider_message(body: object) -> str:
     """The human-readable error message in a provider's error body, whatever its shape.
 
-    Understands OpenAI/OpenRouter ``{"error": {"message", "code", "metadata"}}``,
-    RFC 7807 problem details (Replicate's ``{"title", "detail"}``), plain
-    ``{"message"}`` / ``{"detail"}`` and text.
+    Understands OpenAI/OpenRouter ``{"error": {"message", "code", "metadata"}}``
+    (also nested one level deeper), OpenRouter's upstream errors (the
+    upstream's ``metadata.raw`` reason and ``metadata.provider_name`` are
+    added), RFC 7807 problem details (Replicate's ``{"title", "detail"}``),
+    Ollama's ``{"error": "..."}``, plain ``{"message"}`` / ``{"detail"}`` and text.
     """
-    if isinstance(body, bytes | bytearray):
-        text = bytes(body).decode("utf-8", "replace")
-        try:
-            body = json.loads(text)
-        except ValueError:
-            return " ".join(text.split())[:_MAX_DETAIL]
+    body = _parsed(body)
     if isinstance(body, str):
         return " ".join(body.split())[:_MAX_DETAIL]
     if not isinstance(body, dict):
         return ""
     error = body.get("error")
+    if (
+        isinstance(error, dict)
+        and isinstance(error.get("error"), dict)
+        and not error.get("message")
+    ):
+        error = error["error"]  # {"error": {"error": {...}, "code": 402}}
     if isinstance(error, dict):
-        message = str(error.get("message") or error.get("code") or "")
+        message = str(error.get("message") or error.get("code") or "").strip()
         metadata = error.get("metadata")
-        if isinstance(metadata, dict) and metadata.get("reasons"):
-            message += f" (reasons: {metadata['reasons']})"
-        return message[:_MAX_DETAIL]
+        if isinstance(metadata, dict):
+            message += _upstream(metadata)
+            if metadata.get("reasons"):
+                message += f" (reasons: {metadata['reasons']})"
+        return " ".join(message.split())[:_MAX_DETAIL]
     if isinstance(error, str):
-        return error[:_MAX_DETAIL]
+        return " ".join(error.split())[:_MAX_DETAIL]
     parts = [str(body[k]) for k in ("title", "detail", "message") if body.get(k)]
     return ": ".join(parts)[:_MAX_DETAIL]
 
 
-def _error_code(body: object) -> str:
+def _parsed(body: object) -> object:
     if isinstance(body, bytes | bytearray):
+        text = bytes(body).decode("utf-8", "replace")
         try:
-            body = json.loads(bytes(body))
+            return json.loads(text)
         except ValueError:
-            return ""
+            return text
+    return body
+
+
+def _upstream(metadata: dict[str, Any]) -> str:
+    """`` (Google: <reason>)`` from OpenRouter's ``metadata.provider_name`` and ``metadata.raw``."""
+    name, raw = metadata.get("provider_name"), metadata.get("raw")
+    if isinstance(raw, str):
+        inner = provider_message(raw.encode()) if raw.lstrip().startswith("{") else raw
+        reason = " ".join(inner.split())
+    elif isinstance(raw, dict):
+        reason = provider_message(raw)
+    else:
+        reason = ""
+    if name and reason:
+        return f" ({name}: {reason})"
+    if name:
+        return f" (upstream: {name})"
+    return f" ({reason})" if reason else ""
+
+
+def _error_code(body: object) -> str:
+    body = _parsed(body)
     if isinstance(body, dict) and isinstance(body.get("error"), dict):
         return f"{body['error'].get('code') or ''} {body['error'].get('type') or ''}"
     return ""
+
+
+@dataclass(frozen=True, slots=True)
+class StatusVerdict:
+    """What an HTTP error status means: the error class, whether to retry, when, and a hint."""
+
+    error: type[ProviderError]
+    retryable: bool
+    retry_after: float | None = None
+    hint: str = ""
+    """What the user can do, appended to the message (``"the API key was rejected; check ..."``)."""
+
+    def exception(
+        self,
+        message: str,
+        *,
+        provider: str | None,
+        status_code: int | None,
+        generator_id: str | None = None,
+    ) -> ProviderError:
+        """The error this verdict calls for, with ``message`` (and the hint) as its text."""
+        text = f"{message} ({self.hint})" if self.hint else message
+        return self.error(
+            text,
+            provider=provider,
+            status_code=status_code,
+            retryable=self.retryable,
+            generator_id=generator_id,
+            retry_after=self.retry_after,
+        )
+
+
+def classify_status(
+    status: int,
+    *,
+    headers: Mapping[str, str] | None = None,
+    body: object = None,
+    key_env: str | None = None,
+) -> StatusVerdict:
+    """The one table from an HTTP error status (>= 400) to the core error (see the module doc).
+
+    ``body`` (bytes, text or parsed JSON) is read for content-policy markers
+    and for rate-limit advice; ``key_env`` names the key's variable in hints.
+    """
+    if status in (400, 403, 451):
+        haystack = f"{provider_message(body)} {_error_code(body)}".lower()
+        if any(marker in haystack for marker in CONTENT_POLICY_MARKERS):
+            return StatusVerdict(ContentPolicyError, False, hint="refused by the content policy")
+    if status in (401, 403):
+        check = f"; check {key_env}" if key_env else ""
+        return StatusVerdict(AuthenticationError, False, hint=f"the API key was rejected{check}")
+    if status == 402:
+        where = f" for the key in {key_env}" if key_env else ""
+        return StatusVerdict(
+            AuthenticationError, False, hint=f"payment required: add credits{where}"
+        )
+    if status == 408:
+        return StatusVerdict(ProviderTimeoutError, True, _retry_after(headers, body))
+    if status == 429:
+        return StatusVerdict(RateLimitError, True, _retry_after(headers, body))
+    if status == 409 or status >= 500:
+        return StatusVerdict(ProviderError, True, _retry_after(headers, body))
+    return StatusVerdict(ProviderError, False)
+
+
+def _retry_after(headers: Mapping[str, str] | None, body: object) -> float | None:
+    """``Retry-After`` from the headers, else the rate-limit headers a provider put in the body."""
+    found = parse_retry_after(headers)
+    if found is not None:
+        return found
+    body = _parsed(body)
+    error = body.get("error") if isinstance(body, dict) else None
+    metadata = error.get("metadata") if isinstance(error, dict) else None
+    inner = metadata.get("headers") if isinstance(metadata, dict) else None
+    if not isinstance(inner, dict):
+        return None
+    found = parse_retry_after(inner)
+    if found is not None:
+        return found
+    lowered = {str(k).lower(): str(v) for k, v in inner.items()}
+    reset = lowered.get("x-ratelimit-reset", "")
+    try:
+        when = float(reset)
+    except ValueError:
+        return None
+    if when > 1e11:  # a UNIX time in milliseconds (OpenRouter)
+        when /= 1000.0
+    import time
+
+    return max(0.0, when - time.time()) if when > 1e9 else max(0.0, when)
 
 
 def error_for_status(
@@ -129,36 +281,22 @@ def error_for_status(
     key_env: str | None = None,
     secrets: tuple[str, ...] = (),
 ) -> ProviderError:
-    """The core error for an HTTP error response (``status`` >= 400), ready to raise."""
+    """The core error for an HTTP error response (``status`` >= 400), ready to raise.
+
+    The class, ``retryable`` and ``retry_after`` come from :func:`classify_status`;
+    the message names the generator, the provider, the status and the
+    provider's own words (:func:`provider_message`), and never a secret.
+    """
     detail = provider_message(body)
     who = f"{generator_id}: " if generator_id else ""
     base = f"{who}{provider} answered HTTP {status}"
-    text = f"{base}: {detail}" if detail else base
-    kwargs: dict[str, Any] = {
-        "provider": provider,
-        "status_code": status,
-        "generator_id": generator_id,
-    }
-    haystack = f"{detail} {_error_code(body)}".lower()
-    error: ProviderError
-    if status in (400, 403, 451) and any(marker in haystack for marker in CONTENT_POLICY_MARKERS):
-        error = ContentPolicyError(f"{text} (refused by the content policy)", **kwargs)
-    elif status in (401, 403):
-        hint = f"; check {key_env}" if key_env else ""
-        error = AuthenticationError(f"{text} (the API key was rejected{hint})", **kwargs)
-    elif status == 402:
-        hint = f" for the key in {key_env}" if key_env else ""
-        error = AuthenticationError(f"{text} (payment required: add credits{hint})", **kwargs)
-    elif status == 408:
-        error = ProviderTimeoutError(text, **kwargs)
-    elif status == 429:
-        error = RateLimitError(text, retry_after=parse_retry_after(headers), **kwargs)
-    elif status == 409 or status >= 500:
-        error = ProviderError(
-            text, retryable=True, retry_after=parse_retry_after(headers), **kwargs
-        )
-    else:
-        error = ProviderError(text, **kwargs)
+    verdict = classify_status(status, headers=headers, body=body, key_env=key_env)
+    error = verdict.exception(
+        f"{base}: {detail}" if detail else base,
+        provider=provider,
+        status_code=status,
+        generator_id=generator_id,
+    )
     error.args = (redact(str(error), *secrets),)
     return error
 
@@ -277,13 +415,43 @@ class HTTPErrorContext:
         except ValueError as exc:
             raise self.invalid(f"malformed JSON ({exc})", status_code=code) from exc
 
+    def dig(self, data: Any, *path: str | int, kind: type | tuple[type, ...] | None = None) -> Any:
+        """``data[path[0]][path[1]]...``, or :class:`InvalidResponseError` naming what is missing.
+
+        Strings index objects, integers index arrays; ``kind`` checks the type
+        of what is found (``dict`` is "an object", ``list`` "an array")::
+
+            images = errors.dig(data, "choices", 0, "message", "images", kind=list)
+            # InvalidResponseError: "... sent an unusable response: no 'choices[0].message'"
+        """
+        where = ""
+        for step in path:
+            by_name = isinstance(step, str)
+            if not isinstance(data, dict if by_name else list):
+                shown = f"{where!r} is" if where else "the response is"
+                container = "an object" if by_name else "an array"
+                raise self.invalid(f"{shown} {_kind_name(data)}, expected {container}")
+            where = f"{where}[{step}]" if not by_name else f"{where}.{step}".lstrip(".")
+            try:
+                data = data[step]  # type: ignore[index]  # a str for a dict, an int for a list
+            except (KeyError, IndexError):
+                raise self.invalid(f"no {where!r} in the response") from None
+        if kind is not None and not isinstance(data, kind):
+            kinds = kind if isinstance(kind, tuple) else (kind,)
+            expected = " or ".join(_KIND_NAMES.get(k, k.__name__) for k in kinds)
+            shown = repr(where) if where else "the response"
+            raise self.invalid(f"{shown} is {_kind_name(data)}, expected {expected}")
+        return data
+
     @contextlib.contextmanager
     def translate(self) -> Iterator[None]:
         """Translate what the block raises into core errors (``raise ... from exc``).
 
-        Core errors pass through; httpx timeouts, transport and status errors,
-        and ``KeyError``/``IndexError``/``TypeError``/``ValueError`` from picking
-        a response apart become the matching :class:`ProviderError`.
+        Core errors pass through; httpx timeouts, transport and status errors
+        become the matching :class:`ProviderError`. Everything else -- a
+        ``KeyError`` or ``TypeError`` in the plugin's own code -- propagates
+        unchanged: pick responses apart with :meth:`dig`, which says which
+        field the provider left out.
         """
         import httpx
 
@@ -308,5 +476,3 @@ class HTTPErrorContext:
                 retryable=True,
                 generator_id=self.generator_id,
             ) from exc
-        except (KeyError, IndexError, TypeError, ValueError) as exc:
-            raise self.invalid(f"missing or malformed data ({type(exc).__name__}: {exc})") from exc

@@ -121,7 +121,9 @@ class MediaAsset:
 
     def to_data_url(self) -> str:
         """The content as a ``data:`` URL."""
-        return f"data:{self.mime_type};base64,{self.to_base64()}"
+        from inference_core._media import data_url
+
+        return data_url(self.read_bytes(), self.mime_type)
 
     def to_pil(self) -> Image:
         """Open an image asset with Pillow (which must be installed)."""

@@ -9,6 +9,7 @@ InferenceError
 │   ├── DuplicateGeneratorError
 │   └── GeneratorNotFoundError
 ├── InputValidationError
+│   └── MediaError(reason)
 └── ProviderError(provider, status_code, retryable)
     ├── AuthenticationError
     ├── RateLimitError(retry_after)
@@ -41,6 +42,7 @@ __all__ = [
     "InferenceError",
     "InputValidationError",
     "InvalidResponseError",
+    "MediaError",
     "MissingAPIKeyError",
     "PluginError",
     "PluginLoadError",
@@ -141,6 +143,32 @@ class InputValidationError(InferenceError, ValueError):
     def fields(self) -> list[str]:
         """The names of the failing fields, in order."""
         return [e.field for e in self.errors]
+
+
+class MediaError(InputValidationError):
+    """Media that cannot be used as given: a malformed ``data:`` URL, bytes of no known type.
+
+    ``reason`` says what is wrong and ``field`` which input it was (``errors``
+    holds the one :class:`FieldError`). Raised by the core's media helpers
+    (``inference_core.provider.parse_data_url``, ``load_file``); a plugin that
+    got the media from its provider raises
+    :class:`InvalidResponseError` from it instead::
+
+        try:
+            raw = parse_data_url(url).data
+        except MediaError as exc:
+            raise errors.invalid(exc.reason) from exc
+    """
+
+    def __init__(
+        self, reason: str, *, field: str = "media", generator_id: str | None = None
+    ) -> None:
+        super().__init__(generator_id or "media", [FieldError(field, reason)])
+        self.reason = reason
+        self.field = field
+        if generator_id is None:
+            self.generator_id = None
+            self.args = (f"invalid {field}: {reason}",)
 
 
 class ProviderError(InferenceError):

@@ -1,8 +1,9 @@
 """Everything a provider plugin may use beside the top-level ``inference_core`` names.
 
 This module is the declared surface for plugin authors: keys and settings,
-HTTP error translation, downloads, the retry policy, the openai SDK boundary
-and the audio helpers. Every other module of the core is private
+HTTP error translation (the one status-to-error table), downloads, media
+sniffing, dimensions and ``data:`` URLs, the retry policy, the openai SDK
+boundary and the audio helpers. Every other module of the core is private
 (underscored) and may change between releases. A complete plugin::
 
     from inference_core import BaseImageGenerator, GenerationResult, GeneratorMetadata
@@ -48,19 +49,24 @@ __all__ = [
     "DEFAULT_RETRY_POLICY",
     "NO_RETRY",
     "AudioInfo",
+    "DataURL",
     "DownloadResult",
     "HTTPErrorContext",
+    "MediaInfo",
     "RetryAttempt",
     "RetryPolicy",
     "Secret",
+    "StatusVerdict",
     "adownload",
     "afetch_bytes",
     "async_http_client",
     "atomic_write",
     "audio_mime_type",
     "check_url",
+    "classify_status",
     "concatenate_audio",
     "convert_audio",
+    "data_url",
     "decode_to_wav",
     "download",
     "encode_wav",
@@ -71,7 +77,9 @@ __all__ = [
     "input_url",
     "is_retryable",
     "load_file",
+    "media_info",
     "openai_client",
+    "parse_data_url",
     "parse_retry_after",
     "peak_level",
     "provider_message",
@@ -110,12 +118,26 @@ if TYPE_CHECKING:
         download,
         fetch_bytes,
         http_client,
-        image_dimensions,
         input_url,
     )
-    from inference_core._files import atomic_write, load_file, scratch_dir, sniff_mime
-    from inference_core._http_errors import HTTPErrorContext, error_for_status, provider_message
+    from inference_core._files import atomic_write, load_file, scratch_dir
+    from inference_core._http_errors import (
+        HTTPErrorContext,
+        StatusVerdict,
+        classify_status,
+        error_for_status,
+        provider_message,
+    )
     from inference_core._keys import Secret, redact, resolve_key, resolve_setting
+    from inference_core._media import (
+        DataURL,
+        MediaInfo,
+        data_url,
+        image_dimensions,
+        media_info,
+        parse_data_url,
+        sniff_mime,
+    )
     from inference_core._openai_sdk import openai_client, translate_openai_errors
     from inference_core._retry import (
         DEFAULT_RETRY_POLICY,
@@ -150,11 +172,25 @@ _MODULES = {
         "download",
         "fetch_bytes",
         "http_client",
-        "image_dimensions",
         "input_url",
     ),
-    "inference_core._files": ("atomic_write", "load_file", "scratch_dir", "sniff_mime"),
-    "inference_core._http_errors": ("HTTPErrorContext", "error_for_status", "provider_message"),
+    "inference_core._files": ("atomic_write", "load_file", "scratch_dir"),
+    "inference_core._http_errors": (
+        "HTTPErrorContext",
+        "StatusVerdict",
+        "classify_status",
+        "error_for_status",
+        "provider_message",
+    ),
+    "inference_core._media": (
+        "DataURL",
+        "MediaInfo",
+        "data_url",
+        "image_dimensions",
+        "media_info",
+        "parse_data_url",
+        "sniff_mime",
+    ),
     "inference_core._keys": ("Secret", "redact", "resolve_key", "resolve_setting"),
     "inference_core._openai_sdk": ("openai_client", "translate_openai_errors"),
     "inference_core._retry": (

@@ -1,5 +1,6 @@
 """What plugin authors need to test generators: a loopback HTTP server with fault
-injection, generator registration for one test, and the conformance kit
+injection, the status-to-error table as test cases (:data:`STATUS_CASES`),
+generator registration for one test, and the conformance kit
 (:mod:`inference_core.testing.conformance`).
 
 The pytest fixtures (``register_generator``, ``loopback_server``) are provided
@@ -13,6 +14,8 @@ __all__ = [
     "Fault",
     "LoopbackServer",
     "RecordedRequest",
+    "STATUS_CASES",
+    "StatusCase",
     "registered",
 ]
 
@@ -20,3 +23,5 @@ from inference_core.testing._fixtures import registered
 from inference_core.testing._server import Fault
 from inference_core.testing._server import LoopbackServer
 from inference_core.testing._server import RecordedRequest
+from inference_core.testing._status_cases import STATUS_CASES
+from inference_core.testing._status_cases import StatusCase
