@@ -26,6 +26,7 @@ if (
         "test_llm_ollama.py",
         "test_llm_cli.py",
         "test_llm_agent.py",
+        "test_llm_status_table.py",
     ]
 
 #: LiteLLM's own import-time and per-call warnings (pydantic deprecations in its types), not ours.

@@ -1,7 +1,8 @@
 """The one boundary where LiteLLM and openai SDK errors become inference-core errors.
 
 LiteLLM's exceptions subclass the openai SDK's, so one mapping serves both
-back ends. Messages are redacted: they never contain an API key.
+back ends; what an HTTP status means comes from the core's one table
+(:func:`inference_core.provider.classify_status`). Messages are redacted: they never contain an API key.
 """
 
 from __future__ import annotations
@@ -11,15 +12,13 @@ import re
 from typing import TYPE_CHECKING, cast
 
 from inference_core.errors import (
-    AuthenticationError,
     ContentPolicyError,
     InferenceError,
     InvalidResponseError,
     ProviderError,
     ProviderTimeoutError,
-    RateLimitError,
 )
-from inference_core.provider import parse_retry_after, redact
+from inference_core.provider import classify_status, redact
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
@@ -58,8 +57,20 @@ def _message(exc: BaseException, provider: str, model: str) -> str:
     return redact(f"{model}: {text}")
 
 
+def _body(exc: BaseException) -> object:
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict) and "error" not in body:
+        body = {"error": body}  # the openai SDK hands over the inner error object
+    return body if body is not None else str(exc)
+
+
 def to_inference_error(exc: BaseException, *, provider: str, model: str) -> InferenceError | None:
-    """The inference-core error for a LiteLLM / openai SDK / httpx exception, or ``None``."""
+    """The inference-core error for a LiteLLM / openai SDK / httpx exception, or ``None``.
+
+    An exception that carries an HTTP status goes through the core's one
+    status table (:func:`inference_core.provider.classify_status`), so a 408 or a
+    429 means here what it means to every plugin.
+    """
     if isinstance(exc, InferenceError):
         return exc
     try:
@@ -68,30 +79,18 @@ def to_inference_error(exc: BaseException, *, provider: str, model: str) -> Infe
         return None
     message = _message(exc, provider, model)
     status = getattr(exc, "status_code", None)
-    status = status if isinstance(status, int) else None
+    status = status if isinstance(status, int) and status >= 400 else None
     name = type(exc).__name__
     if isinstance(exc, openai.APITimeoutError) or name == "Timeout":
         return ProviderTimeoutError(message, provider=provider, status_code=status)
-    if isinstance(exc, openai.RateLimitError) or status == 429:
-        return RateLimitError(
-            message, provider=provider, retry_after=parse_retry_after(_headers(exc))
-        )
     if name == "ContentPolicyViolationError":
         return ContentPolicyError(message, provider=provider, status_code=status)
-    if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError) or status in (
-        401,
-        402,
-        403,
-    ):
-        return AuthenticationError(message, provider=provider, status_code=status)
+    if status is not None:
+        verdict = classify_status(status, headers=_headers(exc), body=_body(exc))
+        return verdict.exception(message, provider=provider, status_code=status)
     if isinstance(exc, openai.APIResponseValidationError):
-        return InvalidResponseError(message, provider=provider, status_code=status)
-    if isinstance(exc, openai.APIConnectionError):
-        return ProviderError(message, provider=provider, retryable=True)
-    if isinstance(exc, openai.APIStatusError) or status is not None:
-        retryable = status is None or status >= 500 or status in (408, 409)
-        return ProviderError(message, provider=provider, status_code=status, retryable=retryable)
-    if isinstance(exc, openai.APIError):
+        return InvalidResponseError(message, provider=provider)
+    if isinstance(exc, openai.APIError):  # connection failures and the like: no answer came
         return ProviderError(message, provider=provider, retryable=True)
     return None
 

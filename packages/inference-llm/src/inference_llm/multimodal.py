@@ -13,13 +13,17 @@ Images are given as a path, ``pathlib.Path``, raw bytes, a ``data:`` URL, an
 The MIME type comes from the file's bytes, not its name. Bad input (a missing
 file, bytes that are no image, a malformed data URL) raises
 :class:`~inference_core.InputValidationError` saying what is wrong.
-Pillow is imported only by the functions that decode pixels.
+Sniffing, dimensions and ``data:`` URLs come from the core
+(``inference_core.provider``: ``sniff_mime``, ``image_dimensions``,
+``parse_data_url``, ``data_url``); these classes are thin wrappers that keep
+the seed's API. Pillow is imported only by the functions that decode pixels.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import math
 import os
 import re
@@ -27,26 +31,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from inference_core.errors import FieldError, InputValidationError
+from inference_core import sniff_mime
+from inference_core.errors import FieldError, InputValidationError, MediaError
+from inference_core.provider import data_url as _data_url
+from inference_core.provider import image_dimensions, parse_data_url
 
 if TYPE_CHECKING:
     from PIL import Image
 
 __all__ = ["ImageUtils", "InputUtils", "MultimodalUtils", "sniff_image_mime"]
 
-_DATA_URL = re.compile(
-    r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?P<params>(?:;[\w.+-]+=[\w.+-]+)*)(?P<b64>;base64)?,(?P<data>.*)$",
-    re.S,
-)
-_SIGNATURES: tuple[tuple[bytes, str], ...] = (
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"GIF87a", "image/gif"),
-    (b"GIF89a", "image/gif"),
-    (b"BM", "image/bmp"),
-    (b"II*\x00", "image/tiff"),
-    (b"MM\x00*", "image/tiff"),
-)
 _PIL_FORMATS = {
     "image/png": "PNG",
     "image/jpeg": "JPEG",
@@ -63,13 +57,12 @@ def _fail(field: str, message: str, *, where: str, hint: str | None = None) -> I
 
 
 def sniff_image_mime(data: bytes) -> str | None:
-    """The image MIME type that ``data`` starts with, or ``None`` when it is no known image."""
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    for signature, mime in _SIGNATURES:
-        if data.startswith(signature):
-            return mime
-    return None
+    """The image MIME type that ``data`` starts with, or ``None`` when it is no known image.
+
+    A thin wrapper over :func:`inference_core.sniff_mime` (the one sniffer).
+    """
+    mime = sniff_mime(data[:64])
+    return mime if mime is not None and mime.startswith("image/") else None
 
 
 def _is_pil_image(value: object) -> bool:
@@ -81,19 +74,15 @@ def _is_pil_image(value: object) -> bool:
 
 
 def _decode_data_url(url: str, *, where: str) -> tuple[str | None, bytes]:
-    match = _DATA_URL.match(url.strip())
-    if match is None:
-        raise _fail(
-            "image", "malformed data URL", where=where, hint="expected data:<mime>;base64,<data>"
-        )
-    if not match.group("b64"):
-        raise _fail("image", "data URL is not base64-encoded", where=where, hint="add ';base64'")
-    payload = match.group("data")
+    """The declared type and bytes of a base64 ``data:`` URL (the core's parser, our message)."""
     try:
-        raw = base64.b64decode(re.sub(r"\s+", "", payload), validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise _fail("image", f"data URL holds invalid base64 ({exc})", where=where) from exc
-    return match.group("mime"), raw
+        parsed = parse_data_url(url, field="image")
+    except MediaError as exc:
+        hint = "expected data:<mime>;base64,<data>" if "no comma" in exc.reason else None
+        raise _fail("image", exc.reason, where=where, hint=hint) from exc
+    if not parsed.base64:
+        raise _fail("image", "data URL is not base64-encoded", where=where, hint="add ';base64'")
+    return parsed.mime_type, parsed.data
 
 
 def _load_bytes(image: Any, *, where: str) -> bytes:
@@ -157,8 +146,9 @@ class ImageUtils:
         still ``image/png``.
         """
         raw = _load_bytes(image, where="ImageUtils.encode_image_to_base64")
-        encoded = base64.b64encode(raw).decode("ascii")
-        return f"data:{sniff_image_mime(raw)};base64,{encoded}" if data_url else encoded
+        if data_url:
+            return _data_url(raw, sniff_image_mime(raw))
+        return base64.b64encode(raw).decode("ascii")
 
     @staticmethod
     def decode_base64_to_bytes(data: str) -> bytes:
@@ -479,11 +469,10 @@ def _image_tokens(part: Mapping[str, Any]) -> int:
     url = value.get("url") if isinstance(value, Mapping) else value
     width, height = 1024.0, 1024.0
     if isinstance(url, str) and url.startswith("data:"):
-        try:
-            info = ImageUtils.get_image_info(url)
-            width, height = info["width"], info["height"]
-        except (InputValidationError, ImportError):
-            pass
+        with contextlib.suppress(MediaError):
+            size = image_dimensions(parse_data_url(url).data[: 1 << 16])
+            if size and min(size) > 0:
+                width, height = float(size[0]), float(size[1])
     scale = min(1.0, 2048 / max(width, height))
     width, height = width * scale, height * scale
     scale = min(1.0, 768 / min(width, height))

@@ -30,7 +30,6 @@ from inference_core.errors import (
     InvalidResponseError,
     ProviderError,
     ProviderTimeoutError,
-    RateLimitError,
 )
 from inference_llm.catalog import PROVIDERS
 from inference_llm.models import ModelConfig, ModelRegistry, get_model_registry
@@ -94,25 +93,20 @@ class CustomModelClient:
             ) from exc
 
     def _check(self, response: Any, what: str) -> None:
+        """Raise the core's error for an HTTP error status (the one table every plugin uses)."""
         if response.status_code < 400:
             return
-        response.read()
-        try:
-            detail = response.json().get("error") or response.text
-        except (ValueError, AttributeError):
-            detail = response.text
-        message = f"Ollama {what} failed ({response.status_code}): {detail}"
-        if response.status_code == 429:
-            from inference_core.provider import parse_retry_after
+        from inference_core.provider import classify_status, provider_message
 
-            raise RateLimitError(
-                message, provider=PROVIDER, retry_after=parse_retry_after(response.headers)
-            )
-        raise ProviderError(
-            message,
+        response.read()
+        body = response.content[:65536]
+        status = response.status_code
+        detail = provider_message(body) or response.reason_phrase
+        verdict = classify_status(status, headers=response.headers, body=body)
+        raise verdict.exception(
+            f"Ollama at {self.base_url}: {what} failed (HTTP {status}): {detail}",
             provider=PROVIDER,
-            status_code=response.status_code,
-            retryable=response.status_code >= 500,
+            status_code=status,
         )
 
     def _stream_lines(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import os
@@ -28,11 +27,13 @@ def media_digest(value: Any) -> str:
     if isinstance(value, bytes | bytearray | memoryview):
         return "sha256:" + hashlib.sha256(bytes(value)).hexdigest()
     if isinstance(value, str) and value.startswith("data:"):
-        _, _, payload = value.partition(",")
+        from inference_core import MediaError
+        from inference_core.provider import parse_data_url
+
         try:
-            raw = base64.b64decode(payload, validate=False)
-        except ValueError:
-            raw = payload.encode()
+            raw = parse_data_url(value).data
+        except MediaError:  # the generator will say what is wrong; the key only needs to differ
+            raw = value.encode()
         return "sha256:" + hashlib.sha256(raw).hexdigest()
     if isinstance(value, str) and value.startswith(("http://", "https://")):
         return "url:" + value

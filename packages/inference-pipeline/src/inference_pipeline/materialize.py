@@ -6,7 +6,6 @@ import contextlib
 import hashlib
 import os
 import shutil
-import struct
 import time
 import uuid
 from dataclasses import dataclass
@@ -58,30 +57,25 @@ def safe_output_path(out_dir: Path, stem: str, mime_type: str) -> Path:
     return out_dir / name
 
 
-def _png_size(head: bytes) -> tuple[int, int] | None:
-    if head.startswith(b"\x89PNG\r\n\x1a\n") and head[12:16] == b"IHDR":
-        width, height = struct.unpack(">II", head[16:24])
-        return int(width), int(height)
-    return None
-
-
 def media_facts(
     path: Path, asset: MediaAsset | None = None
 ) -> tuple[int | None, int | None, float | None]:
-    """Width, height and duration: from the asset when it says, else from cheap headers."""
+    """Width, height and duration: from the asset when it says, else from the file's headers.
+
+    The headers are read by the core's :func:`inference_core.provider.media_info`
+    (images, WAV, MP4), never by decoding the media.
+    """
     width = asset.width if asset else None
     height = asset.height if asset else None
     duration = asset.duration_s if asset else None
-    if width is None or height is None:
-        with path.open("rb") as handle:
-            size = _png_size(handle.read(32))
-        if size:
-            width, height = size
-    if duration is None and path.suffix == ".wav":
-        with contextlib.suppress(Exception):
-            from inference_core.provider import read_audio_info
+    if width is None or height is None or duration is None:
+        from inference_core.provider import media_info
 
-            duration = read_audio_info(path).duration_s
+        info = media_info(path)
+        if width is None or height is None:
+            width, height = info.width, info.height
+        if duration is None:
+            duration = info.duration_s
     return width, height, duration
 
 
