@@ -196,3 +196,11 @@ def test_cli_validation_error_exits_2(tmp_path) -> None:
     proc = infer("generate", GEN, "-p", "prompt=x", "-p", "n=9", "--out", str(tmp_path))
     assert proc.returncode == 2
     assert "n" in proc.stderr + proc.stdout
+
+
+def test_a_malformed_data_url_is_an_input_error_naming_the_field() -> None:
+    with pytest.raises(InputValidationError) as info:
+        generate(prompt="p", images=["data:image/png;base64,@@@"], width=64, height=64)
+    assert info.value.fields == ["images[0]"]
+    assert "malformed data URL: invalid base64" in str(info.value)
+    assert "mock_image_generator" in str(info.value)

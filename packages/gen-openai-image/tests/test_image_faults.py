@@ -15,7 +15,7 @@ from inference_core import (
     RateLimitError,
 )
 from inference_core.provider import NO_RETRY
-from inference_core.testing import Fault
+from inference_core.testing import STATUS_CASES, Fault
 
 GENERATIONS = "/v1/images/generations"
 
@@ -114,7 +114,15 @@ def test_hang_past_the_timeout(once, server, out_dir):
             "not an image",
         ),
         (Fault.status(200, {"created": 1, "data": [{"url": "file:///etc/passwd"}]}), "not http"),
-        (Fault.status(200, {"created": 1, "data": [{"url": "data:image/png,abc"}]}), "not base64"),
+        (
+            Fault.status(200, {"created": 1, "data": [{"url": "data:image/png,abc"}]}),
+            "not an image",
+        ),
+        (
+            Fault.status(200, {"created": 1, "data": [{"url": "data:image/png;base64,@@"}]}),
+            "an image is a malformed data URL: invalid base64",
+        ),
+        (Fault.status(200, {"created": 1, "data": [{"url": "data:image/png"}]}), "no comma"),
     ],
 )
 def test_unusable_answers_are_invalid_responses(once, server, out_dir, fault, match):
@@ -198,4 +206,18 @@ def test_moderation_blocked_403_is_a_content_policy_error(once, server, out_dir)
     )
     with pytest.raises(ContentPolicyError):
         once.generate(prompt="a fox", model="gpt-image-1")
+    assert_nothing_on_disk(out_dir)
+
+
+@pytest.mark.parametrize("case", STATUS_CASES, ids=str)
+def test_every_status_row_through_the_openai_sdk(once, server, out_dir, case):
+    """The SDK's status errors go through the core's one table, row for row."""
+    server.script(case.fault())
+
+    with pytest.raises(ProviderError) as info:
+        once.generate(prompt="a fox", model="gpt-image-1")
+
+    case.check(info.value)
+    assert case.message in str(info.value) and str(info.value).startswith("openai_image_generator")
+    assert len(server.requests) == 1  # the SDK's own retries are off
     assert_nothing_on_disk(out_dir)

@@ -17,7 +17,7 @@ from inference_core import (
     RateLimitError,
 )
 from inference_core.provider import NO_RETRY
-from inference_core.testing import Fault
+from inference_core.testing import STATUS_CASES, Fault
 
 
 @pytest.fixture
@@ -244,4 +244,18 @@ def test_stream_that_stalls_midway_times_out(once, server, out_dir):
         app.release.set()
 
     assert info.value.retryable
+    assert_nothing_on_disk(out_dir)
+
+
+@pytest.mark.parametrize("case", STATUS_CASES, ids=str)
+def test_every_status_row_through_the_openai_sdk(once, server, out_dir, case):
+    """A streamed request's status errors go through the core's one table too."""
+    server.script(case.fault())
+
+    with pytest.raises(ProviderError) as info:
+        once.generate(text="Hi")
+
+    case.check(info.value)
+    assert case.message in str(info.value) and str(info.value).startswith("openai_tts_generator")
+    assert len(server.requests) == 1
     assert_nothing_on_disk(out_dir)

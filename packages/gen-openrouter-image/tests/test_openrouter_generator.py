@@ -241,13 +241,21 @@ def test_a_hang_past_the_timeout(openrouter: LoopbackServer) -> None:
         ([], "no image in the response"),
         (
             [{"type": "image_url", "image_url": {"url": "data:image/png;base64,@@not-base64@@"}}],
-            "base64",
+            "an image is a malformed data URL: invalid base64",
         ),
         (
             [{"type": "image_url", "image_url": {"url": "data:image/png;base64,aGVsbG8="}}],
             "not be recognised",
         ),
-        ([{"type": "image_url"}], "KeyError"),
+        (
+            [{"type": "image_url"}],
+            r"no 'choices\[0\].message.images\[0\].image_url' in the response",
+        ),
+        (
+            [{"type": "image_url", "image_url": {"url": 7}}],
+            r"images\[0\].image_url.url' is a number, expected a string",
+        ),
+        ("one image", r"'choices\[0\].message.images' is a string, expected an array"),
     ],
 )
 def test_unusable_images(
@@ -280,3 +288,32 @@ def test_async_generation(openrouter: LoopbackServer) -> None:
     assert (
         json.loads(openrouter.requests[0].body)["messages"][0]["content"][0]["text"] == "async fox"
     )
+
+
+@pytest.mark.parametrize(
+    ("body", "text"),
+    [
+        ({"id": "x"}, "no 'choices' in the response"),
+        ({"choices": []}, r"no 'choices\[0\]' in the response"),
+        ({"choices": [{"finish_reason": "stop"}]}, r"no 'choices\[0\].message' in the response"),
+        ({"choices": "none"}, "'choices' is a string, expected an array"),
+        ([], "the response is an array, expected an object"),
+    ],
+)
+def test_a_body_of_the_wrong_shape_is_an_invalid_response(
+    openrouter: LoopbackServer, body: Any, text: str
+) -> None:
+    openrouter.script(Fault.status(200, json.dumps(body)))
+    with pytest.raises(InvalidResponseError, match=text) as info:
+        generator(retry=NO_RETRY).generate(prompt="x")
+    assert "OpenRouter sent an unusable response" in str(info.value)
+
+
+def test_a_bug_in_the_plugin_stays_a_bug(openrouter: LoopbackServer) -> None:
+    class Buggy(OpenRouterImageGenerator):
+        def _asset(self, url: str, errors: Any) -> Any:
+            return len(url) + "px"  # a TypeError in plugin code, not the provider's fault
+
+    with pytest.raises(TypeError, match="unsupported operand"):
+        Buggy(retry=NO_RETRY).generate(prompt="x")
+    assert len(openrouter.requests) == 1

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -397,4 +398,26 @@ def test_polling_survives_a_rate_limit(
         )
     )
     assert generator(out_dir).generate(prompt="x", width=64, height=64).assets
+    assert creates(replicate) == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "text"),
+    [
+        ({"id": "p1", "status": "starting"}, "no 'urls' in the response"),
+        ({"id": "p1", "status": "starting", "urls": {}}, "no 'urls.get' in the response"),
+        (
+            {"id": 7, "status": "starting", "urls": {"get": "x"}},
+            "'id' is a number, expected a string",
+        ),
+        ([{"id": "p1"}], "the response is an array, expected an object"),
+    ],
+)
+def test_a_prediction_of_the_wrong_shape_is_an_invalid_response(
+    replicate: LoopbackServer, out_dir: pathlib.Path, body: Any, text: str
+) -> None:
+    replicate.script(Fault.status(201, json.dumps(body), path="/v1/predictions", method="POST"))
+    with pytest.raises(InvalidResponseError, match=text) as info:
+        generator(out_dir, retry=NO_RETRY).generate(prompt="x")
+    assert "Replicate sent an unusable response" in str(info.value)
     assert creates(replicate) == 1

@@ -13,6 +13,7 @@ from inference_core import (
     GeneratorMetadata,
     InputValidationError,
     MediaAsset,
+    MediaError,
     load_file,
 )
 
@@ -197,6 +198,8 @@ class MockImageGenerator(BaseImageGenerator):
         if inputs["images"]:
             try:
                 source = _render.decode(load_file(inputs["images"][0], max_bytes=MAX_INPUT_BYTES))
+            except MediaError as exc:  # a malformed data: URL
+                raise _invalid(FieldError("images[0]", exc.reason)) from exc
             except ConfigurationError as exc:
                 raise _invalid(FieldError("images[0]", str(exc))) from exc
             except OSError as exc:  # PIL.UnidentifiedImageError is an OSError

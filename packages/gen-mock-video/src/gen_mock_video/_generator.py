@@ -18,6 +18,7 @@ from inference_core import (
     InferenceError,
     InputValidationError,
     MediaAsset,
+    MediaError,
     load_file,
     scratch_dir,
 )
@@ -115,6 +116,8 @@ def _open_source(value: Any, field: str) -> tuple[MediaSource, str | bytes]:
         return str(path), str(path)
     try:
         data = load_file(value, max_bytes=MAX_INPUT_BYTES)
+    except MediaError as exc:  # a malformed data: URL
+        raise _invalid(field, exc.reason) from exc
     except ConfigurationError as exc:
         raise _invalid(field, str(exc)) from exc
     return io.BytesIO(data), data

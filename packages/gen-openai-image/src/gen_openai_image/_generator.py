@@ -17,8 +17,8 @@ from inference_core import (
     GeneratorMetadata,
     InputValidationError,
     MediaAsset,
+    MediaError,
     scratch_dir,
-    sniff_mime,
 )
 from inference_core.provider import (
     DEFAULT_MAX_BYTES,
@@ -26,8 +26,9 @@ from inference_core.provider import (
     HTTPErrorContext,
     download,
     http_client,
-    image_dimensions,
+    media_info,
     openai_client,
+    parse_data_url,
     resolve_key,
     resolve_setting,
     translate_openai_errors,
@@ -202,10 +203,7 @@ class OpenAIImageGenerator(BaseImageGenerator):
                     asset = self._decode(item["b64_json"], errors)
                 elif isinstance(item.get("url"), str) and item["url"].startswith("data:"):
                     # some compatible servers inline the image as a data: URL
-                    header, _, payload = item["url"].partition(",")
-                    if not header.endswith(";base64"):
-                        raise errors.invalid("a data: URL image that is not base64")
-                    asset = self._decode(payload, errors)
+                    asset = self._inline(item["url"], errors)
                 elif isinstance(item.get("url"), str):
                     if not item["url"].startswith(("http://", "https://")):
                         raise errors.invalid(f"the image URL is not http(s): {item['url'][:40]!r}")
@@ -223,17 +221,33 @@ class OpenAIImageGenerator(BaseImageGenerator):
         return assets
 
     def _decode(self, b64: str, errors: HTTPErrorContext) -> MediaAsset:
-        if len(b64) > self.max_output_bytes * 4 // 3 + 4:
-            raise errors.invalid(f"the image exceeds the {self.max_output_bytes}-byte cap")
+        self._check_size(len(b64), errors)
         try:
             data = base64.b64decode(b64, validate=True)
         except (binascii.Error, ValueError) as exc:
             raise errors.invalid(f"invalid base64 image ({exc})") from exc
-        mime = sniff_mime(data[:64])
-        if mime is None or not mime.startswith("image/"):
-            raise errors.invalid(f"the decoded bytes are not an image ({mime or 'unrecognised'})")
-        width, height = image_dimensions(data[:65536]) or (None, None)
-        return MediaAsset(mime_type=mime, data=data, width=width, height=height)
+        return self._image(data, errors)
+
+    def _inline(self, url: str, errors: HTTPErrorContext) -> MediaAsset:
+        self._check_size(len(url), errors)
+        try:
+            parsed = parse_data_url(url)
+        except MediaError as exc:
+            raise errors.invalid(f"an image is a {exc.reason}") from exc
+        return self._image(parsed.data, errors)
+
+    def _check_size(self, encoded: int, errors: HTTPErrorContext) -> None:
+        if encoded > self.max_output_bytes * 4 // 3 + 64:
+            raise errors.invalid(f"the image exceeds the {self.max_output_bytes}-byte cap")
+
+    @staticmethod
+    def _image(data: bytes, errors: HTTPErrorContext) -> MediaAsset:
+        info = media_info(data)
+        if info.mime_type is None or not info.mime_type.startswith("image/"):
+            raise errors.invalid(
+                f"the decoded bytes are not an image ({info.mime_type or 'unrecognised'})"
+            )
+        return MediaAsset(mime_type=info.mime_type, data=data, width=info.width, height=info.height)
 
     def _download(self, url: str, errors: HTTPErrorContext) -> MediaAsset:
         with self._lock:
@@ -251,6 +265,6 @@ class OpenAIImageGenerator(BaseImageGenerator):
         )  # fmt: skip
         asset = MediaAsset(mime_type=done.mime_type, path=path, url=url, digest=done.sha256)
         asset.path = path.rename(path.with_suffix(asset.extension))
-        with asset.path.open("rb") as f:
-            asset.width, asset.height = image_dimensions(f.read(65536)) or (None, None)
+        info = media_info(asset.path)
+        asset.width, asset.height = info.width, info.height
         return asset

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import threading
 import weakref
 from typing import TYPE_CHECKING, Any
@@ -14,7 +12,7 @@ from inference_core import (
     GenerationResult,
     GeneratorMetadata,
     MediaAsset,
-    sniff_mime,
+    MediaError,
 )
 from inference_core.provider import (
     DEFAULT_RETRY_POLICY,
@@ -23,8 +21,9 @@ from inference_core.provider import (
     error_for_status,
     fetch_bytes,
     http_client,
-    image_dimensions,
     input_url,
+    media_info,
+    parse_data_url,
     resolve_key,
     resolve_setting,
 )
@@ -145,11 +144,11 @@ class OpenRouterImageGenerator(BaseImageGenerator):
             stream = self._http().stream("POST", url, json=body, headers=headers)
             with errors.translate(), stream as response:
                 data = errors.json(response, status=(200,), max_bytes=self.max_response_bytes)
+                data = errors.dig(data, kind=dict)
                 return data, response.headers.get("x-generation-id")
 
         data, generation_id = self.retry.call(call)
-        with errors.translate():
-            return self._result(data, generation_id, errors)
+        return self._result(data, generation_id, errors)
 
     def _request_body(self, inputs: dict[str, Any]) -> dict[str, Any]:
         prompt = inputs["prompt"]
@@ -189,8 +188,8 @@ class OpenRouterImageGenerator(BaseImageGenerator):
                 key_env=KEY_ENV,
                 secrets=errors.secrets,
             )
-        choice = data["choices"][0]
-        message = choice["message"]
+        choice = errors.dig(data, "choices", 0, kind=dict)
+        message = errors.dig(data, "choices", 0, "message", kind=dict)
         text = message.get("content") or ""
         if choice.get("finish_reason") == "content_filter":
             raise ContentPolicyError(
@@ -198,12 +197,14 @@ class OpenRouterImageGenerator(BaseImageGenerator):
                 provider="OpenRouter",
                 generator_id=GENERATOR_ID,
             )
-        images = message.get("images") or []
-        if not images:
-            said = f"; the model said: {text[:200]!r}" if text else ""
+        if not message.get("images"):
+            said = f"; the model said: {str(text)[:200]!r}" if text else ""
             raise errors.invalid(f"no image in the response{said}")
-        assets = [self._asset(image["image_url"]["url"], errors) for image in images]
-        usage = data.get("usage") or {}
+        path = ("choices", 0, "message", "images")
+        count = len(errors.dig(data, *path, kind=list))
+        urls = [errors.dig(data, *path, i, "image_url", "url", kind=str) for i in range(count)]
+        assets = [self._asset(url, errors) for url in urls]
+        usage: dict[str, Any] = data["usage"] if isinstance(data.get("usage"), dict) else {}
         details = usage.get("completion_tokens_details") or {}
         return GenerationResult(
             assets=assets,
@@ -226,15 +227,16 @@ class OpenRouterImageGenerator(BaseImageGenerator):
     def _asset(self, url: str, errors: HTTPErrorContext) -> MediaAsset:
         if url.startswith("data:"):
             try:
-                raw = base64.b64decode(url.partition(",")[2], validate=True)
-            except binascii.Error as exc:
-                raise errors.invalid(f"an image is not valid base64 ({exc})") from exc
+                raw = parse_data_url(url).data
+            except MediaError as exc:
+                raise errors.invalid(f"an image is a {exc.reason}") from exc
         else:
             raw = fetch_bytes(
                 url, max_bytes=self.max_response_bytes, accept=("image/",), errors=errors
             )
-        mime = sniff_mime(raw[:64])
-        size = image_dimensions(raw[: 1 << 16])
-        if mime is None or not mime.startswith("image/") or size is None:
-            raise errors.invalid(f"an image could not be recognised ({mime or 'unknown type'})")
-        return MediaAsset(data=raw, mime_type=mime, width=size[0], height=size[1])
+        info = media_info(raw)
+        if info.mime_type is None or not info.mime_type.startswith("image/") or info.width is None:
+            raise errors.invalid(
+                f"an image could not be recognised ({info.mime_type or 'unknown type'})"
+            )
+        return MediaAsset(data=raw, mime_type=info.mime_type, width=info.width, height=info.height)

@@ -153,7 +153,8 @@ class ReplicateSDGenerator(BaseImageGenerator):
                             f"prediction {pred['id']} did not finish within {self.timeout:g}s"
                         )
                     await asyncio.sleep(self.poll_interval)
-                    pred = await self.retry.acall(self._get, client, pred["urls"]["get"], errors)
+                    polled = await self.retry.acall(self._get, client, pred["urls"]["get"], errors)
+                    pred = _prediction(polled, errors)
             except BaseException:  # timeout, caller cancellation, Ctrl-C: stop paying for it
                 if pred["status"] not in TERMINAL:
                     await asyncio.shield(self._cancel(client, pred, errors))
@@ -173,7 +174,7 @@ class ReplicateSDGenerator(BaseImageGenerator):
                         f"{base}/v1/predictions", json=body, headers={"Prefer": f"wait={self.wait}"}
                     )
                     await response.aread()
-                    return dict(errors.json(response, status=(200, 201)))
+                    return _prediction(errors.json(response, status=(200, 201)), errors)
             except ProviderError as exc:
                 if _not_sent(exc):
                     raise
@@ -203,16 +204,20 @@ class ReplicateSDGenerator(BaseImageGenerator):
         except ProviderError:
             return None
         wanted = (body["version"], body["input"])
-        for pred in listed.get("results", []):
+        results = listed.get("results")
+        for pred in results if isinstance(results, list) else []:
+            if not isinstance(pred, dict):
+                continue
             try:
                 created = datetime.fromisoformat(str(pred.get("created_at")))
             except ValueError:
                 continue
             created = created if created.tzinfo else created.replace(tzinfo=UTC)
-            fresh = created >= since and pred["id"] not in self._adopted
+            fresh = created >= since and pred.get("id") not in self._adopted
             if fresh and (pred.get("version"), pred.get("input")) == wanted:
-                self._adopted.add(pred["id"])
-                return dict(await self._get(client, pred["urls"]["get"], errors))
+                found = _prediction(pred, errors)
+                self._adopted.add(found["id"])
+                return _prediction(await self._get(client, found["urls"]["get"], errors), errors)
         return None
 
     async def _get(
@@ -221,7 +226,8 @@ class ReplicateSDGenerator(BaseImageGenerator):
         with errors.translate():
             response = await client.get(url)
             await response.aread()
-            return dict(errors.json(response))
+            data = errors.json(response)
+        return dict(errors.dig(data, kind=dict))
 
     async def _cancel(
         self, client: httpx.AsyncClient, pred: dict[str, Any], errors: HTTPErrorContext
@@ -238,8 +244,8 @@ class ReplicateSDGenerator(BaseImageGenerator):
             reason = pred.get("error") or "no reason given"
             kind = ContentPolicyError if "nsfw" in str(reason).lower() else ProviderError
             raise errors.error(f"prediction {pred['id']} {pred['status']}: {reason}", kind)
-        with errors.translate():
-            urls = pred["output"] if isinstance(pred["output"], list) else [pred["output"]]
+        output = errors.dig(pred, "output")
+        urls = output if isinstance(output, list) else [output]
         if not urls or not all(isinstance(u, str) for u in urls):
             raise errors.invalid(f"prediction {pred['id']} succeeded without output files")
         folder = Path(self.output_dir or scratch_dir(self.metadata.id)) / pred["id"]
@@ -276,6 +282,13 @@ class ReplicateSDGenerator(BaseImageGenerator):
                 "total_time": metrics.get("total_time"),
             },
         )
+
+
+def _prediction(data: Any, errors: HTTPErrorContext) -> dict[str, Any]:
+    """``data`` checked to be a prediction: an object with ``id``, ``status`` and ``urls.get``."""
+    for path in (("id",), ("status",), ("urls", "get")):
+        errors.dig(data, *path, kind=str)
+    return dict(data)
 
 
 def _not_sent(exc: ProviderError) -> bool:
