@@ -44,6 +44,8 @@ PERMISSIVE = COMMON | {
     "moderation",
     "seed",
     "negative_prompt",
+    "ratio",  # jimeng-free-api's own fields
+    "resolution",
 }
 
 

@@ -75,10 +75,18 @@ INPUT_SCHEMA: dict[str, Any] = {
                    "description": "gpt-image-1 only."},
     "moderation": {"type": "string", "default": None, "enum": ["low", "auto"], "description": "gpt-image-1 only."},
     "user": {"type": "string", "default": None, "description": "End-user id for abuse monitoring."},
+    "resolution": {"type": "string", "default": None,
+                   "description": "WIDTHxHEIGHT wanted (e.g. 1920x1080): the nearest size the model makes "
+                                  "is used and recorded (metadata size, requested_resolution)."},
     "negative_prompt": {"type": "string", "default": None,
-                        "description": "Only for compatible endpoints that take it (not OpenAI's models)."},
+                        "description": "Sent to compatible endpoints; OpenAI's models get it folded into the "
+                                       "prompt as 'Avoid: ...' (or dropped when it does not fit), with a warning."},
     "seed": {"type": "integer", "default": None,
              "description": "Only for compatible endpoints that take it (not OpenAI's models)."},
+    "extra_body": {"type": "object", "default": None,
+                   "description": "Fields a compatible endpoint understands (e.g. jimeng's ratio, resolution), "
+                                  "merged into the request body as the openai SDK's extra_body does; "
+                                  "checked only against a 16 KiB size limit."},
 }  # fmt: skip
 
 
@@ -149,18 +157,25 @@ class OpenAIImageGenerator(BaseImageGenerator):
         errors = HTTPErrorContext(
             "OpenAI", generator_id=GENERATOR_ID, key_env=KEY_ENV, secrets=(key,)
         )
-        request = {"prompt": inputs["prompt"], "model": inputs["model"], "n": inputs["n"]}
+        fitted = _rules.adapt(inputs)
+        request = {"prompt": fitted.prompt, "model": inputs["model"], "n": inputs["n"]}
         request.update({k: inputs[k] for k in _rules.OPTIONAL_FIELDS if inputs[k] is not None})
-        if inputs["width"] is not None:
-            request["size"] = f"{inputs['width']}x{inputs['height']}"
+        if fitted.size is not None:
+            request["size"] = fitted.size
+        if fitted.notes and "negative_prompt_handling" in fitted.notes:
+            del request["negative_prompt"]
         extra: dict[str, Any] = {
             k: request.pop(k) for k in ("negative_prompt", "seed") if k in request
         }
+        extra.update(inputs.get("extra_body") or {})
         client = openai_client(key.reveal(), base_url, self.timeout)
         answer = self.retry_policy.call(self._request, client, errors, request, extra)
         assets = self._assets(answer, errors)
         revised = [a.metadata["revised_prompt"] for a in assets if "revised_prompt" in a.metadata]
         metadata: dict[str, Any] = {"model": inputs["model"], "created": answer.get("created")}
+        metadata.update(fitted.notes or {})
+        if fitted.warnings:
+            metadata["warnings"] = list(fitted.warnings)
         if revised:
             metadata["revised_prompt"], metadata["revised_prompts"] = revised[0], revised
         usage = answer.get("usage")

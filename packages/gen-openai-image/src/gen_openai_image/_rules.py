@@ -16,7 +16,19 @@ from inference_core import FieldError
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["MODEL_RULES", "OPTIONAL_FIELDS", "ModelRules", "check"]
+__all__ = [
+    "EXTRA_BODY_LIMIT",
+    "MODEL_RULES",
+    "OPTIONAL_FIELDS",
+    "Adapted",
+    "ModelRules",
+    "adapt",
+    "check",
+    "nearest_size",
+]
+
+#: The largest ``extra_body`` (as compact JSON, in bytes) passed on to a compatible endpoint.
+EXTRA_BODY_LIMIT = 16 * 1024
 
 #: Request fields that are sent only when given (besides ``prompt``, ``model`` and ``n``).
 OPTIONAL_FIELDS = (
@@ -81,6 +93,85 @@ MODEL_RULES: dict[str, ModelRules] = {
 }
 
 
+@dataclass(frozen=True)
+class Adapted:
+    """What the model is sent once the request is fitted to it, and what was changed."""
+
+    prompt: str
+    size: str | None
+    warnings: tuple[str, ...] = ()
+    notes: dict[str, Any] | None = None
+    """What to record in the result's metadata (``negative_prompt_handling``, ``size``...)."""
+
+
+def _dimensions(value: str) -> tuple[int, int] | None:
+    width, sep, height = value.lower().partition("x")
+    if not sep or not width.strip().isdigit() or not height.strip().isdigit():
+        return None
+    w, h = int(width), int(height)
+    return (w, h) if w > 0 and h > 0 else None
+
+
+def nearest_size(resolution: str, sizes: tuple[str, ...]) -> str:
+    """The size in ``sizes`` closest to ``resolution`` (``WxH``): aspect ratio first, then area.
+
+    >>> nearest_size("1920x1080", ("1024x1024", "1792x1024", "1024x1792"))
+    '1792x1024'
+    """
+    import math
+
+    wanted = _dimensions(resolution)
+    assert wanted is not None
+    ratio, area = math.log(wanted[0] / wanted[1]), wanted[0] * wanted[1]
+
+    def distance(size: str) -> tuple[float, float]:
+        w, h = _dimensions(size) or (1, 1)
+        return (round(abs(math.log(w / h) - ratio), 6), abs(math.log(w * h / area)))
+
+    return min((s for s in sizes if _dimensions(s) is not None), key=distance)
+
+
+def adapt(params: Mapping[str, Any]) -> Adapted:
+    """Fit a validated request to its model.
+
+    A negative prompt for a model that has none (dall-e-3, gpt-image-1) is
+    folded into the prompt as ``Avoid: ...`` when it fits the model's prompt
+    length, else dropped; a ``resolution`` (``1920x1080``) becomes the nearest
+    size the model makes. Each change is reported as a warning and recorded.
+    """
+    model, prompt = params["model"], params["prompt"]
+    rules = MODEL_RULES.get(model)
+    size = params.get("size")
+    if size is None and params.get("width") is not None:
+        size = f"{params['width']}x{params['height']}"
+    warnings: list[str] = []
+    notes: dict[str, Any] = {}
+    negative = params.get("negative_prompt")
+    if negative and rules is not None and "negative_prompt" not in rules.fields:
+        folded = f"{prompt}\n\nAvoid: {negative}"
+        if len(folded) <= rules.max_prompt:
+            prompt = folded
+            notes["negative_prompt_handling"] = "folded"
+            warnings.append(
+                f"{model} takes no negative prompt; folded into the prompt as 'Avoid: ...'"
+            )
+        else:
+            notes["negative_prompt_handling"] = "dropped"
+            warnings.append(
+                f"{model} takes no negative prompt and the prompt has no room for it; dropped"
+            )
+    resolution = params.get("resolution")
+    if resolution is not None and size is None:
+        notes["requested_resolution"] = resolution
+        size = resolution
+        if rules is not None:
+            size = nearest_size(resolution, rules.sizes)
+            if size != resolution:
+                warnings.append(f"{model} makes no {resolution}; using the nearest size, {size}")
+        notes["size"] = size
+    return Adapted(prompt, size, tuple(warnings), notes)
+
+
 def _listed(values: tuple[str, ...] | frozenset[str]) -> str:
     return ", ".join(sorted(values) if isinstance(values, frozenset) else values)
 
@@ -97,9 +188,33 @@ def check(params: Mapping[str, Any]) -> list[FieldError]:
             )
     if params.get("size") is not None and params.get("width") is not None:
         problems.append(FieldError("size", "give size or width/height, not both"))
+    resolution = params.get("resolution")
+    if resolution is not None and _dimensions(resolution) is None:
+        problems.append(
+            FieldError(
+                "resolution",
+                f"{resolution!r} is not WIDTHxHEIGHT",
+                hint="e.g. 1920x1080; an endpoint's own fields go in extra_body",
+            )
+        )
+    extra = params.get("extra_body")
+    if extra is not None:
+        import json
+
+        try:
+            length = len(json.dumps(extra, separators=(",", ":")).encode())
+        except (TypeError, ValueError) as exc:
+            problems.append(FieldError("extra_body", f"not JSON-serialisable ({exc})"))
+        else:
+            if length > EXTRA_BODY_LIMIT:
+                problems.append(
+                    FieldError("extra_body", f"{length} bytes; at most {EXTRA_BODY_LIMIT}")
+                )
     if rules is None:
         return problems
     for name in OPTIONAL_FIELDS:
+        if name == "negative_prompt":
+            continue  # folded into the prompt or dropped by adapt(), with a warning
         if params.get(name) is not None and name not in rules.fields:
             problems.append(
                 FieldError(
@@ -133,7 +248,7 @@ def check(params: Mapping[str, Any]) -> list[FieldError]:
         problems.append(
             FieldError("n", f"{model} makes at most {rules.max_n} image(s) per request")
         )
-    if len(params["prompt"]) > rules.max_prompt:
+    if len(params["prompt"]) > rules.max_prompt:  # before any negative prompt is folded in
         problems.append(
             FieldError("prompt", f"{model} takes at most {rules.max_prompt} characters")
         )
