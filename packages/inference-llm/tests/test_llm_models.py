@@ -34,14 +34,14 @@ def test_aliases_and_litellm_names_resolve() -> None:
 
 
 def test_unknown_models_are_derived_from_their_prefix() -> None:
-    config = get_model_config("openrouter/meta-llama/llama-4-scout", ModelRegistry())
+    config = get_model_config("openrouter/meta-llama/llama-4-scout", ModelRegistry([]))
     assert (config.provider, config.known, config.api_key_env) == (
         "openrouter",
         False,
         "OPENROUTER_API_KEY",
     )
     assert config.litellm_model == "openrouter/meta-llama/llama-4-scout"
-    assert get_model_config("claude-3-opus", ModelRegistry()).provider == "anthropic"
+    assert get_model_config("claude-3-opus", ModelRegistry([])).provider == "anthropic"
     with pytest.raises(ConfigurationError, match="INFERENCE_DEFAULT_MODEL"):
         get_model_config("")
 

@@ -70,7 +70,7 @@ def test_unreachable_server_says_where_it_looked() -> None:
 def test_registered_model_goes_through_litellm(
     ollama_server: LoopbackServer, ollama_app: OllamaApp
 ) -> None:
-    registry = ModelRegistry()
+    registry = ModelRegistry([])
     client = CustomModelClient(ollama_server.url, registry=registry)
     config = client.register_custom_model("llama3.2", context_window=8192)
 

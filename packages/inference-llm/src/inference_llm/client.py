@@ -34,17 +34,25 @@ from inference_llm._json_output import (
     response_format,
     schema_instruction,
 )
+from inference_llm.client_config import (
+    ClientFile,
+    call_settings,
+    load_client_file,
+    resolve_api_key,
+)
 from inference_llm.models import ModelRegistry, get_model_config, get_model_registry
-from inference_llm.response import AsyncLLMStream, LLMResponse, LLMStream
+from inference_llm.response import AsyncLLMStream, AsyncStreamCall, LLMResponse, LLMStream
 from inference_llm.routing import (
     Route,
     RuntimeConfig,
-    default_model,
     load_runtime_config,
     resolve_route,
 )
+from inference_llm.routing import default_model as _default_model
 
 if TYPE_CHECKING:
+    import os
+
     from pydantic import BaseModel
 
 __all__ = ["GPT5ChatClient", "LLMClient", "Messages"]
@@ -57,8 +65,11 @@ class LLMClient:
     """Chat completions with usage and cost on every response.
 
     Args:
-        model: default model (``provider/name``); else ``$INFERENCE_DEFAULT_MODEL``,
-            the routing file's ``default_model``, then ``openai/gpt-4o-mini``.
+        model: default model (``provider/name``; ``default_model=`` is the same); else
+            the client file's ``default_model``, ``$INFERENCE_DEFAULT_MODEL``, the
+            routing file's ``default_model``, then ``openai/gpt-4o-mini``.
+        config_path: a client file (keys and base URLs by provider, default
+            parameters by model; see :mod:`inference_llm.client_config`).
         api_key: explicit key (else config file, environment, ``.env``).
         api_base: explicit base URL (else the routing file, ``<PROVIDER>_BASE_URL``).
         timeout: seconds per attempt.
@@ -72,6 +83,8 @@ class LLMClient:
         self,
         model: str | None = None,
         *,
+        default_model: str | None = None,
+        config_path: str | os.PathLike[str] | None = None,
         api_key: str | None = None,
         api_base: str | None = None,
         timeout: float | None = None,
@@ -81,7 +94,10 @@ class LLMClient:
         **defaults: Any,
     ) -> None:
         self.runtime = runtime if runtime is not None else load_runtime_config()
-        self.model = model or default_model(self.runtime)
+        self.file = load_client_file(config_path) if config_path is not None else ClientFile()
+        self.model = (
+            model or default_model or self.file.default_model or _default_model(self.runtime)
+        )
         self.api_key = api_key
         self.api_base = api_base
         self.timeout = timeout or self.runtime.timeout or DEFAULT_TIMEOUT
@@ -95,11 +111,22 @@ class LLMClient:
 
     # -- plumbing ------------------------------------------------------------
 
-    def route(self, model: str | None = None) -> Route:
+    def route(self, model: str | None = None, *, api_base: str | None = None) -> Route:
         """How a call to ``model`` (default: the client's model) would be made."""
-        return resolve_route(
-            model or self.model, self.runtime, registry=self.registry, api_base=self.api_base
+        route = resolve_route(
+            model or self.model,
+            self.runtime,
+            registry=self.registry,
+            api_base=api_base or self.api_base,
         )
+        if not (api_base or self.api_base) and self.file.base_url(route.provider):
+            route = resolve_route(
+                model or self.model,
+                self.runtime,
+                registry=self.registry,
+                api_base=self.file.base_url(route.provider),
+            )
+        return route
 
     def _client_kind(self) -> str | None:
         return None
@@ -107,19 +134,24 @@ class LLMClient:
     def _prepare(
         self, messages: Messages, model: str | None, system: str | None, params: dict[str, Any]
     ) -> tuple[Route, str | None, dict[str, Any]]:
-        route = self.route(model)
+        config_model, call_key, call_base, config_params = call_settings(params.pop("config", None))
+        route = self.route(model or config_model, api_base=call_base)
         forced = self._client_kind()
         if forced is not None and route.client != forced:
             route = _with_client(route, forced)
-        merged = {**self.defaults, **params}
+        merged = {
+            **self.file.model_params(route.model),
+            **self.defaults,
+            **config_params,
+            **params,
+        }
         merged["messages"] = _messages(messages, system, merged.pop("images", None))
+        explicit = call_key or self.api_key or self.file.api_key(route.provider)
         key = None
         if route.api_key_env and "mock_response" not in merged:
-            from inference_core.provider import resolve_key
-
-            key = resolve_key(route.api_key_env, self.api_key).reveal()
-        elif self.api_key:
-            key = self.api_key
+            key = resolve_api_key(route.api_key_env, explicit).reveal()
+        elif explicit:
+            key = explicit
         return route, key, merged
 
     def _response(self, route: Route, raw: Any, started: float) -> LLMResponse:
@@ -206,33 +238,40 @@ class LLMClient:
             cost_of=lambda usage: _backends.stream_cost(route, usage),
         )
 
-    async def astream_call(
+    def astream_call(
         self,
         messages: Messages,
         *,
         model: str | None = None,
         system: str | None = None,
         **params: Any,
-    ) -> AsyncLLMStream:
-        """The async counterpart of :meth:`stream_call` (``stream = await client.astream_call(...)``)."""
+    ) -> AsyncStreamCall:
+        """The async counterpart of :meth:`stream_call`.
+
+        Iterate it directly (``async for chunk in client.astream_call(...)``)
+        or await it for the :class:`AsyncLLMStream` (``.response`` after).
+        """
         route, key, kwargs = self._prepare(messages, model, system, params)
 
         async def attempt() -> Any:
             with translate_errors(provider=route.provider, model=route.model.name):
                 return await _backends.acomplete(route, key, self.timeout, kwargs, stream=True)
 
-        raw_stream = await self.retry.acall(attempt)
+        async def open_stream() -> AsyncLLMStream:
+            raw_stream = await self.retry.acall(attempt)
 
-        async def chunks() -> AsyncIterator[Any]:
-            with translate_errors(provider=route.provider, model=route.model.name):
-                async for chunk in raw_stream:
-                    yield chunk
+            async def chunks() -> AsyncIterator[Any]:
+                with translate_errors(provider=route.provider, model=route.model.name):
+                    async for chunk in raw_stream:
+                        yield chunk
 
-        return AsyncLLMStream(
-            chunks(),
-            model=route.model.name,
-            cost_of=lambda usage: _backends.stream_cost(route, usage),
-        )
+            return AsyncLLMStream(
+                chunks(),
+                model=route.model.name,
+                cost_of=lambda usage: _backends.stream_cost(route, usage),
+            )
+
+        return AsyncStreamCall(open_stream)
 
     def chat_text(
         self,

@@ -93,6 +93,16 @@ class ModelConfig(BaseModel):
             prompt_tokens * self.input_cost_per_mtok + completion_tokens * self.output_cost_per_mtok
         ) / 1e6
 
+    @property
+    def supports_multimodal(self) -> bool:
+        """The seed's name for :attr:`supports_vision`."""
+        return self.supports_vision
+
+    @property
+    def max_tokens(self) -> int | None:
+        """The seed's name for :attr:`max_output_tokens`."""
+        return self.max_output_tokens
+
     def info(self) -> dict[str, Any]:
         """The description as plain JSON-ready data."""
         return self.model_dump(mode="json")
@@ -131,14 +141,22 @@ class ModelRegistry:
         registry.list_models()                       # every ModelConfig, sorted by name
         registry.list_models_by_provider("openai")
         registry.register(ModelConfig(name="ollama/phi4", provider="ollama"))
+
+    ``ModelRegistry()`` starts with the built-in catalog, ``ModelRegistry([])`` empty.
     """
 
     def __init__(
-        self, models: Iterable[ModelConfig | Mapping[str, Any]] = (), *, load_plugins: bool = False
+        self,
+        models: Iterable[ModelConfig | Mapping[str, Any]] | None = None,
+        *,
+        load_plugins: bool = False,
     ) -> None:
+        """``models`` to start with; by default (``None``) the built-in catalog, ``[]`` for none."""
         self._models: dict[str, ModelConfig] = {}
         self._aliases: dict[str, str] = {}
         self._lock = threading.RLock()
+        if models is None:
+            models = [ModelConfig.model_validate(m) for m in BUILTIN_MODELS]
         for model in models:
             self.register(model)
         if load_plugins:

@@ -293,15 +293,23 @@ class InputUtils:
 
     @staticmethod
     def prepare_multimodal_content(
-        content: str | Sequence[Any], *, detail: str | None = None
+        content: str | Sequence[Any] | None = None,
+        *,
+        text: str | None = None,
+        images: Iterable[Any] = (),
+        detail: str | None = None,
     ) -> list[dict[str, Any]]:
         """Normalise ``content`` to a list of content parts.
 
         Strings become text parts (an ``http(s)`` or ``data:image`` string, or a
         path to an image file, becomes an image part); paths, bytes and PIL
         images become ``image_url`` parts with data URLs; ready-made part dicts
-        are kept.
+        are kept. The seed's form, ``text=`` and ``images=``, gives the text
+        part followed by one image part per image.
         """
+        if content is None:
+            parts = [{"type": "text", "text": text}] if text else []
+            return parts + [_image_part(image, detail) for image in images]
         if isinstance(content, str):
             return [{"type": "text", "text": content}]
         parts: list[dict[str, Any]] = []
@@ -328,16 +336,20 @@ class InputUtils:
         text: str | None = None,
         images: Iterable[Any] = (),
         *,
+        image_path: Any = None,
         role: str = "user",
         detail: str | None = None,
     ) -> dict[str, Any]:
         """A chat message with ``text`` followed by ``images`` as ``image_url`` parts.
 
+        ``image_path`` (the seed's keyword) adds one image before ``images``;
         ``detail`` (``"low"``, ``"high"``, ``"auto"``) is passed on for each image.
         """
         parts: list[dict[str, Any]] = []
         if text:
             parts.append({"type": "text", "text": text})
+        if image_path is not None:
+            parts.append(_image_part(image_path, detail))
         parts.extend(_image_part(image, detail) for image in images)
         if not parts:
             raise _fail(
@@ -370,11 +382,12 @@ class InputUtils:
         return separator.join(texts)
 
     @staticmethod
-    def validate_multimodal_message(message: Mapping[str, Any]) -> None:
-        """Raise :class:`~inference_core.InputValidationError` listing every problem in ``message``.
+    def validate_multimodal_message(message: Mapping[str, Any]) -> bool:
+        """``True``, or raise :class:`~inference_core.InputValidationError` listing every problem.
 
         Checks the role, the content shape, text parts, and that each image
         URL is ``http(s)`` or a well-formed base64 data URL holding an image.
+        (:func:`inference_llm.compat.InputUtils` returns ``False`` instead of raising, as the seed did.)
         """
         where = "InputUtils.validate_multimodal_message"
         errors: list[FieldError] = []
@@ -401,6 +414,7 @@ class InputUtils:
                 errors.extend(_check_part(index, part))
         if errors:
             raise InputValidationError(where, errors)
+        return True
 
     @staticmethod
     def count_tokens_multimodal(

@@ -26,6 +26,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from inference_core.errors import (
+    ConfigurationError,
     InferenceError,
     InvalidResponseError,
     ProviderError,
@@ -46,8 +47,16 @@ PROVIDER = "ollama"
 
 
 def ollama_base_url(explicit: str | None = None) -> str:
-    """``explicit``, else ``$OLLAMA_HOST``, else ``http://localhost:11434`` (scheme added when missing)."""
-    base = explicit or os.environ.get("OLLAMA_HOST") or PROVIDERS["ollama"]["default_api_base"]
+    """``explicit``, else ``$OLLAMA_HOST`` or ``$OLLAMA_BASE_URL``, else ``http://localhost:11434``.
+
+    A scheme is added when missing (``OLLAMA_HOST=127.0.0.1:11434``).
+    """
+    base = (
+        explicit
+        or os.environ.get("OLLAMA_HOST")
+        or os.environ.get("OLLAMA_BASE_URL")
+        or PROVIDERS["ollama"]["default_api_base"]
+    )
     base = base.rstrip("/")
     return base if "://" in base else f"http://{base}"
 
@@ -57,18 +66,40 @@ def _bare(model: str) -> str:
 
 
 class CustomModelClient:
-    """Talks to an Ollama server: chat, streaming, listing and pulling models, registering them."""
+    """Talks to an Ollama server: chat, streaming, listing and pulling models, registering them.
+
+    ``default_model`` is used by the calls given no ``model``::
+
+        client = CustomModelClient("http://localhost:11434", default_model="llama3")
+        client.call_ollama(messages=[{"role": "user", "content": "Hello!"}])
+    """
 
     def __init__(
         self,
         base_url: str | None = None,
         *,
+        default_model: str | None = None,
         timeout: float = 120.0,
         registry: ModelRegistry | None = None,
     ) -> None:
         self.base_url = ollama_base_url(base_url)
+        self.default_model = default_model
         self.timeout = timeout
         self.registry = registry
+
+    def _model(self, model: str | None) -> str:
+        chosen = model or self.default_model
+        if not chosen:
+            raise ConfigurationError(
+                "no model given: pass model=... or CustomModelClient(default_model=...)"
+            )
+        return chosen
+
+    @staticmethod
+    def _messages(messages: Messages | None) -> Messages:
+        if messages is None:
+            raise ConfigurationError("no messages given: pass messages=[...] or a prompt string")
+        return messages
 
     # -- HTTP --------------------------------------------------------------------
 
@@ -179,14 +210,15 @@ class CustomModelClient:
 
     def call_ollama(
         self,
-        model: str,
-        messages: Messages,
+        model: str | None = None,
+        messages: Messages | None = None,
         *,
         system: str | None = None,
         options: Mapping[str, Any] | None = None,
         format: Any = None,
     ) -> LLMResponse:
         """One ``/api/chat`` exchange; ``format`` may be ``"json"`` or a JSON Schema."""
+        model, messages = self._model(model), self._messages(messages)
         started = time.perf_counter()
         data = self._request(
             "POST",
@@ -215,13 +247,14 @@ class CustomModelClient:
 
     def stream_ollama(
         self,
-        model: str,
-        messages: Messages,
+        model: str | None = None,
+        messages: Messages | None = None,
         *,
         system: str | None = None,
         options: Mapping[str, Any] | None = None,
     ) -> Iterator[str]:
         """The answer's text pieces as ``/api/chat`` streams them."""
+        model, messages = self._model(model), self._messages(messages)
         body = self._chat_body(model, messages, system, True, options, None)
         for event in self._stream_lines("POST", "/api/chat", body, f"chat with {_bare(model)}"):
             content = (event.get("message") or {}).get("content")
@@ -261,22 +294,40 @@ class CustomModelClient:
 
     def register_custom_model(
         self,
-        model: str,
+        model: str | None = None,
         *,
+        model_id: str | None = None,
+        name: str | None = None,
+        provider: str = "ollama",
         context_window: int | None = None,
         description: str = "",
         supports_tools: bool = False,
         supports_vision: bool = False,
+        supports_multimodal: bool | None = None,
+        supports_streaming: bool = True,
+        max_tokens: int | None = None,
     ) -> ModelConfig:
-        """Add ``ollama/<model>`` (served by this server) to the model registry and return it."""
+        """Add ``ollama/<model>`` (served by this server) to the model registry and return it.
+
+        The seed's keywords work too: ``model_id`` (the model), ``name`` (its
+        display name), ``supports_multimodal`` and ``max_tokens``;
+        ``provider`` other than ``ollama`` (the seed's ``"custom"``) still
+        means a model this server serves.
+        """
+        chosen = model or model_id
+        if not chosen:
+            raise ConfigurationError("register_custom_model needs a model (or model_id=)")
         config = ModelConfig(
-            name=f"ollama/{_bare(model)}",
+            name=f"ollama/{_bare(chosen)}",
             provider="ollama",
+            display_name=name or "",
             api_base=self.base_url,
             context_window=context_window,
+            max_output_tokens=max_tokens,
             description=description,
             supports_tools=supports_tools,
-            supports_vision=supports_vision,
+            supports_vision=supports_vision if supports_multimodal is None else supports_multimodal,
+            supports_streaming=supports_streaming,
             input_cost_per_mtok=0.0,
             output_cost_per_mtok=0.0,
             source="custom",
@@ -285,14 +336,19 @@ class CustomModelClient:
 
     # -- through LiteLLM -------------------------------------------------------------------
 
-    def llm_client(self, model: str, **kwargs: Any) -> LLMClient:
+    def llm_client(self, model: str | None = None, **kwargs: Any) -> LLMClient:
         """An :class:`LLMClient` for ``ollama/<model>`` on this server (LiteLLM's ``ollama_chat/``)."""
         from inference_llm.client import LLMClient
 
         return LLMClient(
-            f"ollama/{_bare(model)}", api_base=self.base_url, registry=self.registry, **kwargs
+            f"ollama/{_bare(self._model(model))}",
+            api_base=self.base_url,
+            registry=self.registry,
+            **kwargs,
         )
 
-    def call(self, model: str, messages: Messages, **params: Any) -> LLMResponse:
+    def call(
+        self, model: str | None = None, messages: Messages | None = None, **params: Any
+    ) -> LLMResponse:
         """A chat completion through LiteLLM (usage, streaming and JSON helpers as for any model)."""
-        return self.llm_client(model).call(messages, **params)
+        return self.llm_client(model).call(self._messages(messages), **params)

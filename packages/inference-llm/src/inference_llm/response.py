@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable, Iterator
+    from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
 
-__all__ = ["AsyncLLMStream", "LLMResponse", "LLMStream", "Usage"]
+__all__ = ["AsyncLLMStream", "AsyncStreamCall", "LLMResponse", "LLMStream", "Usage"]
 
 
 def _get(obj: Any, name: str, default: Any = None) -> Any:
@@ -98,6 +98,28 @@ class LLMResponse:
     def json(self) -> Any:
         """``text`` parsed as JSON."""
         return json.loads(self.text)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The answer as an OpenAI ``chat.completion`` dict (the seed's response shape)."""
+        return {
+            "object": "chat.completion",
+            "model": self.model,
+            "choices": [{"index": 0, "message": self.message, "finish_reason": self.finish_reason}],
+            "usage": self.usage.to_dict(),
+        }
+
+    def __getitem__(self, key: str) -> Any:
+        """Mapping access to :meth:`to_dict`: ``response["choices"][0]["message"]["content"]``."""
+        return self.to_dict()[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.to_dict().get(key, default)
+
+    def keys(self) -> list[str]:
+        return list(self.to_dict())
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.to_dict()
 
     def __str__(self) -> str:
         return self.text
@@ -241,6 +263,33 @@ class LLMStream:
     @property
     def cost(self) -> float | None:
         return self.response.usage.cost
+
+
+class AsyncStreamCall:
+    """What :meth:`LLMClient.astream_call` returns: iterate it, or await it for the stream.
+
+    Both ``async for chunk in client.astream_call(...)`` (the seed's form) and
+    ``stream = await client.astream_call(...)`` work; the request is made on
+    the first of them.
+    """
+
+    def __init__(self, opener: Callable[[], Awaitable[AsyncLLMStream]]) -> None:
+        self._opener = opener
+        self._stream: AsyncLLMStream | None = None
+
+    async def open(self) -> AsyncLLMStream:
+        """Make the request (once) and return the stream."""
+        if self._stream is None:
+            self._stream = await self._opener()
+        return self._stream
+
+    def __await__(self) -> Generator[Any, None, AsyncLLMStream]:
+        return self.open().__await__()
+
+    async def __aiter__(self) -> AsyncIterator[Any]:
+        stream = await self.open()
+        async for chunk in stream:
+            yield chunk
 
 
 class AsyncLLMStream:

@@ -11,6 +11,14 @@ read from ``$INFERENCE_RUNTIME_CONFIG``; ``${ENV}`` references are expanded::
     timeout: 60
     max_attempts: 3
 
+The seed's nested form is accepted too: ``model_provider`` a mapping of
+model to provider, ``provider_client`` and ``provider_key_env`` mappings by
+provider (a model or provider not listed keeps its own)::
+
+    model_provider: {gpt-4o: openrouter, claude-3-5-sonnet-20241022: anthropic}
+    provider_client: {openrouter: openai_sdk, openai: gpt5_sdk}
+    provider_key_env: {openrouter: MY_OPENROUTER_KEY}
+
 Without a file every model goes to its own provider through LiteLLM. The
 model used when none is given: the argument, then ``$INFERENCE_DEFAULT_MODEL``,
 then ``default_model`` of the file, then ``openai/gpt-4o-mini``.
@@ -52,9 +60,9 @@ class RuntimeConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    model_provider: str | None = None
-    provider_client: ClientKind | None = None
-    provider_key_env: str | None = None
+    model_provider: str | dict[str, str] | None = None
+    provider_client: ClientKind | dict[str, ClientKind] | None = None
+    provider_key_env: str | dict[str, str] | None = None
     api_base: str | None = None
     default_model: str | None = None
     timeout: float | None = None
@@ -91,6 +99,13 @@ def default_model(runtime: RuntimeConfig | None = None) -> str:
     )
 
 
+def _pick(value: Any, *names: str) -> Any:
+    """A scalar setting as is; from a mapping, the entry of the first of ``names`` it has."""
+    if not isinstance(value, dict):
+        return value
+    return next((value[n] for n in names if n in value), None)
+
+
 @dataclass(frozen=True, slots=True)
 class Route:
     """How one call is made: client, the model string it sends, key variable and base URL."""
@@ -115,22 +130,24 @@ def resolve_route(
 
     runtime = runtime or RuntimeConfig()
     config = get_model_config(name, registry)
-    provider = runtime.model_provider or config.provider
+    routed = _pick(runtime.model_provider, name, config.name, config.model_id)
+    provider = routed or config.provider
     info = PROVIDERS.get(provider, {})
-    client: ClientKind = runtime.provider_client or config.client
-    if runtime.model_provider and runtime.model_provider != config.provider:
+    client: ClientKind = _pick(runtime.provider_client, provider) or config.client
+    provider_key_env = _pick(runtime.provider_key_env, provider)
+    if routed and routed != config.provider:
         # Routed through a gateway: OpenRouter-style gateways take "vendor/model",
         # a generic OpenAI-compatible endpoint takes the bare model id.
         bare = config.model_id if provider == "openai" else config.name
         prefix = info.get("litellm_prefix", provider)
         wire = f"{prefix}/{bare}"
-        key_env = runtime.provider_key_env or info.get("api_key_env")
+        key_env = provider_key_env or info.get("api_key_env")
         base_env = info.get("api_base_env")
         model_base = None
         default_base = info.get("default_api_base") if provider != "openai" else None
     else:
         wire = config.litellm_model
-        key_env = runtime.provider_key_env or config.api_key_env
+        key_env = provider_key_env or config.api_key_env
         base_env = config.api_base_env
         model_base = config.api_base
         default_base = None
