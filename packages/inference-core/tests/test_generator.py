@@ -95,10 +95,18 @@ def test_returning_something_else_is_an_error() -> None:
         metadata = GeneratorMetadata(id="wrong", name="W", description="d")
 
         def generate(self, **inputs: Any) -> GenerationResult:
+            return ["images"]  # type: ignore[return-value]
+
+    class Empty(BaseImageGenerator):
+        metadata = GeneratorMetadata(id="empty", name="E", description="d")
+
+        def generate(self, **inputs: Any) -> GenerationResult:
             return {"images": []}  # type: ignore[return-value]
 
     with pytest.raises(Exception, match="not a GenerationResult"):
         Wrong().generate()
+    with pytest.raises(Exception, match="no media"):
+        Empty().generate()
 
 
 def test_metadata_rejects_bad_ids() -> None:

@@ -13,6 +13,9 @@ __all__ = [
     "BaseAudioGenerator",
     "BaseGenerator",
     "BaseImageGenerator",
+    "BaseServiceAudioGenerator",
+    "BaseServiceImageGenerator",
+    "BaseServiceVideoGenerator",
     "BaseVideoGenerator",
     "ConfigurationError",
     "ContentPolicyError",
@@ -62,6 +65,9 @@ from inference_core._registry import get_image_generator_registry
 from inference_core._registry import get_registry
 from inference_core._registry import get_video_generator_registry
 from inference_core._result import GenerationResult
+from inference_core._seed import BaseServiceAudioGenerator
+from inference_core._seed import BaseServiceImageGenerator
+from inference_core._seed import BaseServiceVideoGenerator
 from inference_core._result import MediaAsset
 from inference_core.errors import AuthenticationError
 from inference_core.errors import ConfigurationError

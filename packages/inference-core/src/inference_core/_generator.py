@@ -74,7 +74,7 @@ def _wrap_sync(impl: Callable[..., GenerationResult]) -> Callable[..., Generatio
             if observed:
                 _observers.finished(generator_id, params, None, exc, time.perf_counter() - start)
             raise
-        self._finish(result, params)
+        result = self._finish(result, params)
         if observed:
             _observers.finished(generator_id, params, result, None, time.perf_counter() - start)
         return result
@@ -100,7 +100,7 @@ def _wrap_async(
             if observed:
                 _observers.finished(generator_id, params, None, exc, time.perf_counter() - start)
             raise
-        self._finish(result, params)
+        result = self._finish(result, params)
         if observed:
             _observers.finished(generator_id, params, result, None, time.perf_counter() - start)
         return result
@@ -141,7 +141,9 @@ class BaseGenerator:
     """Base of every generator; extend one of the modality bases.
 
     Implement ``generate`` or ``agenerate`` (the base bridges the other) and
-    set ``metadata``. Inputs arrive validated, with defaults applied::
+    set ``metadata`` (or, as the seed did, define a ``get_metadata(self)``
+    method returning it or its dict form; a dict result is converted too, see
+    :mod:`inference_core._seed`). Inputs arrive validated, with defaults applied::
 
         class EchoImage(BaseImageGenerator):
             metadata = GeneratorMetadata(
@@ -166,6 +168,10 @@ class BaseGenerator:
         super().__init_subclass__(**kwargs)
         cls._compiled = None
         own = cls.__dict__
+        if "get_metadata" in own:  # the seed's form: an instance method returning the metadata
+            from inference_core._seed import adopt_get_metadata
+
+            adopt_get_metadata(cls)
         if "generate" in own and not getattr(own["generate"], "__inference_core_wrapped__", False):
             cls.generate = _wrap_sync(own["generate"])  # type: ignore[method-assign]
         if "agenerate" in own and not getattr(
@@ -246,7 +252,11 @@ class BaseGenerator:
         data = {**inputs, **kwargs} if inputs is not None else kwargs
         return compiled.validate(self.metadata.id, data)
 
-    def _finish(self, result: GenerationResult, params: dict[str, Any]) -> None:
+    def _finish(self, result: GenerationResult, params: dict[str, Any]) -> GenerationResult:
+        if isinstance(result, Mapping):  # the seed's result dict
+            from inference_core._seed import result_from_dict
+
+            result = result_from_dict(result, self.metadata.id)
         if not isinstance(result, GenerationResult):
             raise InferenceError(
                 f"{self.metadata.id}: generate returned {type(result).__name__}, "
@@ -257,6 +267,7 @@ class BaseGenerator:
         result.parameters = (
             {k: v for k, v in params.items() if k not in secret} if secret else params
         )
+        return result
 
     def generate(self, **inputs: Any) -> GenerationResult:
         """Generate synchronously. Bridges to ``agenerate`` when only that is implemented."""

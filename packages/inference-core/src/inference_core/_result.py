@@ -150,6 +150,7 @@ class MediaAsset:
 
 
 _COMPAT_KINDS = {"images": "image", "video": "video", "audio": "audio"}
+_PATH_KINDS = {"image_paths": "image", "video_paths": "video", "audio_paths": "audio"}
 
 
 @dataclass(eq=False, slots=True)
@@ -160,8 +161,10 @@ class GenerationResult:
     (revised prompt, seed, ids); ``usage`` tokens and ``cost_usd`` when known;
     ``parameters`` the validated inputs. The result also reads like the older
     dicts: ``result["images"]`` (a list of base64 strings), ``result["video"]``
-    and ``result["audio"]`` (base64 of the first such asset, or ``None``) and
-    ``result["metadata"]``.
+    and ``result["audio"]`` (base64 of the first such asset, or ``None``),
+    ``result["metadata"]``, and ``result["image_paths"]`` (``video_paths``,
+    ``audio_paths``: the files written by the last :meth:`save`, else those
+    the assets already live in).
     """
 
     assets: list[MediaAsset] = field(default_factory=list)
@@ -169,6 +172,8 @@ class GenerationResult:
     usage: dict[str, Any] = field(default_factory=dict)
     generator_id: str | None = None
     parameters: dict[str, Any] = field(default_factory=dict)
+    #: The files the last :meth:`save` wrote, one per asset.
+    saved: list[pathlib.Path] = field(default_factory=list, repr=False)
 
     def of_kind(self, kind: str) -> list[MediaAsset]:
         """The assets whose media type starts with ``kind`` (``image``, ``video``, ``audio``)."""
@@ -203,7 +208,14 @@ class GenerationResult:
             else:
                 name = stem if len(self.assets) == 1 else f"{stem}-{index + 1}"
             paths.append(asset.save(directory, name=name))
+        self.saved = paths
         return paths
+
+    def paths_of(self, kind: str) -> list[str]:
+        """The files holding the ``kind`` assets: as saved last, else where they already are."""
+        if len(self.saved) == len(self.assets):
+            return [str(p) for a, p in zip(self.assets, self.saved, strict=True) if a.kind == kind]
+        return [str(a.path) for a in self.of_kind(kind) if a.path is not None]
 
     def __getitem__(self, key: str) -> Any:
         if key == "metadata":
@@ -212,6 +224,8 @@ class GenerationResult:
             return self.usage
         if key == "images":
             return [a.to_base64() for a in self.images]
+        if key in _PATH_KINDS:
+            return self.paths_of(_PATH_KINDS[key])
         if key in _COMPAT_KINDS:
             found = self.of_kind(_COMPAT_KINDS[key])
             return found[0].to_base64() if found else None
@@ -224,4 +238,4 @@ class GenerationResult:
             return default
 
     def __contains__(self, key: object) -> bool:
-        return key in ("metadata", "usage", "images", "video", "audio")
+        return key in ("metadata", "usage", "images", "video", "audio", *_PATH_KINDS)
