@@ -51,3 +51,58 @@ def test_subscribe_and_async_callbacks() -> None:
         return types, got
 
     assert asyncio.run(main()) == (["stage_update", "done"], ["stage_update", "done"])
+
+
+def test_events_read_as_the_seed_dicts(tmp_path, generators, scenes) -> None:
+    from inference_pipeline import BatchConfig, BatchRunner
+
+    events: list[ProgressEvent] = []
+    BatchRunner(tmp_path, BatchConfig(generator="scripted_image"), on_event=events.append).run_sync(
+        scenes
+    )
+
+    by_type = {e["type"]: e for e in events}
+    generated = by_type["image_generated"]
+    assert generated["storyboard_id"] in {"1", "2", "3"}
+    assert generated["image"]["url"].endswith(".png") and generated["image"]["width"] == 16
+    progress = by_type["progress"]
+    assert (progress["current"], progress["total"]) == (3, 3)
+    assert by_type["stage_update"]["stage"]["stage_type"] == "generate"
+    done = by_type["done"]
+    assert done["data"]["status"] == "completed" and done["stage"]["status"] == "completed"
+    for event in events:
+        assert json.loads(json.dumps(event.seed_dict()))["type"] == event.type
+
+
+def test_a_generator_warning_becomes_a_warning_event(tmp_path, register_generator) -> None:
+    from inference_core import BaseImageGenerator, GenerationResult, GeneratorMetadata, MediaAsset
+    from inference_pipeline import BatchConfig, BatchRunner
+    from inference_pipeline.testing import placeholder_png
+
+    class Fitting(BaseImageGenerator):
+        metadata = GeneratorMetadata(
+            id="fitting_image",
+            name="Fitting",
+            description="changes the request to fit",
+            input_schema={"prompt": {"type": "string", "required": True}},
+        )
+
+        def generate(self, **inputs: object) -> GenerationResult:
+            return GenerationResult(
+                assets=[MediaAsset(data=placeholder_png(4, 4, "x"), mime_type="image/png")],
+                metadata={"warnings": ["takes no negative prompt; folded into the prompt"]},
+            )
+
+    register_generator(Fitting)
+    events: list[ProgressEvent] = []
+    board = {"scenes": [{"id": 1, "visual": {"prompt": "a fox"}}]}
+    result = BatchRunner(
+        tmp_path, BatchConfig(generator="fitting_image"), on_event=events.append
+    ).run_sync(board)
+
+    assert result.status == "completed"
+    warnings = [e for e in events if e.type == "warning"]
+    assert [w["message"] for w in warnings] == [
+        "scene 1: takes no negative prompt; folded into the prompt"
+    ]
+    assert warnings[0]["storyboard_id"] == "1"

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Mapping
 
-__all__ = ["EVENT_TYPES", "EventBus", "EventType", "ProgressEvent", "format_sse"]
+__all__ = ["EVENT_TYPES", "EventBus", "EventType", "ProgressEvent", "format_sse", "seed_event"]
 
 logger = logging.getLogger("inference_pipeline")
 
@@ -68,6 +68,76 @@ class ProgressEvent:
             "data": dict(self.data),
             "timestamp": self.timestamp,
         }
+
+    def seed_dict(
+        self, *, asset_url: Callable[[Mapping[str, Any]], str] | None = None
+    ) -> dict[str, Any]:
+        """The seed's event object: its fields at the top level (see :func:`seed_event`)."""
+        return seed_event(self, asset_url=asset_url)
+
+    # The seed's code reads events as dicts: event["type"], event["current"], event["image"]["url"].
+    def __getitem__(self, key: str) -> Any:
+        return self.seed_dict()[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.seed_dict().get(key, default)
+
+    def keys(self) -> list[str]:
+        return list(self.seed_dict())
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.seed_dict()
+
+
+def _iso(timestamp: float) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(timestamp, UTC).isoformat()
+
+
+def seed_event(
+    event: ProgressEvent, *, asset_url: Callable[[Mapping[str, Any]], str] | None = None
+) -> dict[str, Any]:
+    """``event`` as the seed's text-to-image stage sent it, every field at the top level.
+
+    ``type`` always, ``message``, and by type: ``stage_update`` ``stage {id,
+    status, stage_type, started_at}``; ``progress`` ``current``, ``total``,
+    ``storyboard``; ``image_generated`` (and the other modalities)
+    ``storyboard_id`` and ``image {id, url, width, height}``; ``error``
+    ``error`` and ``storyboard_id``; ``done`` ``data`` (the summary) and
+    ``stage``. The event's other data sit beside them. ``asset_url`` makes the
+    asset's URL from the event data (default: the file's path).
+    """
+    data = dict(event.data)
+    out: dict[str, Any] = {k: v for k, v in data.items() if k not in ("stage", "data")}
+    out.update(type=event.type, message=event.message, timestamp=event.timestamp)
+    scene = data.get("scene_id")
+    if scene is not None:
+        out["storyboard_id"] = scene
+    stage = {
+        "id": data.get("batch_id") or data.get("stage") or "batch",
+        "status": data.get("status") or "processing",
+        "stage_type": data.get("stage") or "image_generation",
+        "started_at": _iso(event.timestamp),
+    }
+    if event.type == "stage_update":
+        out["stage"] = stage
+    elif event.type == "progress":
+        out["storyboard"] = {"id": scene, "role": data.get("role"), "status": data.get("status")}
+    elif event.type.endswith("_generated"):
+        url = asset_url(data) if asset_url else str(data.get("path_abs") or data.get("path"))
+        out["image"] = {
+            "id": data.get("sha256"),
+            "url": url,
+            "width": data.get("width"),
+            "height": data.get("height"),
+        }
+    elif event.type == "error":
+        out["error"] = data.get("error") or event.message
+    elif event.type == "done":
+        out["data"] = data
+        out["stage"] = {**stage, "status": data.get("status") or "completed"}
+    return out
 
 
 def format_sse(event: ProgressEvent, *, event_id: int | str | None = None) -> str:
