@@ -422,6 +422,15 @@ class BatchRunner:
         assert self._session is not None
         await asyncio.sleep(0)  # let requests waiting for the freed slot start before the paperwork
         record = await self._session.save(job, modality, outcome, last, self._batch_id)
+        for warning in outcome.result.metadata.get("warnings") or ():
+            # what the generator changed to fit the request (a folded negative prompt, a size)
+            self.bus.emit(
+                "warning",
+                f"scene {job.scene_id}: {warning}",
+                scene_id=job.scene_id,
+                role=job.role,
+                generator=outcome.generator.id,
+            )
         self._finish(job, record)
         return record
 
