@@ -108,7 +108,7 @@ def test_dict_metadata_and_image_paths(registry: Any, tmp_path: Path) -> None:
     result = generator.generate(prompt="x")
 
     assert result["image_paths"] == [str(tmp_path / "made.png")]
-    assert (result.images[0].width, result.images[0].mime_type) == (None, "image/png")
+    assert (result.images[0].width, result.images[0].mime_type) == (3, "image/png")
     assert result["metadata"] == {"mode": "file"}
 
 

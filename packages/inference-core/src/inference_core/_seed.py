@@ -108,7 +108,16 @@ def _decode(value: Any, fallback_mime: str, where: str) -> MediaAsset:
             raise InferenceError(f"{where}: a media string that is not base64 ({exc})") from exc
     else:
         raise InferenceError(f"{where}: media of type {type(value).__name__} is not understood")
-    return MediaAsset(mime_type=sniff_mime(data[:64]) or fallback_mime, data=data)
+    asset = MediaAsset(mime_type=sniff_mime(data[:64]) or fallback_mime, data=data)
+    if asset.kind == "image":
+        asset.width, asset.height = _dimensions(data[:65536])
+    return asset
+
+
+def _dimensions(head: bytes) -> tuple[int | None, int | None]:
+    from inference_core._download import image_dimensions
+
+    return image_dimensions(head) or (None, None)
 
 
 def result_from_dict(data: Mapping[str, Any], generator_id: str) -> GenerationResult:
@@ -126,9 +135,12 @@ def result_from_dict(data: Mapping[str, Any], generator_id: str) -> GenerationRe
             if not path.is_file():
                 raise InferenceError(f"{generator_id}: {key} names {path}, which does not exist")
             with path.open("rb") as handle:
-                head = handle.read(64)
-            mime = sniff_mime(head) or _MEDIA_KEYS[key.split("_")[0] + "s"]
-            assets.append(MediaAsset(mime_type=mime, path=path))
+                head = handle.read(65536)
+            mime = sniff_mime(head[:64]) or _MEDIA_KEYS[key.split("_")[0] + "s"]
+            asset = MediaAsset(mime_type=mime, path=path)
+            if asset.kind == "image":
+                asset.width, asset.height = _dimensions(head)
+            assets.append(asset)
     if not assets:
         for key, mime in _MEDIA_KEYS.items():
             value = data.get(key)
