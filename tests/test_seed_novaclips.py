@@ -1,0 +1,108 @@
+"""The novaclips image generator seed (``visuals.image_generator``): every example in its seed form.
+
+Only the import path changed: ``novaclips.visuals.image_generator`` is
+``inference_pipeline.compat.novaclips``. DALL-E 3 answers from a loopback server speaking
+OpenAI's images protocol; ``provider="mock"`` uses the offline generator.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from inference_core.testing import LoopbackServer
+
+SCENES = """\
+scenes:
+  - id: 1
+    visual: {type: diagram, prompt: "how a neural network learns"}
+  - id: 2
+    visual: {type: example, prompt: "a cat recognised in a photo"}
+  - id: 3
+    visual: {type: metaphor, prompt: "a lighthouse guiding ships"}
+"""
+
+
+@pytest.fixture
+def project(seed_env: Path) -> Path:
+    Path("planning").mkdir()
+    Path("planning/scenes.yaml").write_text(SCENES)
+    return seed_env
+
+
+def test_generate_all_and_regenerate_one_scene(
+    project: Path, openai_server: LoopbackServer
+) -> None:
+    from inference_pipeline.compat.novaclips import ImageGenerator
+
+    generator = ImageGenerator(provider="openai", style="photorealistic")
+    generator.generate_all(
+        scenes_path="planning/scenes.yaml", output_dir="frames/", resolution="1920x1080"
+    )
+
+    # Регенерация одной сцены
+    generator.regenerate_scene(scene_id=3, output_dir="frames/")
+
+    assert sorted(p.name for p in Path("frames").glob("scene-*")) == [
+        "scene-001.png",
+        "scene-002.png",
+        "scene-003.png",
+    ]
+    bodies = [r.json() for r in openai_server.requests if r.path == "/v1/images/generations"]
+    assert len(bodies) == 4  # three scenes, then scene 3 again
+    first = bodies[0]
+    assert (first["model"], first["size"], first["quality"]) == ("dall-e-3", "1792x1024", "hd")
+    assert first["prompt"].startswith("Ultra-realistic photograph, 8K, professional lighting, ")
+    assert first["prompt"].endswith(", high quality, detailed")
+    assert bodies[3]["prompt"] == bodies[2]["prompt"]
+
+
+def test_a_rerun_makes_no_request(project: Path, openai_server: LoopbackServer) -> None:
+    from inference_pipeline.compat.novaclips import ImageGenerator
+
+    generator = ImageGenerator(provider="openai", style="illustration")
+    generator.generate_all(
+        scenes_path="planning/scenes.yaml", output_dir="frames/", resolution="1920x1080"
+    )
+    before = len(openai_server.requests)
+    results = generator.generate_all(
+        scenes_path="planning/scenes.yaml", output_dir="frames/", resolution="1920x1080"
+    )
+
+    assert len(openai_server.requests) == before
+    assert [r.scene_id for r in results] == [1, 2, 3]
+    assert results[0].file_path == str(Path("frames/scene-001.png"))
+    assert results[0].image_bytes == Path("frames/scene-001.png").read_bytes()
+    assert results[0].prompt_used.startswith("Digital illustration")
+
+
+def test_offline_provider(project: Path) -> None:
+    from inference_pipeline.compat.novaclips import ImageGenerator
+
+    results = ImageGenerator(provider="mock", style="minimalist").generate_all(
+        scenes_path="planning/scenes.yaml", output_dir="frames/", resolution="640x360"
+    )
+
+    from PIL import Image
+
+    with Image.open(results[0].file_path) as picture:
+        assert picture.size == (640, 360)
+
+
+def test_prompt_enhancer_and_models() -> None:
+    from inference_pipeline.compat.novaclips import ImageRequest, ImageResult, PromptEnhancer
+
+    enhancer = PromptEnhancer()
+    assert set(PromptEnhancer.STYLES) == {"photorealistic", "illustration", "minimalist"}
+    assert (
+        enhancer.enhance("a fox", "minimalist", "diagram")
+        == "Clean minimalist design, solid colors, simple shapes, a fox, high quality, detailed"
+    )
+    assert enhancer.enhance("a fox", "unknown", "example") == "a fox, high quality, detailed"
+    request = ImageRequest(scene_id=1, prompt="a fox", visual_type="diagram")
+    assert request.resolution == "1920x1080"
+    result = ImageResult(scene_id=1, image_bytes=b"x", file_path="f.png", prompt_used="p")
+    assert result.file_path == "f.png"
