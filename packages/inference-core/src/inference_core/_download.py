@@ -39,6 +39,7 @@ import functools
 import hashlib
 import io
 import pathlib
+import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -92,6 +93,25 @@ def _tls_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
+#: Held while a thread imports an HTTP SDK (httpx, openai) for the first time: two threads
+#: importing them at once can each get the other's half-initialised module.
+SDK_IMPORT_LOCK = threading.RLock()
+
+
+def import_sdk(name: str) -> Any:
+    """``importlib.import_module(name)``, serialised across threads on first import."""
+    import importlib
+    import sys
+
+    module = sys.modules.get(name)
+    if module is not None and getattr(module, "__spec__", None) is not None:
+        initialising = getattr(module.__spec__, "_initializing", False)
+        if not initialising:
+            return module
+    with SDK_IMPORT_LOCK:
+        return importlib.import_module(name)
+
+
 def http_client(
     *,
     timeout: float = 60.0,
@@ -99,11 +119,12 @@ def http_client(
     **kwargs: Any,
 ) -> httpx.Client:
     """An ``httpx.Client`` sharing one TLS context (cheap to create), following redirects."""
-    import httpx
+    sdk = import_sdk("httpx")
 
     kwargs.setdefault("verify", _tls_context())
     kwargs.setdefault("follow_redirects", True)
-    return httpx.Client(timeout=timeout, headers=headers, **kwargs)
+    client: httpx.Client = sdk.Client(timeout=timeout, headers=headers, **kwargs)
+    return client
 
 
 def async_http_client(
@@ -113,11 +134,12 @@ def async_http_client(
     **kwargs: Any,
 ) -> httpx.AsyncClient:
     """An ``httpx.AsyncClient`` sharing one TLS context (cheap to create), following redirects."""
-    import httpx
+    sdk = import_sdk("httpx")
 
     kwargs.setdefault("verify", _tls_context())
     kwargs.setdefault("follow_redirects", True)
-    return httpx.AsyncClient(timeout=timeout, headers=headers, **kwargs)
+    client: httpx.AsyncClient = sdk.AsyncClient(timeout=timeout, headers=headers, **kwargs)
+    return client
 
 
 def input_url(

@@ -34,9 +34,14 @@ def openai_client(api_key: str, base_url: str, timeout: float) -> OpenAI:
     Its own retries are off (``max_retries=0``): :class:`inference_core._retry.RetryPolicy`
     is the one retry policy. Reusing the client keeps its connection pool warm.
     """
-    import openai
+    from inference_core._download import import_sdk
 
-    return openai.OpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0)
+    # httpx first, whole: the openai SDK peeks at sys.modules["httpx"] on every request, and a
+    # download starting in another thread must not leave it half-imported there.
+    import_sdk("httpx")
+    sdk = import_sdk("openai")
+    client: OpenAI = sdk.OpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0)
+    return client
 
 
 def _loaded(name: str) -> tuple[type[BaseException], ...]:
