@@ -308,8 +308,8 @@ class InputUtils:
         part followed by one image part per image.
         """
         if content is None:
-            parts = [{"type": "text", "text": text}] if text else []
-            return parts + [_image_part(image, detail) for image in images]
+            seed_form: list[dict[str, Any]] = [{"type": "text", "text": text}] if text else []
+            return seed_form + [_image_part(image, detail) for image in images]
         if isinstance(content, str):
             return [{"type": "text", "text": content}]
         parts: list[dict[str, Any]] = []
