@@ -23,13 +23,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from inference_core._files import sniff_mime
 from inference_core._generator import (
     BaseAudioGenerator,
     BaseImageGenerator,
     BaseVideoGenerator,
     GeneratorMetadata,
 )
+from inference_core._media import image_dimensions, sniff_mime
 from inference_core._result import GenerationResult, MediaAsset
 from inference_core.errors import InferenceError
 
@@ -115,8 +115,6 @@ def _decode(value: Any, fallback_mime: str, where: str) -> MediaAsset:
 
 
 def _dimensions(head: bytes) -> tuple[int | None, int | None]:
-    from inference_core._download import image_dimensions
-
     return image_dimensions(head) or (None, None)
 
 
