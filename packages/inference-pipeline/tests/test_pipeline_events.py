@@ -15,12 +15,42 @@ def test_sse_format() -> None:
     lines = text.strip("\n").split("\n")
     assert lines[:2] == ["id: 7", "event: progress"]
     payload = json.loads(lines[2].removeprefix("data: "))
-    assert payload == {
-        "type": "progress",
-        "message": "1/2",
-        "data": {"current": 1, "total": 2},
-        "timestamp": 5.0,
-    }
+    assert payload == json.loads(json.dumps(event.seed_dict()))
+    assert (payload["type"], payload["current"], payload["total"]) == ("progress", 1, 2)
+    assert payload["message"] == "1/2" and "data" not in payload
+
+
+def _sse(type: str, message: str = "", **data: object) -> dict[str, object]:
+    """The ``data:`` object ``format_sse`` writes for an event, assets served by sha256."""
+    event = ProgressEvent(type=type, message=message, data=data, timestamp=0.0)  # type: ignore[arg-type]
+    text = format_sse(event, event_id=1, asset_url=lambda d: f"/v1/assets/{d['sha256']}")
+    payload: dict[str, object] = json.loads(text.split("data: ", 1)[1])
+    return payload
+
+
+def test_sse_data_is_the_seed_object_with_fields_at_the_top_level() -> None:
+    stage = _sse("stage_update", "generating 2 outputs", stage="generate", total=2)["stage"]
+    assert isinstance(stage, dict)
+    assert set(stage) == {"id", "status", "stage_type", "started_at"}
+    assert stage["stage_type"] == "generate"
+    assert _sse("info", "hello")["message"] == "hello"
+    assert _sse("warning", "careful")["message"] == "careful"
+    progress = _sse("progress", "1/2", current=1, total=2, scene_id="3", role="visual")
+    assert (progress["current"], progress["total"], progress["message"]) == (1, 2, "1/2")
+    assert progress["storyboard"] == {"id": "3", "role": "visual", "status": None}
+    sha = "ab" * 32
+    image = _sse(
+        "image_generated", "ok", scene_id="3", sha256=sha, width=64, height=32, path="x.png"
+    )
+    assert image["storyboard_id"] == "3"
+    assert image["image"] == {"id": sha, "url": f"/v1/assets/{sha}", "width": 64, "height": 32}
+    error = _sse("error", "scene 3 failed", scene_id="3", error="boom")
+    assert (error["error"], error["storyboard_id"]) == ("boom", "3")
+    assert _sse("error", "batch stopped")["error"] == "batch stopped"
+    done = _sse("done", "batch completed: 2/2 ok", status="completed", total=2, ok=2)
+    assert done["message"] == "batch completed: 2/2 ok"
+    assert done["data"] == {"status": "completed", "total": 2, "ok": 2}
+    assert isinstance(done["stage"], dict) and done["stage"]["status"] == "completed"
 
 
 def test_a_failing_callback_does_not_stop_others() -> None:

@@ -140,9 +140,19 @@ def seed_event(
     return out
 
 
-def format_sse(event: ProgressEvent, *, event_id: int | str | None = None) -> str:
-    """The event as one Server-Sent Events message (``event:``, ``data:``, blank line)."""
-    payload = json.dumps(event.to_dict(), default=str, separators=(",", ":"))
+def format_sse(
+    event: ProgressEvent,
+    *,
+    event_id: int | str | None = None,
+    asset_url: Callable[[Mapping[str, Any]], str] | None = None,
+) -> str:
+    """The event as one Server-Sent Events message (``id:``, ``event:``, ``data:``, blank line).
+
+    ``data:`` is :func:`seed_event`: the seed's JSON object, its fields at the
+    top level, so a front end written for the seed reads it unchanged;
+    ``asset_url`` turns a generated file's event data into its URL.
+    """
+    payload = json.dumps(seed_event(event, asset_url=asset_url), default=str, separators=(",", ":"))
     lines = [f"id: {event_id}"] if event_id is not None else []
     lines += [f"event: {event.type}", f"data: {payload}", "", ""]
     return "\n".join(lines)
