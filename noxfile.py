@@ -30,6 +30,7 @@ PACKAGES: dict[str, tuple[str, ...]] = {
     "packages/inference-core": ("testing",),
     "packages/inference-llm": (),
     "packages/inference-pipeline": (),
+    "packages/inference-serve": (),
     "packages/gen-mock-image": (),
     "packages/gen-mock-video": (),
     "packages/gen-espeak-tts": ("formats",),
@@ -42,6 +43,16 @@ PACKAGES: dict[str, tuple[str, ...]] = {
 #: What each package's tests need beside the core and the package itself.
 NEEDS: dict[str, tuple[str, ...]] = {
     "packages/inference-pipeline": ("packages/inference-llm",),
+    "packages/inference-serve": (
+        "packages/inference-pipeline",
+        "packages/gen-mock-image",
+        "packages/gen-mock-video",
+        "packages/gen-espeak-tts",
+    ),
+}
+#: Requirements of one package's tests only (a real browser driver, API fuzzing, SSE client).
+TEST_REQUIRES: dict[str, tuple[str, ...]] = {
+    "packages/inference-serve": ("httpx-sse>=0.4", "schemathesis>=4,<5", "playwright>=1.40"),
 }
 #: The openai SDK majors the openai-based plugins are tested with (2.x on httpx, 3.x on httpx2).
 OPENAI_PINS = {"openai2": "openai>=2.20,<3", "openai3": "openai>=3,<4"}
@@ -102,7 +113,7 @@ def _package_session(package: str, pin: str | None = None) -> None:
         wanted = {CORE: PACKAGES[CORE], package: PACKAGES[package]}
         wanted.update({dep: PACKAGES[dep] for dep in NEEDS.get(package, ())})
         pins = (OPENAI_PINS[pin],) if pin else ()
-        install(session, wanted, *TEST_DEPS, *pins)
+        install(session, wanted, *TEST_DEPS, *TEST_REQUIRES.get(package, ()), *pins)
         run_tests(session, package)
 
 

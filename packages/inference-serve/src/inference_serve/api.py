@@ -1,0 +1,417 @@
+"""The ``/v1`` routes, ``/healthz`` and ``/metrics``.
+
+Every route but ``/healthz`` needs a bearer token (or the gallery's cookie);
+a job or asset of another token answers 404, as one that does not exist.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Annotated, Any
+
+from fastapi import (
+    APIRouter,
+    Depends,
+    File,
+    Form,
+    Header,
+    HTTPException,
+    Query,
+    Request,
+    UploadFile,
+)
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from sse_starlette import EventSourceResponse, ServerSentEvent
+
+from inference_serve import __version__
+from inference_serve._metrics import METRICS
+from inference_serve.assets import file_response
+from inference_serve.checks import RequestInvalid, check_batch, check_generation, find_class
+from inference_serve.jobs import asset_url
+from inference_serve.models import (
+    AssetOut,
+    BatchRequest,
+    ErrorOut,
+    GenerationRequest,
+    GeneratorDetail,
+    GeneratorSummary,
+    Health,
+    JobOut,
+    JobPage,
+    RetryRequest,
+)
+from inference_serve.store import ACTIVE, TokenRow
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from inference_serve.jobs import JobManager
+    from inference_serve.store import JobRow, ServeStore
+
+__all__ = ["COOKIE", "router"]
+
+COOKIE = "infer_token"
+_SHA = re.compile(r"^[0-9a-f]{64}$")
+_PREFER_WAIT = re.compile(r"(?:^|[,;\s])wait\s*=\s*(\d+(?:\.\d+)?)")
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorOut, "description": "No token, or an unknown one."},
+}
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    **_ERRORS,
+    404: {"model": ErrorOut, "description": "No such thing for this token."},
+}
+
+router = APIRouter()
+
+
+def _manager(request: Request) -> JobManager:
+    manager: JobManager = request.app.state.manager
+    return manager
+
+
+def caller(request: Request) -> TokenRow:
+    """The token of the request (``Authorization: Bearer``, else the gallery's cookie); 401 without."""
+    header = request.headers.get("authorization", "")
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        secret = request.cookies.get(COOKIE, "")
+    store: ServeStore = request.app.state.store
+    token = store.token_for(secret.strip()) if secret.strip() else None
+    if token is None:
+        raise HTTPException(
+            401, "a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"}
+        )
+    return token
+
+
+Caller = Annotated[TokenRow, Depends(caller)]
+
+
+def _own_job(manager: JobManager, token: TokenRow, job_id: str) -> JobRow:
+    job = manager.current(job_id)
+    if job is None or not (token.admin or job.token_id == token.id):
+        raise HTTPException(404, f"no job {job_id!r}")
+    return job
+
+
+def job_out(manager: JobManager, job: JobRow) -> JobOut:
+    assets = [
+        AssetOut(
+            sha256=a.sha256,
+            url=asset_url(a.sha256),
+            mime_type=a.mime_type,
+            size=a.size,
+            width=a.width,
+            height=a.height,
+            scene_id=a.scene_id,
+            role=a.role,
+        )
+        for a in manager.store.job_assets(job.id)
+    ]
+    request = {k: v for k, v in job.request.items() if k != "rerun"}
+    return JobOut(
+        id=job.id,
+        kind=job.kind,
+        status=job.status,
+        created_at=job.created_at,  # type: ignore[arg-type]
+        started_at=job.started_at,
+        finished_at=job.finished_at,
+        request=request,
+        result=job.result,
+        error=job.error,
+        events_url=f"/v1/jobs/{job.id}/events",
+        assets=assets,
+    )
+
+
+def _invalid(exc: RequestInvalid) -> JSONResponse:
+    return JSONResponse({"detail": exc.errors}, status_code=422)
+
+
+@router.get("/healthz", tags=["service"])
+def healthz(request: Request) -> Health:
+    """Liveness, without a token."""
+    counts = request.app.state.store.counts_by_status()
+    return Health(
+        status="ok",
+        version=__version__,
+        jobs_running=counts.get("running", 0),
+        jobs_queued=counts.get("queued", 0),
+    )
+
+
+@router.get("/metrics", tags=["service"], response_class=PlainTextResponse, responses=_ERRORS)
+def metrics(request: Request, token: Caller) -> PlainTextResponse:
+    """Prometheus text: jobs by state, generation latency, provider errors by class."""
+    counts = request.app.state.store.counts_by_status()
+    return PlainTextResponse(METRICS.render(counts), media_type="text/plain; version=0.0.4")
+
+
+@router.get("/v1/generators", tags=["generators"], responses=_ERRORS)
+def list_generators(token: Caller) -> list[GeneratorSummary]:
+    """Every installed generator (ids, modality)."""
+    from inference_core import get_registry
+
+    out = []
+    for modality in ("image", "video", "audio"):
+        for info in get_registry(modality).get_all_generators_info().values():
+            out.append(GeneratorSummary(**{k: info[k] for k in GeneratorSummary.model_fields}))
+    return out
+
+
+@router.get("/v1/generators/{generator_id}", tags=["generators"], responses=_NOT_FOUND)
+def get_generator(generator_id: str, token: Caller) -> GeneratorDetail:
+    """One generator with the JSON Schema of its inputs (secret fields are never listed)."""
+    from inference_core import PluginError
+
+    try:
+        info = find_class(generator_id).get_info()
+    except PluginError:
+        raise HTTPException(404, f"no generator {generator_id!r}") from None
+    return GeneratorDetail(**{k: info[k] for k in GeneratorDetail.model_fields})
+
+
+def _wait(prefer: str | None, limit: float) -> float | None:
+    match = _PREFER_WAIT.search(prefer or "")
+    return min(float(match[1]), limit) if match else None
+
+
+async def _answer(request: Request, job: JobRow, prefer: str | None) -> JSONResponse:
+    manager = _manager(request)
+    wait = _wait(prefer, request.app.state.config.max_wait_s)
+    headers = {"Location": f"/v1/jobs/{job.id}"}
+    if wait is not None:
+        headers["Preference-Applied"] = f"wait={wait:g}"
+        await manager.wait(job.id, wait)
+    current = manager.current(job.id) or job
+    done = current.status not in ACTIVE
+    body = job_out(manager, current).model_dump(mode="json")
+    return JSONResponse(
+        body, status_code=200 if done and wait is not None else 202, headers=headers
+    )
+
+
+_SUBMIT: dict[int | str, dict[str, Any]] = {
+    **_ERRORS,
+    200: {"model": JobOut, "description": "Finished within the wait asked for (Prefer: wait=N)."},
+    202: {"model": JobOut, "description": "Accepted: follow it at events_url."},
+    413: {"model": ErrorOut, "description": "Body over the upload limit."},
+}
+
+
+@router.post(
+    "/v1/generations", tags=["jobs"], status_code=202, response_model=JobOut, responses=_SUBMIT
+)
+async def create_generation(
+    request: Request,
+    body: GenerationRequest,
+    token: Caller,
+    prefer: Annotated[str | None, Header()] = None,
+) -> JSONResponse:
+    """Validate, then run one generation as a job. ``Prefer: wait=N`` answers when done within N s."""
+    try:
+        job_request = check_generation(body)
+    except RequestInvalid as exc:
+        return _invalid(exc)
+    job = _manager(request).submit(token.id, "generation", job_request)
+    return await _answer(request, job, prefer)
+
+
+@router.post(
+    "/v1/batches", tags=["jobs"], status_code=202, response_model=JobOut, responses=_SUBMIT
+)
+async def create_batch(
+    request: Request,
+    body: BatchRequest,
+    token: Caller,
+    prefer: Annotated[str | None, Header()] = None,
+) -> JSONResponse:
+    """Run a storyboard (object, or YAML/JSON text) as a batch job."""
+    try:
+        job_request = check_batch(body)
+    except RequestInvalid as exc:
+        return _invalid(exc)
+    job = _manager(request).submit(token.id, "batch", job_request)
+    return await _answer(request, job, prefer)
+
+
+@router.post(
+    "/v1/batches/upload", tags=["jobs"], status_code=202, response_model=JobOut, responses=_SUBMIT
+)
+async def upload_batch(
+    request: Request,
+    token: Caller,
+    file: Annotated[UploadFile, File(description="scenes.yaml or storyboard JSON")],
+    generator: Annotated[str, Form(min_length=1, max_length=200)],
+    fallbacks: Annotated[str, Form(description="Comma-separated generator ids.")] = "",
+    narration_generator: Annotated[str, Form()] = "",
+    video_generator: Annotated[str, Form()] = "",
+    style: Annotated[str, Form()] = "",
+    concurrency: Annotated[int, Form(ge=1, le=64)] = 4,
+    prefer: Annotated[str | None, Header()] = None,
+) -> JSONResponse:
+    """A storyboard file upload (YAML or JSON) run as a batch job."""
+    limit = request.app.state.config.max_upload_bytes
+    data = await file.read(limit + 1)
+    if len(data) > limit:
+        return JSONResponse({"detail": f"upload over {limit} bytes"}, status_code=413)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return _invalid(
+            RequestInvalid(
+                [{"loc": ["body", "file"], "msg": "not UTF-8 text", "type": "value_error"}]
+            )
+        )
+    try:
+        body = BatchRequest(
+            storyboard=text,
+            generator=generator,
+            fallbacks=[f.strip() for f in fallbacks.split(",") if f.strip()],
+            narration_generator=narration_generator or None,
+            video_generator=video_generator or None,
+            style=style or None,
+            concurrency=concurrency,
+        )
+        job_request = check_batch(body)
+    except RequestInvalid as exc:
+        return _invalid(exc)
+    except ValueError as exc:  # pydantic's ValidationError
+        return _invalid(
+            RequestInvalid(
+                [{"loc": ["body"], "msg": str(exc).splitlines()[0], "type": "value_error"}]
+            )
+        )
+    job = _manager(request).submit(token.id, "batch", job_request)
+    return await _answer(request, job, prefer)
+
+
+@router.get("/v1/jobs", tags=["jobs"], responses=_ERRORS)
+def list_jobs(
+    request: Request,
+    token: Caller,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+) -> JobPage:
+    """The caller's jobs, newest first (every job for an admin token)."""
+    manager = _manager(request)
+    rows, total = manager.store.jobs(None if token.admin else token.id, limit=limit, offset=offset)
+    items = [job_out(manager, manager.current(r.id) or r) for r in rows]
+    more = offset + len(rows) < total
+    return JobPage(items=items, total=total, next_offset=offset + len(rows) if more else None)
+
+
+@router.get("/v1/jobs/{job_id}", tags=["jobs"], responses=_NOT_FOUND)
+def get_job(request: Request, job_id: str, token: Caller) -> JobOut:
+    manager = _manager(request)
+    return job_out(manager, _own_job(manager, token, job_id))
+
+
+@router.delete("/v1/jobs/{job_id}", tags=["jobs"], responses=_NOT_FOUND)
+def cancel_job(request: Request, job_id: str, token: Caller) -> JobOut:
+    """Cancel a queued or running job (a finished one is returned as it is)."""
+    manager = _manager(request)
+    job = manager.cancel(_own_job(manager, token, job_id))
+    return job_out(manager, job)
+
+
+@router.post(
+    "/v1/jobs/{job_id}/retry",
+    tags=["jobs"],
+    status_code=202,
+    responses={**_NOT_FOUND, 409: {"model": ErrorOut, "description": "Not a finished batch."}},
+)
+def retry_job(request: Request, job_id: str, body: RetryRequest, token: Caller) -> JobOut:
+    """Generate scenes of a finished batch again: the given ``scene_ids``, or the failed ones."""
+    manager = _manager(request)
+    job = _own_job(manager, token, job_id)
+    if job.kind != "batch" or job.status in ACTIVE:
+        raise HTTPException(409, "only a finished batch can be retried")
+    if body.scene_ids:
+        known = {
+            str(s.get("id", s.get("scene_id"))) for s in job.request["storyboard"].get("scenes", [])
+        }
+        unknown = [s for s in body.scene_ids if s not in known]
+        if unknown:
+            raise HTTPException(409, f"no scene {unknown[0]!r} in this batch")
+    return job_out(manager, manager.retry(job, body.scene_ids))
+
+
+@router.get(
+    "/v1/jobs/{job_id}/events",
+    tags=["jobs"],
+    response_class=EventSourceResponse,
+    responses={
+        **_NOT_FOUND,
+        200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events."},
+    },
+)
+async def job_events(
+    request: Request,
+    job_id: str,
+    token: Caller,
+    last_event_id: Annotated[str | None, Header()] = None,
+) -> EventSourceResponse:
+    """The job's events as Server-Sent Events; resume with ``Last-Event-ID``."""
+    manager = _manager(request)
+    job = _own_job(manager, token, job_id)
+    after = int(last_event_id) if last_event_id and last_event_id.strip().isdigit() else 0
+
+    async def stream() -> AsyncIterator[ServerSentEvent]:
+        backlog, sub = manager.subscribe(job.id, after)
+        sent = after
+        try:
+            for seq, kind, data in backlog:
+                sent = seq
+                yield ServerSentEvent(data=data, event=kind, id=str(seq))
+            if sub is None:
+                return
+            while True:
+                item = await sub.queue.get()
+                if item is None:
+                    return
+                seq, kind, data = item
+                if seq > sent:
+                    sent = seq
+                    yield ServerSentEvent(data=data, event=kind, id=str(seq))
+        finally:
+            if sub is not None:
+                manager.unsubscribe(job.id, sub)
+
+    return EventSourceResponse(
+        stream(),
+        ping=request.app.state.config.keepalive_s,
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+@router.get(
+    "/v1/assets/{sha256}",
+    tags=["assets"],
+    response_class=Response,
+    responses={
+        **_NOT_FOUND,
+        200: {"content": {"application/octet-stream": {}}, "description": "The file."},
+        206: {"description": "Part of the file (Range)."},
+        304: {"description": "Not modified."},
+        416: {"description": "Range not satisfiable."},
+    },
+)
+def get_asset(
+    request: Request,
+    sha256: str,
+    token: Caller,
+    range: Annotated[str | None, Header()] = None,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    """A file by its SHA-256, with its type, ETag and range requests."""
+    manager = _manager(request)
+    mime = (
+        manager.store.asset_mime(sha256, None if token.admin else token.id)
+        if _SHA.match(sha256)
+        else None
+    )
+    path = manager.assets.path(sha256)
+    if mime is None or not path.is_file():
+        raise HTTPException(404, f"no asset {sha256!r}")
+    return file_response(path, sha256, mime, range_header=range, if_none_match=if_none_match)

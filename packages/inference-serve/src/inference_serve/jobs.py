@@ -1,0 +1,369 @@
+"""The in-process worker pool: runs jobs through the pipeline, records their events, fans them out.
+
+A job is a single generation (``kind="generation"``) or a storyboard
+(``kind="batch"``, through :class:`inference_pipeline.BatchRunner`, or
+:class:`~inference_pipeline.story.StoryPipeline` when a video generator
+joins the scenes). Each batch works in its own folder under ``jobs/``, so
+the pipeline's history and cache make a resumed job skip finished scenes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+from inference_core import InferenceError, get_registry
+from inference_pipeline import BatchConfig, BatchRunner, ProgressEvent
+from inference_serve.assets import AssetFolder
+from inference_serve.store import ACTIVE, AssetRow, JobRow
+
+if TYPE_CHECKING:
+    from inference_serve.config import ServeConfig
+    from inference_serve.store import ServeStore
+
+__all__ = ["JobManager", "Subscription", "asset_url"]
+
+logger = logging.getLogger("inference_serve")
+
+#: Payload fields that would show server paths; never sent.
+_PRIVATE = ("path_abs", "out_dir")
+_STATUS = {"completed": "completed", "partial": "partial", "failed": "failed"}
+
+
+def asset_url(sha256: str) -> str:
+    return f"/v1/assets/{sha256}"
+
+
+class Subscription:
+    """Live events of one job for one client: ``(seq, type, json)`` tuples; ``None`` ends it."""
+
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue[tuple[int, str, str] | None] = asyncio.Queue()
+
+
+class JobManager:
+    """Queues, runs, cancels and resumes jobs; see the module docstring."""
+
+    def __init__(self, store: ServeStore, config: ServeConfig) -> None:
+        self.store = store
+        self.config = config
+        self.assets = AssetFolder(config.assets_dir)
+        self._pending: list[JobRow] = []
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._running: Counter[str] = Counter()
+        self._subscribers: dict[str, set[Subscription]] = {}
+        self._finished: dict[str, asyncio.Event] = {}
+        self._cancelled: set[str] = set()
+        self._runs: dict[str, JobRow] = {}
+        self._stopping = False
+
+    # -- lifecycle -------------------------------------------------------------
+
+    def start(self) -> int:
+        """Queue again every job a previous process left queued or running; return how many."""
+        jobs = self.store.active_jobs()
+        for job in jobs:
+            job.status = "queued"
+            self.store.update_job(job)
+            self._pending.append(job)
+        self._schedule()
+        return len(jobs)
+
+    async def stop(self) -> None:
+        """Stop running jobs (they stay queued for the next start) and end every stream."""
+        self._stopping = True
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for subs in self._subscribers.values():
+            for sub in subs:
+                sub.queue.put_nowait(None)
+
+    # -- requests --------------------------------------------------------------
+
+    def submit(self, token_id: str, kind: str, request: dict[str, Any]) -> JobRow:
+        job = self.store.create_job(token_id, kind, request)
+        self._pending.append(job)
+        self._schedule()
+        return job
+
+    def cancel(self, job: JobRow) -> JobRow:
+        """Cancel a queued or running job; a finished one is returned unchanged."""
+        task = self._tasks.get(job.id)
+        if task is not None:
+            self._cancelled.add(job.id)
+            task.cancel()
+            return job
+        queued = next((j for j in self._pending if j.id == job.id), None)
+        if queued is not None:
+            self._pending.remove(queued)
+            queued.status, queued.finished_at = "cancelled", time.time()
+            self._event(queued, ProgressEvent("done", "job cancelled", {"status": "cancelled"}))
+            self._close(queued)
+            return queued
+        return job
+
+    def retry(self, job: JobRow, scene_ids: list[str] | None) -> JobRow:
+        """Run a finished batch again in its folder: the given scenes, or those that failed."""
+        job.request["rerun"] = {"scene_ids": scene_ids} if scene_ids else {"failed_only": True}
+        job.status, job.error, job.finished_at = "queued", None, None
+        self.store.update_job(job)
+        self._finished.pop(job.id, None)
+        self._pending.append(job)
+        self._schedule()
+        return job
+
+    def current(self, job_id: str) -> JobRow | None:
+        """The job with its live state (the running copy when it runs)."""
+        for row in self._pending:
+            if row.id == job_id:
+                return row
+        return self._runs.get(job_id) or self.store.job(job_id)
+
+    async def wait(self, job_id: str, timeout: float) -> None:
+        """Wait until the job finishes or ``timeout`` seconds pass."""
+        job = self.current(job_id)
+        if job is None or job.status not in ACTIVE:
+            return
+        event = self._finished.setdefault(job_id, asyncio.Event())
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(event.wait(), timeout)
+
+    def subscribe(
+        self, job_id: str, after: int
+    ) -> tuple[list[tuple[int, str, str]], Subscription | None]:
+        """Stored events after ``after``, and a live subscription while the job can still emit."""
+        backlog = self.store.events_after(job_id, after)
+        job = self.current(job_id)
+        if job is None or job.status not in ACTIVE or self._stopping:
+            return backlog, None
+        sub = Subscription()
+        self._subscribers.setdefault(job_id, set()).add(sub)
+        return backlog, sub
+
+    def unsubscribe(self, job_id: str, sub: Subscription) -> None:
+        subs = self._subscribers.get(job_id)
+        if subs is not None:
+            subs.discard(sub)
+            if not subs:
+                del self._subscribers[job_id]
+
+    # -- scheduling --------------------------------------------------------------
+
+    def _schedule(self) -> None:
+        if self._stopping:
+            return
+        for job in list(self._pending):
+            if len(self._tasks) >= self.config.workers:
+                break
+            if self._running[job.token_id] >= self.config.max_running_per_token:
+                continue
+            self._pending.remove(job)
+            self._running[job.token_id] += 1
+            task = asyncio.get_running_loop().create_task(self._run(job), name=f"job-{job.id}")
+            self._tasks[job.id] = task
+            self._runs[job.id] = job
+
+    async def _run(self, job: JobRow) -> None:
+        job.status, job.started_at = "running", time.time()
+        self.store.update_job(job)
+        try:
+            if job.kind == "generation":
+                await self._generation(job)
+            else:
+                await self._batch(job)
+        except asyncio.CancelledError:
+            if self._stopping and job.id not in self._cancelled:
+                job.status = "queued"  # resumed by the next start
+            else:
+                job.status = "cancelled"
+        except Exception as exc:  # the job fails; the server goes on
+            logger.exception("job %s failed", job.id)
+            job.status, job.error = "failed", f"{type(exc).__name__}: {exc}"
+            self._event(job, ProgressEvent("error", job.error, {"error": job.error}))
+            self._event(
+                job, ProgressEvent("done", f"job failed: {job.error}", {"status": "failed"})
+            )
+        finally:
+            self._cancelled.discard(job.id)
+            self._tasks.pop(job.id, None)
+            self._runs.pop(job.id, None)
+            self._running[job.token_id] -= 1
+            if job.status != "queued":
+                job.finished_at = time.time()
+            self.store.update_job(job)
+            if job.status != "queued":
+                self._close(job)
+            self._schedule()
+
+    def _close(self, job: JobRow) -> None:
+        self.store.update_job(job)
+        for sub in self._subscribers.pop(job.id, set()):
+            sub.queue.put_nowait(None)
+        event = self._finished.pop(job.id, None)
+        if event is not None:
+            event.set()
+
+    # -- events ------------------------------------------------------------------
+
+    def _event(self, job: JobRow, event: ProgressEvent) -> None:
+        payload = _scrub(event.to_seed(url_for=asset_url), str(self.config.jobs_dir / job.id) + "/")
+        self._track(job, event, payload)
+        seq = self.store.add_event(job, event.type, payload)
+        line = (seq, event.type, _json(payload))
+        for sub in self._subscribers.get(job.id, ()):
+            sub.queue.put_nowait(line)
+
+    def _track(self, job: JobRow, event: ProgressEvent, payload: dict[str, Any]) -> None:
+        """Keep the job's per-scene state and register the files its events announce."""
+        result = job.result if job.result is not None else {}
+        job.result = result
+        data = event.data
+        if event.type.endswith("_generated") and data.get("sha256") and data.get("path_abs"):
+            sha = str(data["sha256"])
+            self.assets.add_file(str(data["path_abs"]), sha)
+            asset = AssetRow(
+                sha,
+                job.id,
+                _text(data.get("scene_id")),
+                _text(data.get("role")),
+                str(data.get("mime_type") or "application/octet-stream"),
+                int(data.get("size") or 0),
+                data.get("width"),
+                data.get("height"),
+            )
+            self.store.add_asset(job.token_id, job.id, asset)
+            key = f"{data.get('scene_id') or ''}:{data.get('role') or ''}"
+            result.setdefault("scenes", {})[key] = {
+                "scene_id": data.get("scene_id"),
+                "role": data.get("role"),
+                "status": "ok",
+                "sha256": sha,
+                "url": asset_url(sha),
+                "mime_type": asset.mime_type,
+            }
+        elif event.type == "error" and data.get("scene_id") is not None:
+            key = f"{data.get('scene_id')}:{data.get('role') or ''}"
+            result.setdefault("scenes", {})[key] = {
+                "scene_id": data.get("scene_id"),
+                "role": data.get("role"),
+                "status": "failed",
+                "error": data.get("error"),
+            }
+        elif event.type == "progress":
+            result["progress"] = {"current": data.get("current"), "total": data.get("total")}
+        elif event.type == "done":
+            result["summary"] = payload.get("data", {})
+
+    # -- work --------------------------------------------------------------------
+
+    async def _generation(self, job: JobRow) -> None:
+        request = job.request
+        generator_id, modality = request["generator"], request["modality"]
+        self._event(
+            job,
+            ProgressEvent(
+                "stage_update", f"generating with {generator_id}", {"stage": "generate", "total": 1}
+            ),
+        )
+        started = time.perf_counter()
+        try:
+            result = await get_registry(modality).agenerate(generator_id, **request["inputs"])
+        except InferenceError as exc:
+            job.status, job.error = "failed", f"{type(exc).__name__}: {exc}"
+            self._event(job, ProgressEvent("error", str(exc), {"error": job.error}))
+            self._event(job, ProgressEvent("done", "generation failed", {"status": "failed"}))
+            return
+        elapsed = time.perf_counter() - started
+        stored = await asyncio.to_thread(self.assets.add_assets, result.assets)
+        for asset, (sha, size) in zip(result.assets, stored, strict=True):
+            kind = asset.kind if asset.kind in ("image", "audio", "video") else modality
+            data = {
+                "scene_id": None,
+                "role": "output",
+                "sha256": sha,
+                "size": size,
+                "mime_type": asset.mime_type,
+                "width": asset.width,
+                "height": asset.height,
+                "duration": asset.duration_s,
+                "generator_id": generator_id,
+                "path_abs": str(self.assets.path(sha)),
+            }
+            self._event(job, ProgressEvent(f"{kind}_generated", f"{kind} {sha[:12]}", data))  # type: ignore[arg-type]
+        job.status = "completed"
+        summary = {
+            "status": "completed",
+            "total": 1,
+            "ok": 1,
+            "elapsed_s": round(elapsed, 4),
+            "usage": dict(result.usage),
+            "generator_id": generator_id,
+        }
+        self._event(job, ProgressEvent("done", "generation completed", summary))
+
+    async def _batch(self, job: JobRow) -> None:
+        request = job.request
+        out = self.config.jobs_dir / job.id
+        rerun = request.get("rerun") or {}
+        options = {
+            "scene_ids": rerun.get("scene_ids"),
+            "failed_only": bool(rerun.get("failed_only")),
+        }
+
+        def on_event(event: ProgressEvent) -> None:
+            self._event(job, event)
+
+        if request.get("video_generator"):
+            from inference_pipeline.story import StoryPipeline
+
+            story = StoryPipeline(
+                out,
+                image_generator=request["generator"],
+                image_fallbacks=request.get("fallbacks") or [],
+                audio_generator=request.get("narration_generator"),
+                video_generator=request["video_generator"],
+                concurrency=request.get("concurrency", 4),
+                style=request.get("style"),
+                on_event=on_event,
+                params=request.get("params") or {},
+            )
+            status = (await story.run(request["storyboard"], **options)).status
+        else:
+            config = BatchConfig(
+                generator=request["generator"],
+                fallbacks=request.get("fallbacks") or [],
+                narration_generator=request.get("narration_generator"),
+                concurrency=request.get("concurrency", 4),
+                style=request.get("style"),
+                params=request.get("params") or {},
+            )
+            runner = BatchRunner(out, config, on_event=on_event)
+            status = (await runner.run(request["storyboard"], **options)).status
+        job.status = _STATUS.get(status, "failed")
+
+
+def _scrub(value: Any, prefix: str) -> Any:
+    """``value`` without server paths: private keys dropped, job-folder paths made relative."""
+    if isinstance(value, dict):
+        return {k: _scrub(v, prefix) for k, v in value.items() if k not in _PRIVATE}
+    if isinstance(value, list):
+        return [_scrub(v, prefix) for v in value]
+    if isinstance(value, str) and value.startswith(prefix):
+        return value[len(prefix) :]
+    return value
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _json(payload: dict[str, Any]) -> str:
+    import json
+
+    return json.dumps(payload, default=str, separators=(",", ":"))

@@ -1,0 +1,303 @@
+"""The service's SQLite store: tokens (hashed), jobs, their events, and who owns which asset.
+
+One file, ``serve.sqlite`` in the data folder, in WAL mode. Every call comes
+from the event loop's thread except the token commands, which open their own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import sqlite3
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+__all__ = ["AssetRow", "JobRow", "ServeStore", "TokenRow", "hash_token"]
+
+TOKEN_PREFIX = "isk_"
+ACTIVE = ("queued", "running")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS tokens (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, hash TEXT NOT NULL UNIQUE,
+    admin INTEGER NOT NULL, created_at REAL NOT NULL, revoked_at REAL
+);
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY, token_id TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL,
+    request TEXT NOT NULL, result TEXT, error TEXT, created_at REAL NOT NULL,
+    started_at REAL, finished_at REAL, seq INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS jobs_token ON jobs (token_id, created_at);
+CREATE TABLE IF NOT EXISTS events (
+    job_id TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL, payload TEXT NOT NULL,
+    PRIMARY KEY (job_id, seq)
+);
+CREATE TABLE IF NOT EXISTS assets (
+    sha256 TEXT NOT NULL, token_id TEXT NOT NULL, job_id TEXT NOT NULL, scene_id TEXT,
+    role TEXT, mime_type TEXT NOT NULL, size INTEGER NOT NULL, width INTEGER, height INTEGER,
+    created_at REAL NOT NULL, PRIMARY KEY (job_id, sha256, scene_id, role)
+);
+CREATE INDEX IF NOT EXISTS assets_sha ON assets (sha256, token_id);
+"""
+
+
+def hash_token(token: str) -> str:
+    """The stored form of a token: its SHA-256 (tokens are random, so no salt is needed)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRow:
+    """A token as stored: never the token itself."""
+
+    id: str
+    name: str
+    admin: bool
+    created_at: float
+
+
+@dataclass(slots=True)
+class JobRow:
+    """One job as stored."""
+
+    id: str
+    token_id: str
+    kind: str
+    status: str
+    request: dict[str, Any]
+    result: dict[str, Any] | None
+    error: str | None
+    created_at: float
+    started_at: float | None
+    finished_at: float | None
+    seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class AssetRow:
+    """A file a job produced, as its owner sees it."""
+
+    sha256: str
+    job_id: str
+    scene_id: str | None
+    role: str | None
+    mime_type: str
+    size: int
+    width: int | None
+    height: int | None
+
+
+class ServeStore:
+    """Tokens, jobs, events and asset ownership in ``data_dir/serve.sqlite``."""
+
+    def __init__(self, data_dir: Path) -> None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self.path = data_dir / "serve.sqlite"
+        self._db = sqlite3.connect(
+            self.path, timeout=30, isolation_level=None, check_same_thread=False
+        )
+        self._db.row_factory = sqlite3.Row
+        self._lock = threading.RLock()
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def _exec(self, sql: str, args: tuple[Any, ...] = ()) -> sqlite3.Cursor:
+        with self._lock:
+            return self._db.execute(sql, args)
+
+    # -- tokens --------------------------------------------------------------
+
+    def create_token(self, name: str, *, admin: bool = False) -> tuple[TokenRow, str]:
+        """A new token named ``name``; returns its row and the secret (shown once, stored hashed)."""
+        secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        row = TokenRow(uuid.uuid4().hex, name, admin, time.time())
+        try:
+            self._exec(
+                "INSERT INTO tokens (id, name, hash, admin, created_at) VALUES (?, ?, ?, ?, ?)",
+                (row.id, name, hash_token(secret), int(admin), row.created_at),
+            )
+        except sqlite3.IntegrityError:
+            raise ValueError(f"a token named {name!r} already exists") from None
+        return row, secret
+
+    def token_for(self, secret: str) -> TokenRow | None:
+        """The live token whose secret is ``secret``."""
+        row = self._exec(
+            "SELECT * FROM tokens WHERE hash = ? AND revoked_at IS NULL", (hash_token(secret),)
+        ).fetchone()
+        return (
+            TokenRow(row["id"], row["name"], bool(row["admin"]), row["created_at"]) if row else None
+        )
+
+    def tokens(self) -> list[TokenRow]:
+        rows = self._exec(
+            "SELECT * FROM tokens WHERE revoked_at IS NULL ORDER BY created_at"
+        ).fetchall()
+        return [TokenRow(r["id"], r["name"], bool(r["admin"]), r["created_at"]) for r in rows]
+
+    def revoke_token(self, name: str) -> bool:
+        cur = self._exec(
+            "UPDATE tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
+            (time.time(), name),
+        )
+        return cur.rowcount > 0
+
+    # -- jobs ----------------------------------------------------------------
+
+    def create_job(self, token_id: str, kind: str, request: dict[str, Any]) -> JobRow:
+        job = JobRow(
+            uuid.uuid4().hex,
+            token_id,
+            kind,
+            "queued",
+            request,
+            None,
+            None,
+            time.time(),
+            None,
+            None,
+            0,
+        )
+        self._exec(
+            "INSERT INTO jobs (id, token_id, kind, status, request, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (job.id, token_id, kind, job.status, json.dumps(request), job.created_at),
+        )
+        return job
+
+    def job(self, job_id: str) -> JobRow | None:
+        row = self._exec("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        return _job(row) if row else None
+
+    def jobs(self, token_id: str | None, *, limit: int, offset: int) -> tuple[list[JobRow], int]:
+        """A page of jobs, newest first (every token's when ``token_id`` is ``None``) and the total."""
+        where, args = ("WHERE token_id = ?", (token_id,)) if token_id else ("", ())
+        total = self._exec(f"SELECT count(*) FROM jobs {where}", args).fetchone()[0]
+        rows = self._exec(
+            f"SELECT * FROM jobs {where} ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
+            (*args, limit, offset),
+        ).fetchall()
+        return [_job(r) for r in rows], int(total)
+
+    def active_jobs(self) -> list[JobRow]:
+        """Jobs a restart must pick up again, oldest first."""
+        rows = self._exec(
+            "SELECT * FROM jobs WHERE status IN ('queued', 'running') ORDER BY created_at"
+        ).fetchall()
+        return [_job(r) for r in rows]
+
+    def update_job(self, job: JobRow) -> None:
+        self._exec(
+            "UPDATE jobs SET status = ?, result = ?, error = ?, started_at = ?, finished_at = ?, "
+            "request = ? WHERE id = ?",
+            (
+                job.status,
+                json.dumps(job.result, default=str) if job.result is not None else None,
+                job.error,
+                job.started_at,
+                job.finished_at,
+                json.dumps(job.request),
+                job.id,
+            ),
+        )
+
+    def counts_by_status(self) -> dict[str, int]:
+        rows = self._exec("SELECT status, count(*) FROM jobs GROUP BY status").fetchall()
+        return {r[0]: int(r[1]) for r in rows}
+
+    # -- events --------------------------------------------------------------
+
+    def add_event(self, job: JobRow, type: str, payload: dict[str, Any]) -> int:
+        """Store the job's next event; return its sequence number (the SSE ``id``)."""
+        job.seq += 1
+        with self._lock:
+            self._db.execute("BEGIN")
+            self._db.execute(
+                "INSERT INTO events (job_id, seq, type, payload) VALUES (?, ?, ?, ?)",
+                (job.id, job.seq, type, json.dumps(payload, default=str, separators=(",", ":"))),
+            )
+            self._db.execute("UPDATE jobs SET seq = ? WHERE id = ?", (job.seq, job.id))
+            self._db.execute("COMMIT")
+        return job.seq
+
+    def events_after(self, job_id: str, seq: int) -> list[tuple[int, str, str]]:
+        """``(seq, type, json)`` of the job's events after ``seq``."""
+        rows = self._exec(
+            "SELECT seq, type, payload FROM events WHERE job_id = ? AND seq > ? ORDER BY seq",
+            (job_id, seq),
+        ).fetchall()
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    # -- assets --------------------------------------------------------------
+
+    def add_asset(self, token_id: str, job_id: str, asset: AssetRow) -> None:
+        self._exec(
+            "INSERT OR REPLACE INTO assets (sha256, token_id, job_id, scene_id, role, mime_type, "
+            "size, width, height, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                asset.sha256,
+                token_id,
+                job_id,
+                asset.scene_id,
+                asset.role,
+                asset.mime_type,
+                asset.size,
+                asset.width,
+                asset.height,
+                time.time(),
+            ),
+        )
+
+    def asset_mime(self, sha256: str, token_id: str | None) -> str | None:
+        """The asset's type when ``token_id`` owns it (any owner when ``None``)."""
+        if token_id is None:
+            row = self._exec("SELECT mime_type FROM assets WHERE sha256 = ?", (sha256,)).fetchone()
+        else:
+            row = self._exec(
+                "SELECT mime_type FROM assets WHERE sha256 = ? AND token_id = ?", (sha256, token_id)
+            ).fetchone()
+        return str(row[0]) if row else None
+
+    def job_assets(self, job_id: str) -> list[AssetRow]:
+        rows = self._exec(
+            "SELECT * FROM assets WHERE job_id = ? ORDER BY created_at, scene_id", (job_id,)
+        ).fetchall()
+        return [
+            AssetRow(
+                r["sha256"],
+                r["job_id"],
+                r["scene_id"],
+                r["role"],
+                r["mime_type"],
+                r["size"],
+                r["width"],
+                r["height"],
+            )
+            for r in rows
+        ]
+
+
+def _job(row: sqlite3.Row) -> JobRow:
+    return JobRow(
+        row["id"],
+        row["token_id"],
+        row["kind"],
+        row["status"],
+        json.loads(row["request"]),
+        json.loads(row["result"]) if row["result"] else None,
+        row["error"],
+        row["created_at"],
+        row["started_at"],
+        row["finished_at"],
+        row["seq"],
+    )
