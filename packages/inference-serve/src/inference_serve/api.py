@@ -69,7 +69,7 @@ def _manager(request: Request) -> JobManager:
     return manager
 
 
-def caller(request: Request) -> TokenRow:
+async def caller(request: Request) -> TokenRow:
     """The token of the request (``Authorization: Bearer``, else the gallery's cookie); 401 without."""
     header = request.headers.get("authorization", "")
     scheme, _, secret = header.partition(" ")
@@ -129,7 +129,7 @@ def _invalid(exc: RequestInvalid) -> JSONResponse:
 
 
 @router.get("/healthz", tags=["service"])
-def healthz(request: Request) -> Health:
+async def healthz(request: Request) -> Health:
     """Liveness, without a token."""
     counts = request.app.state.store.counts_by_status()
     return Health(
@@ -141,14 +141,14 @@ def healthz(request: Request) -> Health:
 
 
 @router.get("/metrics", tags=["service"], response_class=PlainTextResponse, responses=_ERRORS)
-def metrics(request: Request, token: Caller) -> PlainTextResponse:
+async def metrics(request: Request, token: Caller) -> PlainTextResponse:
     """Prometheus text: jobs by state, generation latency, provider errors by class."""
     counts = request.app.state.store.counts_by_status()
     return PlainTextResponse(METRICS.render(counts), media_type="text/plain; version=0.0.4")
 
 
 @router.get("/v1/generators", tags=["generators"], responses=_ERRORS)
-def list_generators(token: Caller) -> list[GeneratorSummary]:
+async def list_generators(token: Caller) -> list[GeneratorSummary]:
     """Every installed generator (ids, modality)."""
     from inference_core import get_registry
 
@@ -160,7 +160,7 @@ def list_generators(token: Caller) -> list[GeneratorSummary]:
 
 
 @router.get("/v1/generators/{generator_id}", tags=["generators"], responses=_NOT_FOUND)
-def get_generator(generator_id: str, token: Caller) -> GeneratorDetail:
+async def get_generator(generator_id: str, token: Caller) -> GeneratorDetail:
     """One generator with the JSON Schema of its inputs (secret fields are never listed)."""
     from inference_core import PluginError
 
@@ -287,7 +287,7 @@ async def upload_batch(
 
 
 @router.get("/v1/jobs", tags=["jobs"], responses=_ERRORS)
-def list_jobs(
+async def list_jobs(
     request: Request,
     token: Caller,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
@@ -302,13 +302,13 @@ def list_jobs(
 
 
 @router.get("/v1/jobs/{job_id}", tags=["jobs"], responses=_NOT_FOUND)
-def get_job(request: Request, job_id: str, token: Caller) -> JobOut:
+async def get_job(request: Request, job_id: str, token: Caller) -> JobOut:
     manager = _manager(request)
     return job_out(manager, _own_job(manager, token, job_id))
 
 
 @router.delete("/v1/jobs/{job_id}", tags=["jobs"], responses=_NOT_FOUND)
-def cancel_job(request: Request, job_id: str, token: Caller) -> JobOut:
+async def cancel_job(request: Request, job_id: str, token: Caller) -> JobOut:
     """Cancel a queued or running job (a finished one is returned as it is)."""
     manager = _manager(request)
     job = manager.cancel(_own_job(manager, token, job_id))
@@ -321,7 +321,7 @@ def cancel_job(request: Request, job_id: str, token: Caller) -> JobOut:
     status_code=202,
     responses={**_NOT_FOUND, 409: {"model": ErrorOut, "description": "Not a finished batch."}},
 )
-def retry_job(request: Request, job_id: str, body: RetryRequest, token: Caller) -> JobOut:
+async def retry_job(request: Request, job_id: str, body: RetryRequest, token: Caller) -> JobOut:
     """Generate scenes of a finished batch again: the given ``scene_ids``, or the failed ones."""
     manager = _manager(request)
     job = _own_job(manager, token, job_id)
@@ -397,7 +397,7 @@ async def job_events(
         416: {"description": "Range not satisfiable."},
     },
 )
-def get_asset(
+async def get_asset(
     request: Request,
     sha256: str,
     token: Caller,
