@@ -346,6 +346,10 @@ class JobManager:
             runner = BatchRunner(out, config, on_event=on_event)
             status = (await runner.run(request["storyboard"], **options)).status
         job.status = _STATUS.get(status, "failed")
+        if rerun:  # a rerun made some scenes: the job's state is that of all of them
+            states = [s["status"] for s in (job.result or {}).get("scenes", {}).values()]
+            ok = states.count("ok")
+            job.status = "completed" if ok == len(states) else "partial" if ok else "failed"
 
 
 def _scrub(value: Any, prefix: str) -> Any:
