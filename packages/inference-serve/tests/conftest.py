@@ -64,7 +64,15 @@ class Server:
         env = {**os.environ, "INFERENCE_SERVE_DATA": str(self.data_dir)}
         with (self.data_dir / "server.log").open("ab") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "inference_core", "serve", "--port", str(self.port), *self.args],
+                [
+                    sys.executable,
+                    "-m",
+                    "inference_core",
+                    "serve",
+                    "--port",
+                    str(self.port),
+                    *self.args,
+                ],
                 env=env,
                 stdout=log,
                 stderr=log,
@@ -101,9 +109,14 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, T
     """One server for the API tests: 1 job per token at once, keep-alives every 0.1 s."""
     data_dir = tmp_path_factory.mktemp("serve")
     tokens = Tokens(
-        make_token(data_dir, "alice"), make_token(data_dir, "bob"), make_token(data_dir, "root", admin=True)
+        make_token(data_dir, "alice"),
+        make_token(data_dir, "bob"),
+        make_token(data_dir, "root", admin=True),
     )
-    server = Server(data_dir, ("--per-token", "1", "--workers", "4", "--keepalive", "0.1", "--max-upload-mb", "1")).start()
+    server = Server(
+        data_dir,
+        ("--per-token", "1", "--workers", "4", "--keepalive", "0.1", "--max-upload-mb", "1"),
+    ).start()
     try:
         yield server, tokens
     finally:

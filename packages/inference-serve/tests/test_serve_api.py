@@ -32,7 +32,10 @@ def test_prefer_wait_answers_with_the_finished_result(server: Server, tokens: To
     with server.client(tokens.alice) as client:
         response = client.post(
             "/v1/generations",
-            json={"generator": "mock_image_generator", "inputs": {"prompt": "a fox", "width": 48, "height": 32}},
+            json={
+                "generator": "mock_image_generator",
+                "inputs": {"prompt": "a fox", "width": 48, "height": 32},
+            },
             headers={"Prefer": "wait=30"},
         )
         assert response.status_code == 200, response.text
@@ -59,7 +62,8 @@ def test_prefer_wait_answers_with_the_finished_result(server: Server, tokens: To
 def test_without_prefer_the_job_is_accepted(server: Server, tokens: Tokens) -> None:
     with server.client(tokens.bob) as client:
         response = client.post(
-            "/v1/generations", json={"generator": "mock_image_generator", "inputs": {"prompt": "x", "width": 16}}
+            "/v1/generations",
+            json={"generator": "mock_image_generator", "inputs": {"prompt": "x", "width": 16}},
         )
         assert response.status_code == 202
         assert response.headers["location"] == f"/v1/jobs/{response.json()['id']}"
@@ -70,7 +74,10 @@ def test_validation_lists_every_field_with_hints(server: Server, tokens: Tokens)
     with server.client(tokens.alice) as client:
         response = client.post(
             "/v1/generations",
-            json={"generator": "mock_image_generator", "inputs": {"widht": 64, "height": "tall", "images": ["/etc/passwd"]}},
+            json={
+                "generator": "mock_image_generator",
+                "inputs": {"widht": 64, "height": "tall", "images": ["/etc/passwd"]},
+            },
         )
         assert response.status_code == 422
         errors = {tuple(e["loc"]): e for e in response.json()["detail"]}
@@ -80,14 +87,19 @@ def test_validation_lists_every_field_with_hints(server: Server, tokens: Tokens)
         assert "data: URLs" in errors[("body", "inputs", "images", 0)]["msg"]
         unknown = client.post("/v1/generations", json={"generator": "mock_imag_generator"})
         assert unknown.json()["detail"][0]["hint"] == "did you mean 'mock_image_generator'?"
-        board = client.post("/v1/batches", json={"generator": "mock_image_generator", "storyboard": {"scenes": []}})
+        board = client.post(
+            "/v1/batches", json={"generator": "mock_image_generator", "storyboard": {"scenes": []}}
+        )
         assert board.status_code == 422
         assert board.json()["detail"][0]["loc"][:2] == ["body", "storyboard"]
         refs = client.post(
             "/v1/batches",
             json={
                 "generator": "mock_image_generator",
-                "storyboard": {"characters": {"M": {"reference_images": ["/etc/hostname"]}}, "scenes": [{"id": 1, "visual": {"prompt": "p"}}]},
+                "storyboard": {
+                    "characters": {"M": {"reference_images": ["/etc/hostname"]}},
+                    "scenes": [{"id": 1, "visual": {"prompt": "p"}}],
+                },
             },
         )
         assert refs.status_code == 422 and "data: URLs" in refs.json()["detail"][0]["msg"]
@@ -96,10 +108,14 @@ def test_validation_lists_every_field_with_hints(server: Server, tokens: Tokens)
 def test_upload_limit(server: Server, tokens: Tokens) -> None:
     with server.client(tokens.alice) as client:
         big = "x" * (1024 * 1024 + 1)
-        response = client.post("/v1/generations", json={"generator": "mock_image_generator", "inputs": {"prompt": big}})
+        response = client.post(
+            "/v1/generations", json={"generator": "mock_image_generator", "inputs": {"prompt": big}}
+        )
         assert response.status_code == 413
         upload = client.post(
-            "/v1/batches/upload", files={"file": ("b.yaml", big.encode())}, data={"generator": "mock_image_generator"}
+            "/v1/batches/upload",
+            files={"file": ("b.yaml", big.encode())},
+            data={"generator": "mock_image_generator"},
         )
         assert upload.status_code == 413
 
@@ -110,7 +126,9 @@ def test_yaml_upload_runs_a_batch(server: Server, tokens: Tokens) -> None:
     text = "scenes:\n  - id: a\n    visual: {prompt: one}\n  - id: b\n    visual: {prompt: two}\ndefaults: {image: {width: 32}}\n"
     with server.client(tokens.alice) as client:
         response = client.post(
-            "/v1/batches/upload", files={"file": ("s.yaml", text.encode())}, data={"generator": "mock_image_generator"}
+            "/v1/batches/upload",
+            files={"file": ("s.yaml", text.encode())},
+            data={"generator": "mock_image_generator"},
         )
         assert response.status_code == 202, response.text
         job = wait_done(client, response.json()["id"])
@@ -123,7 +141,8 @@ def test_cors_is_off_unless_configured(server: Server, tokens: Tokens) -> None:
         response = client.get("/v1/jobs", headers={"Origin": "https://evil.example"})
         assert "access-control-allow-origin" not in response.headers
         preflight = client.options(
-            "/v1/jobs", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"}
+            "/v1/jobs",
+            headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"},
         )
         assert "access-control-allow-origin" not in preflight.headers
 
@@ -131,7 +150,8 @@ def test_cors_is_off_unless_configured(server: Server, tokens: Tokens) -> None:
 def test_metrics_in_prometheus_format(server: Server, tokens: Tokens) -> None:
     with server.client(tokens.alice) as client:
         client.post(
-            "/v1/generations", json={"generator": "mock_image_generator", "inputs": {"prompt": "m", "width": 16}},
+            "/v1/generations",
+            json={"generator": "mock_image_generator", "inputs": {"prompt": "m", "width": 16}},
             headers={"Prefer": "wait=30"},
         )
         text = client.get("/metrics")
@@ -140,7 +160,11 @@ def test_metrics_in_prometheus_format(server: Server, tokens: Tokens) -> None:
     assert "# TYPE inference_jobs gauge" in lines
     assert any(line.startswith('inference_jobs{state="completed"} ') for line in lines)
     assert "# TYPE inference_generation_seconds histogram" in lines
-    count = next(line for line in lines if line.startswith('inference_generation_seconds_count{generator="mock_image_generator"}'))
+    count = next(
+        line
+        for line in lines
+        if line.startswith('inference_generation_seconds_count{generator="mock_image_generator"}')
+    )
     assert int(count.split()[-1]) >= 1
     assert "# TYPE inference_provider_errors_total counter" in lines
 
@@ -149,4 +173,10 @@ def test_openapi_at_docs(server: Server) -> None:
     with server.client() as anon:
         assert "swagger" in anon.get("/docs").text.lower()
         paths = anon.get("/openapi.json").json()["paths"]
-    assert {"/v1/generations", "/v1/batches", "/v1/jobs", "/v1/jobs/{job_id}/events", "/v1/assets/{sha256}"} <= paths.keys()
+    assert {
+        "/v1/generations",
+        "/v1/batches",
+        "/v1/jobs",
+        "/v1/jobs/{job_id}/events",
+        "/v1/assets/{sha256}",
+    } <= paths.keys()

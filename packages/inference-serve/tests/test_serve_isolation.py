@@ -8,22 +8,40 @@ from conftest import Server, Tokens, board, wait_done
 def _routes(server: Server) -> set[tuple[str, str]]:
     with server.client() as anon:
         paths = anon.get("/openapi.json").json()["paths"]
-    return {(method.upper(), path) for path, ops in paths.items() for method in ops if "{" in path and "generator" not in path}
+    return {
+        (method.upper(), path)
+        for path, ops in paths.items()
+        for method in ops
+        if "{" in path and "generator" not in path
+    }
 
 
 def test_every_route_keeps_tokens_apart(server: Server, tokens: Tokens) -> None:
-    with server.client(tokens.alice) as alice, server.client(tokens.bob) as bob, server.client(tokens.admin) as admin:
+    with (
+        server.client(tokens.alice) as alice,
+        server.client(tokens.bob) as bob,
+        server.client(tokens.admin) as admin,
+    ):
         gen = alice.post(
-            "/v1/generations", json={"generator": "mock_image_generator", "inputs": {"prompt": "alice only", "width": 24}},
+            "/v1/generations",
+            json={
+                "generator": "mock_image_generator",
+                "inputs": {"prompt": "alice only", "width": 24},
+            },
             headers={"Prefer": "wait=30"},
         ).json()
-        batch = alice.post("/v1/batches", json={"generator": "mock_image_generator", "storyboard": board(2, prefix="alice")}).json()
+        batch = alice.post(
+            "/v1/batches",
+            json={"generator": "mock_image_generator", "storyboard": board(2, prefix="alice")},
+        ).json()
         wait_done(alice, batch["id"])
         sha = gen["assets"][0]["sha256"]
         calls = {
             ("GET", "/v1/jobs/{job_id}"): lambda c: c.get(f"/v1/jobs/{batch['id']}"),
             ("DELETE", "/v1/jobs/{job_id}"): lambda c: c.delete(f"/v1/jobs/{batch['id']}"),
-            ("POST", "/v1/jobs/{job_id}/retry"): lambda c: c.post(f"/v1/jobs/{batch['id']}/retry", json={}),
+            ("POST", "/v1/jobs/{job_id}/retry"): lambda c: c.post(
+                f"/v1/jobs/{batch['id']}/retry", json={}
+            ),
             ("GET", "/v1/jobs/{job_id}/events"): lambda c: c.get(f"/v1/jobs/{batch['id']}/events"),
             ("GET", "/v1/assets/{sha256}"): lambda c: c.get(f"/v1/assets/{sha}"),
         }
@@ -32,7 +50,9 @@ def test_every_route_keeps_tokens_apart(server: Server, tokens: Tokens) -> None:
             response = call(bob)
             assert response.status_code == 404, route
             # The same answer as for an id that does not exist: nothing tells B the job is there.
-            assert response.json()["detail"] in (f"no job {batch['id']!r}", f"no asset {sha!r}"), route
+            assert response.json()["detail"] in (f"no job {batch['id']!r}", f"no asset {sha!r}"), (
+                route
+            )
         listed = bob.get("/v1/jobs").json()
         assert {gen["id"], batch["id"]}.isdisjoint(j["id"] for j in listed["items"])
         with server.client() as anon:
@@ -40,7 +60,9 @@ def test_every_route_keeps_tokens_apart(server: Server, tokens: Tokens) -> None:
                 assert call(anon).status_code == 401, route
         assert admin.get(f"/v1/jobs/{batch['id']}").status_code == 200
         assert admin.get(f"/v1/assets/{sha}").status_code == 200
-        assert {gen["id"], batch["id"]} <= {j["id"] for j in admin.get("/v1/jobs", params={"limit": 200}).json()["items"]}
+        assert {gen["id"], batch["id"]} <= {
+            j["id"] for j in admin.get("/v1/jobs", params={"limit": 200}).json()["items"]
+        }
         assert alice.get(f"/v1/jobs/{batch['id']}").json()["status"] == "completed"
 
 

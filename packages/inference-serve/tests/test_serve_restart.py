@@ -26,7 +26,10 @@ def _generations(folder: Path) -> dict[str, int]:
 
 
 def _progress(server: Server, token: str, job_id: str, at_least: int) -> int:
-    with server.client(token) as client, client.stream("GET", f"/v1/jobs/{job_id}/events") as stream:
+    with (
+        server.client(token) as client,
+        client.stream("GET", f"/v1/jobs/{job_id}/events") as stream,
+    ):
         for line in stream.iter_lines():
             if line.startswith("data: ") and '"type":"progress"' in line:
                 current = int(json.loads(line[6:])["current"])
@@ -44,7 +47,11 @@ def test_kill_9_mid_batch_then_restart_finishes_without_repeating(tmp_path: Path
         with server.client(token) as client:
             job = client.post(
                 "/v1/batches",
-                json={"generator": "mock_image_generator", "storyboard": board(scenes, size=384), "concurrency": 2},
+                json={
+                    "generator": "mock_image_generator",
+                    "storyboard": board(scenes, size=384),
+                    "concurrency": 2,
+                },
             ).json()
         seen = _progress(server, token, job["id"], at_least=10)
     finally:
@@ -73,7 +80,11 @@ def test_sigterm_stops_gracefully_and_the_job_resumes(tmp_path: Path) -> None:
     with server.client(token) as client:
         job = client.post(
             "/v1/batches",
-            json={"generator": "mock_image_generator", "storyboard": board(40, size=384), "concurrency": 1},
+            json={
+                "generator": "mock_image_generator",
+                "storyboard": board(40, size=384),
+                "concurrency": 1,
+            },
         ).json()
     _progress(server, token, job["id"], at_least=3)
     # uvicorn shuts down, then re-raises the signal: the exit status says SIGTERM.

@@ -13,7 +13,12 @@ from schemathesis.specs.openapi.checks import (
 
 from conftest import Server, Tokens
 
-CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance, status_code_conformance]
+CHECKS = [
+    not_a_server_error,
+    response_schema_conformance,
+    content_type_conformance,
+    status_code_conformance,
+]
 #: Examples per operation: enough to reach every status each route documents, bounded in time.
 EXAMPLES = 15
 
@@ -27,7 +32,12 @@ def test_every_operation_conforms(served: tuple[Server, Tokens]) -> None:
         operation = result.ok()
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        @settings(
+            max_examples=EXAMPLES,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            database=None,
+        )
         def check(case: schemathesis.Case) -> None:
             case.call_and_validate(base_url=server.url, headers=headers, checks=CHECKS, timeout=30)
 

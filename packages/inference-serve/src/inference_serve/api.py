@@ -21,7 +21,7 @@ from fastapi import (
     UploadFile,
 )
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
-from sse_starlette import EventSourceResponse, ServerSentEvent
+from sse_starlette import EventSourceResponse
 
 from inference_serve import __version__
 from inference_serve._metrics import METRICS
@@ -357,23 +357,29 @@ async def job_events(
     job = _own_job(manager, token, job_id)
     after = int(last_event_id) if last_event_id and last_event_id.strip().isdigit() else 0
 
-    async def stream() -> AsyncIterator[ServerSentEvent]:
+    async def stream() -> AsyncIterator[bytes]:
         backlog, sub = manager.subscribe(job.id, after)
-        sent = after
+        sent = backlog[-1][0] if backlog else after
         try:
-            for seq, kind, data in backlog:
-                sent = seq
-                yield ServerSentEvent(data=data, event=kind, id=str(seq))
+            if backlog:
+                yield b"".join(message for _, message in backlog)
             if sub is None:
                 return
             while True:
-                item = await sub.queue.get()
-                if item is None:
+                items = [await sub.queue.get()]
+                while not sub.queue.empty():  # a slow reader gets what piled up in one write
+                    items.append(sub.queue.get_nowait())
+                chunk = []
+                for item in items:
+                    if item is None:
+                        break
+                    if item[0] > sent:
+                        sent = item[0]
+                        chunk.append(item[1])
+                if chunk:
+                    yield b"".join(chunk)
+                if None in items:
                     return
-                seq, kind, data = item
-                if seq > sent:
-                    sent = seq
-                    yield ServerSentEvent(data=data, event=kind, id=str(seq))
         finally:
             if sub is not None:
                 manager.unsubscribe(job.id, sub)
@@ -381,6 +387,7 @@ async def job_events(
     return EventSourceResponse(
         stream(),
         ping=request.app.state.config.keepalive_s,
+        sep="\n",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
 

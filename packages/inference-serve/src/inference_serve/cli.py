@@ -73,7 +73,12 @@ def serve(
     )
     typer.echo(f"serving on http://{host}:{port}/ (data in {config.data_dir})", err=True)
     uvicorn.run(
-        create_app(config), host=host, port=port, log_level="warning", timeout_graceful_shutdown=5
+        create_app(config),
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=5,
     )
 
 

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from inference_serve.config import ServeConfig
     from inference_serve.store import ServeStore
 
-__all__ = ["JobManager", "Subscription", "asset_url"]
+__all__ = ["JobManager", "Subscription", "asset_url", "sse_message"]
 
 logger = logging.getLogger("inference_serve")
 
@@ -38,11 +38,16 @@ def asset_url(sha256: str) -> str:
     return f"/v1/assets/{sha256}"
 
 
+def sse_message(seq: int, kind: str, data: str) -> bytes:
+    """One Server-Sent Events message, encoded once and sent to every follower."""
+    return f"id: {seq}\nevent: {kind}\ndata: {data}\n\n".encode()
+
+
 class Subscription:
-    """Live events of one job for one client: ``(seq, type, json)`` tuples; ``None`` ends it."""
+    """Live events of one job for one client: ``(seq, message)``; ``None`` ends it."""
 
     def __init__(self) -> None:
-        self.queue: asyncio.Queue[tuple[int, str, str] | None] = asyncio.Queue()
+        self.queue: asyncio.Queue[tuple[int, bytes] | None] = asyncio.Queue()
 
 
 class JobManager:
@@ -59,7 +64,9 @@ class JobManager:
         self._finished: dict[str, asyncio.Event] = {}
         self._cancelled: set[str] = set()
         self._runs: dict[str, JobRow] = {}
+        self._outbox: list[tuple[str, tuple[int, bytes] | None]] = []
         self._stopping = False
+        store.after_commit = self._deliver
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -80,6 +87,7 @@ class JobManager:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        self._flush_and_deliver()
         for subs in self._subscribers.values():
             for sub in subs:
                 sub.queue.put_nowait(None)
@@ -104,6 +112,7 @@ class JobManager:
             self._pending.remove(queued)
             queued.status, queued.finished_at = "cancelled", time.time()
             self._event(queued, ProgressEvent("done", "job cancelled", {"status": "cancelled"}))
+            self.store.update_job(queued)
             self._close(queued)
             return queued
         return job
@@ -136,9 +145,10 @@ class JobManager:
 
     def subscribe(
         self, job_id: str, after: int
-    ) -> tuple[list[tuple[int, str, str]], Subscription | None]:
+    ) -> tuple[list[tuple[int, bytes]], Subscription | None]:
         """Stored events after ``after``, and a live subscription while the job can still emit."""
-        backlog = self.store.events_after(job_id, after)
+        stored = self.store.events_after(job_id, after)
+        backlog = [(seq, sse_message(seq, kind, data)) for seq, kind, data in stored]
         job = self.current(job_id)
         if job is None or job.status not in ACTIVE or self._stopping:
             return backlog, None
@@ -202,9 +212,9 @@ class JobManager:
             self._schedule()
 
     def _close(self, job: JobRow) -> None:
-        self.store.update_job(job)
-        for sub in self._subscribers.pop(job.id, set()):
-            sub.queue.put_nowait(None)
+        if job.id in self._subscribers:
+            self._outbox.append((job.id, None))  # after the job's last events are committed
+            asyncio.get_running_loop().call_soon(self._flush_and_deliver)
         event = self._finished.pop(job.id, None)
         if event is not None:
             event.set()
@@ -214,10 +224,25 @@ class JobManager:
     def _event(self, job: JobRow, event: ProgressEvent) -> None:
         payload = _scrub(event.to_seed(url_for=asset_url), str(self.config.jobs_dir / job.id) + "/")
         self._track(job, event, payload)
-        seq = self.store.add_event(job, event.type, payload)
-        line = (seq, event.type, _json(payload))
-        for sub in self._subscribers.get(job.id, ()):
-            sub.queue.put_nowait(line)
+        data = _json(payload)
+        seq = self.store.add_event(job, event.type, data)
+        if job.id in self._subscribers:
+            self._outbox.append((job.id, (seq, sse_message(seq, event.type, data))))
+
+    def _flush_and_deliver(self) -> None:
+        self.store.flush()
+        self._deliver()
+
+    def _deliver(self) -> None:
+        """Hand committed events to their followers (called after each commit)."""
+        outbox, self._outbox = self._outbox, []
+        for job_id, item in outbox:
+            if item is None:
+                for sub in self._subscribers.pop(job_id, set()):
+                    sub.queue.put_nowait(None)
+                continue
+            for sub in self._subscribers.get(job_id, ()):
+                sub.queue.put_nowait(item)
 
     def _track(self, job: JobRow, event: ProgressEvent, payload: dict[str, Any]) -> None:
         """Keep the job's per-scene state and register the files its events announce."""

@@ -2,10 +2,14 @@
 
 One file, ``serve.sqlite`` in the data folder, in WAL mode. Every call comes
 from the event loop's thread except the token commands, which open their own.
+Job updates, events and asset rows are queued and committed together once the
+loop has run what is ready (one transaction for many jobs); ``after_commit``
+runs after each such commit, so nothing is announced before it is stored.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import secrets
@@ -17,12 +21,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
 __all__ = ["AssetRow", "JobRow", "ServeStore", "TokenRow", "hash_token"]
 
 TOKEN_PREFIX = "isk_"
 ACTIVE = ("queued", "running")
+
+#: A job's columns and its last event number (the events table is the truth after a crash).
+_JOB = (
+    "SELECT *, (SELECT coalesce(max(seq), 0) FROM events WHERE job_id = jobs.id) AS seq FROM jobs"
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS tokens (
@@ -32,7 +42,7 @@ CREATE TABLE IF NOT EXISTS tokens (
 CREATE TABLE IF NOT EXISTS jobs (
     id TEXT PRIMARY KEY, token_id TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL,
     request TEXT NOT NULL, result TEXT, error TEXT, created_at REAL NOT NULL,
-    started_at REAL, finished_at REAL, seq INTEGER NOT NULL DEFAULT 0
+    started_at REAL, finished_at REAL
 );
 CREATE INDEX IF NOT EXISTS jobs_token ON jobs (token_id, created_at);
 CREATE TABLE IF NOT EXISTS events (
@@ -108,13 +118,45 @@ class ServeStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        self._pending: list[tuple[str, tuple[Any, ...]]] = []
+        self.after_commit: Callable[[], None] | None = None
 
     def close(self) -> None:
+        self.flush()
         self._db.close()
 
     def _exec(self, sql: str, args: tuple[Any, ...] = ()) -> sqlite3.Cursor:
+        """Run now, after what is queued (so reads see every write made before them)."""
         with self._lock:
+            if self._pending:
+                self.flush()
             return self._db.execute(sql, args)
+
+    def _defer(self, sql: str, args: tuple[Any, ...]) -> None:
+        with self._lock:
+            self._pending.append((sql, args))
+            first = len(self._pending) == 1
+        if first:
+            try:
+                asyncio.get_running_loop().call_soon(self.flush)
+            except RuntimeError:  # no loop (the token commands): write now
+                self.flush()
+
+    def flush(self) -> None:
+        """Commit what is queued in one transaction, then call ``after_commit``."""
+        with self._lock:
+            pending, self._pending = self._pending, []
+            if pending:
+                self._db.execute("BEGIN")
+                try:
+                    for sql, args in pending:
+                        self._db.execute(sql, args)
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+                self._db.execute("COMMIT")
+        if pending and self.after_commit is not None:
+            self.after_commit()
 
     # -- tokens --------------------------------------------------------------
 
@@ -133,9 +175,10 @@ class ServeStore:
 
     def token_for(self, secret: str) -> TokenRow | None:
         """The live token whose secret is ``secret``."""
-        row = self._exec(
-            "SELECT * FROM tokens WHERE hash = ? AND revoked_at IS NULL", (hash_token(secret),)
-        ).fetchone()
+        with self._lock:  # tokens are never queued: no need to commit first
+            row = self._db.execute(
+                "SELECT * FROM tokens WHERE hash = ? AND revoked_at IS NULL", (hash_token(secret),)
+            ).fetchone()
         return (
             TokenRow(row["id"], row["name"], bool(row["admin"]), row["created_at"]) if row else None
         )
@@ -176,7 +219,7 @@ class ServeStore:
         return job
 
     def job(self, job_id: str) -> JobRow | None:
-        row = self._exec("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        row = self._exec(f"{_JOB} WHERE id = ?", (job_id,)).fetchone()
         return _job(row) if row else None
 
     def jobs(self, token_id: str | None, *, limit: int, offset: int) -> tuple[list[JobRow], int]:
@@ -184,7 +227,7 @@ class ServeStore:
         where, args = ("WHERE token_id = ?", (token_id,)) if token_id else ("", ())
         total = self._exec(f"SELECT count(*) FROM jobs {where}", args).fetchone()[0]
         rows = self._exec(
-            f"SELECT * FROM jobs {where} ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
+            f"{_JOB} {where} ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
             (*args, limit, offset),
         ).fetchall()
         return [_job(r) for r in rows], int(total)
@@ -192,12 +235,12 @@ class ServeStore:
     def active_jobs(self) -> list[JobRow]:
         """Jobs a restart must pick up again, oldest first."""
         rows = self._exec(
-            "SELECT * FROM jobs WHERE status IN ('queued', 'running') ORDER BY created_at"
+            f"{_JOB} WHERE status IN ('queued', 'running') ORDER BY created_at"
         ).fetchall()
         return [_job(r) for r in rows]
 
     def update_job(self, job: JobRow) -> None:
-        self._exec(
+        self._defer(
             "UPDATE jobs SET status = ?, result = ?, error = ?, started_at = ?, finished_at = ?, "
             "request = ? WHERE id = ?",
             (
@@ -217,17 +260,13 @@ class ServeStore:
 
     # -- events --------------------------------------------------------------
 
-    def add_event(self, job: JobRow, type: str, payload: dict[str, Any]) -> int:
+    def add_event(self, job: JobRow, type: str, payload_json: str) -> int:
         """Store the job's next event; return its sequence number (the SSE ``id``)."""
         job.seq += 1
-        with self._lock:
-            self._db.execute("BEGIN")
-            self._db.execute(
-                "INSERT INTO events (job_id, seq, type, payload) VALUES (?, ?, ?, ?)",
-                (job.id, job.seq, type, json.dumps(payload, default=str, separators=(",", ":"))),
-            )
-            self._db.execute("UPDATE jobs SET seq = ? WHERE id = ?", (job.seq, job.id))
-            self._db.execute("COMMIT")
+        self._defer(
+            "INSERT INTO events (job_id, seq, type, payload) VALUES (?, ?, ?, ?)",
+            (job.id, job.seq, type, payload_json),
+        )
         return job.seq
 
     def events_after(self, job_id: str, seq: int) -> list[tuple[int, str, str]]:
@@ -241,7 +280,7 @@ class ServeStore:
     # -- assets --------------------------------------------------------------
 
     def add_asset(self, token_id: str, job_id: str, asset: AssetRow) -> None:
-        self._exec(
+        self._defer(
             "INSERT OR REPLACE INTO assets (sha256, token_id, job_id, scene_id, role, mime_type, "
             "size, width, height, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (

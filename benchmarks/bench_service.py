@@ -1,0 +1,265 @@
+"""Service figures: ``infer serve`` on 127.0.0.1 with the offline mock image generator.
+
+Run: ``python benchmarks/bench_service.py`` (or ``nox -s bench``). Prints each
+figure beside its goal and exits 1 if a goal is missed.
+
+1. 200 SSE clients follow one batch of 500 scenes from before it starts (the
+   batch waits behind another job of the same token until every client is
+   connected): errors (goal 0), events missed by any client (goal 0: every
+   client sees ids 1..N with no gap), and the p99 delay from an event's
+   creation in the server to its delivery to a client.
+2. 1,000 single-image jobs submitted by 50 concurrent clients (one token
+   each, ``Prefer: wait``) against the same 1,000 generations through the
+   Python API in one process (``registry.agenerate`` + ``save``, 50 at once):
+   throughput ratio, goal >= 0.8.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+CLIENTS = 200
+SCENES = 500
+JOBS = 1000
+SUBMITTERS = 50
+SIZE = 128
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start(data: Path, *args: str) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = {**os.environ, "INFERENCE_SERVE_DATA": str(data)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "inference_core", "serve", "--port", str(port), *args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return proc, url
+        except httpx.TransportError:
+            time.sleep(0.05)
+    proc.kill()
+    raise SystemExit("the server did not start")
+
+
+def tokens(data: Path, names: list[str]) -> list[str]:
+    from inference_serve import ServeStore
+
+    store = ServeStore(data)
+    try:
+        return [store.create_token(name)[1] for name in names]
+    finally:
+        store.close()
+
+
+def board(n: int, size: int, prefix: str) -> dict[str, Any]:
+    return {
+        "defaults": {"image": {"width": size, "height": size}},
+        "scenes": [{"id": i, "visual": {"prompt": f"{prefix} {i}"}} for i in range(1, n + 1)],
+    }
+
+
+# -- figure 1 -------------------------------------------------------------------------
+
+
+async def follow(
+    client: httpx.AsyncClient, job_id: str, ready: asyncio.Event, connected: list[int]
+) -> dict[str, Any]:
+    ids: list[int] = []
+    delays: list[float] = []
+    error = None
+    try:
+        async with client.stream("GET", f"/v1/jobs/{job_id}/events") as response:
+            if response.status_code != 200:
+                raise RuntimeError(f"HTTP {response.status_code}")
+            since = time.time()
+            connected.append(1)
+            if len(connected) == CLIENTS:
+                ready.set()
+            buffer = b""
+            async for chunk in response.aiter_bytes():
+                now = time.time()
+                *messages, buffer = (buffer + chunk.replace(b"\r\n", b"\n")).split(b"\n\n")
+                for message in messages:
+                    if not message.startswith(b"id: "):
+                        continue  # a keep-alive comment
+                    head, _, data = message.partition(b"\ndata: ")
+                    ids.append(int(head[4 : head.index(b"\n")]))
+                    if b"event: image_generated" in head:
+                        created = json.loads(data)["timestamp"]
+                        if created >= since:  # live, not replayed from the store
+                            delays.append(now - created)
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"
+    return {"ids": ids, "delays": delays, "error": error}
+
+
+async def figure_sse(url: str, token: str) -> bool:
+    headers = {"Authorization": f"Bearer {token}"}
+    limits = httpx.Limits(max_connections=CLIENTS + 10, max_keepalive_connections=CLIENTS + 10)
+    async with httpx.AsyncClient(
+        base_url=url, headers=headers, timeout=120, limits=limits
+    ) as client:
+        gate = (
+            await client.post(
+                "/v1/batches",
+                json={
+                    "generator": "mock_image_generator",
+                    "storyboard": board(5000, 64, "gate"),
+                    "concurrency": 1,
+                },
+            )
+        ).json()
+        job = (
+            await client.post(
+                "/v1/batches",
+                json={
+                    "generator": "mock_image_generator",
+                    "storyboard": board(SCENES, 32, "sse"),
+                    "concurrency": 8,
+                },
+            )
+        ).json()
+        ready, connected = asyncio.Event(), []
+        followers = [
+            asyncio.create_task(follow(client, job["id"], ready, connected)) for _ in range(CLIENTS)
+        ]
+        await asyncio.wait_for(ready.wait(), 60)
+        started = time.perf_counter()
+        await client.delete(f"/v1/jobs/{gate['id']}")  # the batch starts now, every client is live
+        results = await asyncio.gather(*followers)
+        elapsed = time.perf_counter() - started
+        final = (await client.get(f"/v1/jobs/{job['id']}")).json()
+    expected = list(range(1, max(max(r["ids"], default=0) for r in results) + 1))
+    errors = [r["error"] for r in results if r["error"]]
+    missed = sum(
+        len(set(expected) - set(r["ids"])) + (len(r["ids"]) - len(set(r["ids"]))) for r in results
+    )
+    delays = sorted(d for r in results for d in r["delays"])
+    p99 = delays[int(len(delays) * 0.99) - 1] if delays else float("nan")
+    images = sum(1 for r in results for _ in r["delays"])
+    ok = (
+        not errors and missed == 0 and final["status"] == "completed" and images == CLIENTS * SCENES
+    )
+    print(
+        f"SSE fan-out: {CLIENTS} clients x {SCENES}-scene batch ({len(expected)} events each, {elapsed:.1f} s): "
+        f"errors {len(errors)} (goal 0), missed events {missed} (goal 0), "
+        f"p50 delay {delays[len(delays) // 2] * 1000:.0f} ms, p99 delay {p99 * 1000:.0f} ms "
+        f"(generation to delivery, {len(delays)} live image events)"
+    )
+    if errors:
+        print(f"  first error: {errors[0]}")
+    return ok
+
+
+# -- figure 2 -------------------------------------------------------------------------
+
+
+async def through_service(url: str, keys: list[str]) -> float:
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for i in range(JOBS):
+        queue.put_nowait(i)
+    failures: list[str] = []
+
+    async def submitter(key: str) -> None:
+        async with httpx.AsyncClient(
+            base_url=url,
+            headers={"Authorization": f"Bearer {key}", "Prefer": "wait=60"},
+            timeout=120,
+        ) as client:
+            while not queue.empty():
+                i = queue.get_nowait()
+                response = await client.post(
+                    "/v1/generations",
+                    json={
+                        "generator": "mock_image_generator",
+                        "inputs": {"prompt": f"job {i}", "width": SIZE, "height": SIZE},
+                    },
+                )
+                if response.status_code != 200 or response.json()["status"] != "completed":
+                    failures.append(response.text[:200])
+
+    started = time.perf_counter()
+    await asyncio.gather(*(submitter(key) for key in keys))
+    elapsed = time.perf_counter() - started
+    if failures:
+        raise SystemExit(f"{len(failures)} jobs failed: {failures[0]}")
+    return JOBS / elapsed
+
+
+async def through_python(out: Path) -> float:
+    from inference_core import get_registry
+
+    registry = get_registry("image")
+    semaphore = asyncio.Semaphore(SUBMITTERS)
+
+    async def one(i: int) -> None:
+        async with semaphore:
+            result = await registry.agenerate(
+                "mock_image_generator", prompt=f"job {i}", width=SIZE, height=SIZE
+            )
+            await asyncio.to_thread(result.save, out)
+
+    await one(-1)
+    started = time.perf_counter()
+    await asyncio.gather(*(one(i) for i in range(JOBS)))
+    return JOBS / (time.perf_counter() - started)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.parse_args()
+    ok = True
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "sse"
+        (key,) = tokens(data, ["follower"])
+        proc, url = start(data, "--per-token", "1", "--keepalive", "1")
+        try:
+            ok &= asyncio.run(figure_sse(url, key))
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(30)
+
+        data = Path(tmp) / "jobs"
+        keys = tokens(data, [f"client-{i}" for i in range(SUBMITTERS)])
+        proc, url = start(data, "--workers", "8")
+        try:
+            service = asyncio.run(through_service(url, keys))
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(30)
+        python = asyncio.run(through_python(Path(tmp) / "python"))
+        ratio = service / python
+        ok &= ratio >= 0.8
+        print(
+            f"Single-image jobs: {JOBS} by {SUBMITTERS} clients through the service {service:.0f} jobs/s, "
+            f"Python API in one process {python:.0f} jobs/s, ratio {ratio:.2f} (goal >= 0.8)"
+        )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
