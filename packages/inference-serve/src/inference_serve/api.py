@@ -183,9 +183,8 @@ async def _answer(request: Request, job: JobRow, prefer: str | None) -> JSONResp
     if wait is not None:
         headers["Preference-Applied"] = f"wait={wait:g}"
         await manager.wait(job.id, wait)
-    current = manager.current(job.id) or job
-    done = current.status not in ACTIVE
-    body = job_out(manager, current).model_dump(mode="json")
+    done = job.status not in ACTIVE  # ``job`` is the object the worker updates
+    body = job_out(manager, job).model_dump(mode="json")
     return JSONResponse(
         body, status_code=200 if done and wait is not None else 202, headers=headers
     )

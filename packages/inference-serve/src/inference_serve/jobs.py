@@ -249,9 +249,10 @@ class JobManager:
         result = job.result if job.result is not None else {}
         job.result = result
         data = event.data
-        if event.type.endswith("_generated") and data.get("sha256") and data.get("path_abs"):
+        if event.type.endswith("_generated") and data.get("sha256"):
             sha = str(data["sha256"])
-            self.assets.add_file(str(data["path_abs"]), sha)
+            if data.get("path_abs"):  # a batch's file; a generation's is in the folder already
+                self.assets.add_file(str(data["path_abs"]), sha)
             asset = AssetRow(
                 sha,
                 job.id,
@@ -318,7 +319,6 @@ class JobManager:
                 "height": asset.height,
                 "duration": asset.duration_s,
                 "generator_id": generator_id,
-                "path_abs": str(self.assets.path(sha)),
             }
             self._event(job, ProgressEvent(f"{kind}_generated", f"{kind} {sha[:12]}", data))  # type: ignore[arg-type]
         job.status = "completed"

@@ -28,6 +28,8 @@ __all__ = ["AssetRow", "JobRow", "ServeStore", "TokenRow", "hash_token"]
 
 TOKEN_PREFIX = "isk_"
 ACTIVE = ("queued", "running")
+#: Seconds a token lookup is remembered (a revoked token stops working within this time).
+TOKEN_TTL = 2.0
 
 #: A job's columns and its last event number (the events table is the truth after a crash).
 _JOB = (
@@ -120,6 +122,7 @@ class ServeStore:
         self._db.executescript(_SCHEMA)
         self._pending: list[tuple[str, tuple[Any, ...]]] = []
         self.after_commit: Callable[[], None] | None = None
+        self._tokens: dict[str, tuple[float, TokenRow | None]] = {}
 
     def close(self) -> None:
         self.flush()
@@ -174,14 +177,27 @@ class ServeStore:
         return row, secret
 
     def token_for(self, secret: str) -> TokenRow | None:
-        """The live token whose secret is ``secret``."""
+        """The live token whose secret is ``secret``.
+
+        Answers are kept for ``TOKEN_TTL`` seconds: a token revoked with
+        ``infer serve token revoke`` stops working within that time.
+        """
+        digest = hash_token(secret)
+        now = time.monotonic()
+        cached = self._tokens.get(digest)
+        if cached is not None and now - cached[0] < TOKEN_TTL:
+            return cached[1]
         with self._lock:  # tokens are never queued: no need to commit first
             row = self._db.execute(
-                "SELECT * FROM tokens WHERE hash = ? AND revoked_at IS NULL", (hash_token(secret),)
+                "SELECT * FROM tokens WHERE hash = ? AND revoked_at IS NULL", (digest,)
             ).fetchone()
-        return (
+        token = (
             TokenRow(row["id"], row["name"], bool(row["admin"]), row["created_at"]) if row else None
         )
+        if len(self._tokens) > 10_000:
+            self._tokens.clear()
+        self._tokens[digest] = (now, token)
+        return token
 
     def tokens(self) -> list[TokenRow]:
         rows = self._exec(
