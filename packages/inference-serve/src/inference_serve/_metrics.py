@@ -25,7 +25,7 @@ class Metrics:
         self.enabled = False
         self._lock = threading.Lock()
         self._buckets: dict[str, list[int]] = {}
-        self._sums: Counter[str] = Counter()
+        self._sums: dict[str, float] = {}
         self._counts: Counter[str] = Counter()
         self.errors: Counter[tuple[str, str]] = Counter()
 
@@ -36,7 +36,7 @@ class Metrics:
             for index, bound in enumerate(BUCKETS):
                 if elapsed_s <= bound:
                     buckets[index] += 1
-            self._sums[generator_id] += elapsed_s
+            self._sums[generator_id] = self._sums.get(generator_id, 0.0) + elapsed_s
             self._counts[generator_id] += 1
             if error is not None:
                 self.errors[(generator_id, type(error).__name__)] += 1

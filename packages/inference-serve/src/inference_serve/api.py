@@ -109,18 +109,20 @@ def job_out(manager: JobManager, job: JobRow) -> JobOut:
         for a in manager.store.job_assets(job.id)
     ]
     request = {k: v for k, v in job.request.items() if k != "rerun"}
-    return JobOut(
-        id=job.id,
-        kind=job.kind,
-        status=job.status,
-        created_at=job.created_at,  # type: ignore[arg-type]
-        started_at=job.started_at,
-        finished_at=job.finished_at,
-        request=request,
-        result=job.result,
-        error=job.error,
-        events_url=f"/v1/jobs/{job.id}/events",
-        assets=assets,
+    return JobOut.model_validate(
+        {
+            "id": job.id,
+            "kind": job.kind,
+            "status": job.status,
+            "created_at": job.created_at,
+            "started_at": job.started_at,
+            "finished_at": job.finished_at,
+            "request": request,
+            "result": job.result,
+            "error": job.error,
+            "events_url": f"/v1/jobs/{job.id}/events",
+            "assets": assets,
+        }
     )
 
 

@@ -8,6 +8,7 @@ A request reads no file of the server and fetches no URL: file inputs must be
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import yaml
@@ -61,8 +62,11 @@ def _resolve(
 
 def file_fields(cls: type[BaseGenerator]) -> set[str]:
     """Input fields that take files (declared ``file`` or arrays of ``file``)."""
-    names = set()
-    for name, spec in cls.metadata.input_schema.items():
+    names: set[str] = set()
+    schema = cls.metadata.input_schema
+    if not isinstance(schema, Mapping):  # a pydantic model: it declares no file type
+        return names
+    for name, spec in schema.items():
         items = spec.get("items") if isinstance(spec.get("items"), dict) else {}
         if spec.get("type") == "file" or (items or {}).get("type") == "file":
             names.add(name)

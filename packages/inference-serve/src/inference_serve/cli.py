@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from inference_serve.config import DATA_ENV, ServeConfig, default_data_dir
+
+if TYPE_CHECKING:
+    from inference_serve.store import ServeStore
 
 __all__ = ["register"]
 
@@ -82,7 +85,7 @@ def serve(
     )
 
 
-def _store(data_dir: Path | None):  # noqa: ANN202
+def _store(data_dir: Path | None) -> ServeStore:
     from inference_serve.store import ServeStore
 
     return ServeStore(data_dir or default_data_dir())

@@ -336,10 +336,8 @@ class JobManager:
         request = job.request
         out = self.config.jobs_dir / job.id
         rerun = request.get("rerun") or {}
-        options = {
-            "scene_ids": rerun.get("scene_ids"),
-            "failed_only": bool(rerun.get("failed_only")),
-        }
+        scene_ids: list[str] | None = rerun.get("scene_ids")
+        failed_only = bool(rerun.get("failed_only"))
 
         def on_event(event: ProgressEvent) -> None:
             self._event(job, event)
@@ -358,7 +356,9 @@ class JobManager:
                 on_event=on_event,
                 params=request.get("params") or {},
             )
-            status = (await story.run(request["storyboard"], **options)).status
+            status = (
+                await story.run(request["storyboard"], scene_ids=scene_ids, failed_only=failed_only)
+            ).status
         else:
             config = BatchConfig(
                 generator=request["generator"],
@@ -369,7 +369,11 @@ class JobManager:
                 params=request.get("params") or {},
             )
             runner = BatchRunner(out, config, on_event=on_event)
-            status = (await runner.run(request["storyboard"], **options)).status
+            status = (
+                await runner.run(
+                    request["storyboard"], scene_ids=scene_ids, failed_only=failed_only
+                )
+            ).status
         job.status = _STATUS.get(status, "failed")
         if rerun:  # a rerun made some scenes: the job's state is that of all of them
             states = [s["status"] for s in (job.result or {}).get("scenes", {}).values()]
