@@ -26,7 +26,13 @@ from sse_starlette import EventSourceResponse
 from inference_serve import __version__
 from inference_serve._metrics import METRICS
 from inference_serve.assets import file_response
-from inference_serve.checks import RequestInvalid, check_batch, check_generation, find_class
+from inference_serve.checks import (
+    RequestInvalid,
+    check_batch,
+    check_generation,
+    find_class,
+    public_info,
+)
 from inference_serve.jobs import asset_url
 from inference_serve.models import (
     AssetOut,
@@ -167,7 +173,7 @@ async def get_generator(generator_id: str, token: Caller) -> GeneratorDetail:
     from inference_core import PluginError
 
     try:
-        info = find_class(generator_id).get_info()
+        info = public_info(find_class(generator_id))
     except PluginError:
         raise HTTPException(404, f"no generator {generator_id!r}") from None
     return GeneratorDetail(**{k: info[k] for k in GeneratorDetail.model_fields})

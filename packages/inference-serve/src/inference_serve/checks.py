@@ -19,7 +19,14 @@ if TYPE_CHECKING:
     from inference_core import BaseGenerator
     from inference_serve.models import BatchRequest, GenerationRequest
 
-__all__ = ["RequestInvalid", "check_batch", "check_generation", "find_class"]
+__all__ = [
+    "RequestInvalid",
+    "check_batch",
+    "check_generation",
+    "find_class",
+    "public_info",
+    "secret_fields",
+]
 
 MODALITIES = ("image", "video", "audio")
 
@@ -73,6 +80,35 @@ def file_fields(cls: type[BaseGenerator]) -> set[str]:
     return names
 
 
+def secret_fields(cls: type[BaseGenerator]) -> set[str]:
+    """Input fields declared ``secret`` (API keys): configured on the server, never sent."""
+    schema = cls.metadata.input_schema
+    if not isinstance(schema, Mapping):
+        return set()
+    return {name for name, spec in schema.items() if spec.get("secret")}
+
+
+def public_info(cls: type[BaseGenerator]) -> dict[str, Any]:
+    """``get_info()`` without the secret fields in its input schema."""
+    info = cls.get_info()
+    hidden = secret_fields(cls)
+    schema = info["input_schema"]
+    for name in hidden:
+        schema.get("properties", {}).pop(name, None)
+    if "required" in schema:
+        schema["required"] = [r for r in schema["required"] if r not in hidden]
+    return info
+
+
+def _secrets(
+    values: dict[str, Any], fields: set[str], loc: list[str | int]
+) -> list[dict[str, Any]]:
+    return [
+        _error([*loc, name], "keys are configured on the server, not sent with a request")
+        for name in sorted(fields & values.keys())
+    ]
+
+
 def _local_files(
     values: dict[str, Any], fields: set[str], loc: list[str | int]
 ) -> list[dict[str, Any]]:
@@ -100,6 +136,7 @@ def check_generation(body: GenerationRequest) -> dict[str, Any]:
     if cls is None:
         raise RequestInvalid(errors)
     errors += _local_files(body.inputs, file_fields(cls), ["inputs"])
+    errors += _secrets(body.inputs, secret_fields(cls), ["inputs"])
     try:
         cls.compiled_schema().validate(cls.metadata.id, body.inputs)
     except InputValidationError as exc:
@@ -159,14 +196,18 @@ def check_batch(body: BatchRequest) -> dict[str, Any]:
     if body.video_generator:
         chain.append((["video_generator"], body.video_generator))
     files: set[str] = set()
+    secrets: set[str] = set()
     for loc, generator_id in chain:
         cls = _resolve(generator_id, loc, errors)
         if cls is not None:
             files |= file_fields(cls)
+            secrets |= secret_fields(cls)
     for modality, values in {**board.defaults, **body.params}.items():
         errors += _local_files(values, files, ["params", modality])
+        errors += _secrets(values, secrets, ["params", modality])
     for scene in board.scenes:
         errors += _local_files(scene.params, files, ["storyboard", "scenes", scene.id, "params"])
+        errors += _secrets(scene.params, secrets, ["storyboard", "scenes", scene.id, "params"])
     if errors:
         raise RequestInvalid(errors)
     return {**body.model_dump(), "storyboard": raw}
