@@ -112,7 +112,7 @@ def job_out(manager: JobManager, job: JobRow) -> JobOut:
             scene_id=a.scene_id,
             role=a.role,
         )
-        for a in manager.store.job_assets(job.id)
+        for a in manager.store.assets_of(job)
     ]
     request = {k: v for k, v in job.request.items() if k != "rerun"}
     return JobOut.model_validate(
@@ -191,6 +191,7 @@ async def _answer(request: Request, job: JobRow, prefer: str | None) -> JSONResp
     if wait is not None:
         headers["Preference-Applied"] = f"wait={wait:g}"
         await manager.wait(job.id, wait)
+    manager.store.flush()  # the job is stored before anyone is told about it
     done = job.status not in ACTIVE  # ``job`` is the object the worker updates
     body = job_out(manager, job).model_dump(mode="json")
     return JSONResponse(

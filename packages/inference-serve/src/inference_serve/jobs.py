@@ -263,6 +263,9 @@ class JobManager:
                 data.get("width"),
                 data.get("height"),
             )
+            known = self.store.assets_of(job)
+            if asset not in known:
+                known.append(asset)
             self.store.add_asset(job.token_id, job.id, asset)
             key = f"{data.get('scene_id') or ''}:{data.get('role') or ''}"
             result.setdefault("scenes", {})[key] = {

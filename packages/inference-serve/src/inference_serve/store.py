@@ -90,6 +90,8 @@ class JobRow:
     started_at: float | None
     finished_at: float | None
     seq: int
+    #: The files made so far, once loaded (the worker keeps them up to date).
+    assets: list[AssetRow] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,8 +229,9 @@ class ServeStore:
             None,
             None,
             0,
+            [],
         )
-        self._exec(
+        self._defer(  # committed with the next batch of writes; the API flushes before answering
             "INSERT INTO jobs (id, token_id, kind, status, request, created_at) VALUES (?, ?, ?, ?, ?, ?)",
             (job.id, token_id, kind, job.status, json.dumps(request), job.created_at),
         )
@@ -322,6 +325,12 @@ class ServeStore:
                 "SELECT mime_type FROM assets WHERE sha256 = ? AND token_id = ?", (sha256, token_id)
             ).fetchone()
         return str(row[0]) if row else None
+
+    def assets_of(self, job: JobRow) -> list[AssetRow]:
+        """The job's files: kept on the row once loaded."""
+        if job.assets is None:
+            job.assets = self.job_assets(job.id)
+        return job.assets
 
     def job_assets(self, job_id: str) -> list[AssetRow]:
         rows = self._exec(
