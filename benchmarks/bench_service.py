@@ -89,34 +89,49 @@ def board(n: int, size: int, prefix: str) -> dict[str, Any]:
 
 
 async def follow(
-    client: httpx.AsyncClient, job_id: str, ready: asyncio.Event, connected: list[int]
+    url: str, key: str, job_id: str, ready: asyncio.Event, connected: list[int]
 ) -> dict[str, Any]:
+    """One follower on its own connection: HTTP/1.1, chunked body, SSE parsed by hand (cheap)."""
     ids: list[int] = []
     delays: list[float] = []
     error = None
+    host, port = url.removeprefix("http://").split(":")
+    writer = None
     try:
-        async with client.stream("GET", f"/v1/jobs/{job_id}/events") as response:
-            if response.status_code != 200:
-                raise RuntimeError(f"HTTP {response.status_code}")
-            since = time.time()
-            connected.append(1)
-            if len(connected) == CLIENTS:
-                ready.set()
-            buffer = b""
-            async for chunk in response.aiter_bytes():
-                now = time.time()
-                *messages, buffer = (buffer + chunk.replace(b"\r\n", b"\n")).split(b"\n\n")
-                for message in messages:
-                    if not message.startswith(b"id: "):
-                        continue  # a keep-alive comment
-                    head, _, data = message.partition(b"\ndata: ")
-                    ids.append(int(head[4 : head.index(b"\n")]))
-                    if b"event: image_generated" in head:
-                        created = json.loads(data)["timestamp"]
-                        if created >= since:  # live, not replayed from the store
-                            delays.append(now - created)
+        reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write(
+            f"GET /v1/jobs/{job_id}/events HTTP/1.1\r\nHost: {host}\r\n"
+            f"Authorization: Bearer {key}\r\nAccept: text/event-stream\r\n\r\n".encode()
+        )
+        head = await reader.readuntil(b"\r\n\r\n")
+        if not head.startswith(b"HTTP/1.1 200"):
+            raise RuntimeError(head.split(b"\r\n", 1)[0].decode())
+        since = time.time()
+        connected.append(1)
+        if len(connected) == CLIENTS:
+            ready.set()
+        buffer = b""
+        while True:
+            size = int((await reader.readuntil(b"\r\n")).strip(), 16)
+            if size == 0:
+                break
+            chunk = await reader.readexactly(size + 2)
+            now = time.time()
+            *messages, buffer = (buffer + chunk[:-2].replace(b"\r\n", b"\n")).split(b"\n\n")
+            for message in messages:
+                if not message.startswith(b"id: "):
+                    continue  # a keep-alive comment
+                head, _, data = message.partition(b"\ndata: ")
+                ids.append(int(head[4 : head.index(b"\n")]))
+                if b"event: image_generated" in head:
+                    created = json.loads(data)["timestamp"]
+                    if created >= since:  # live, not replayed from the store
+                        delays.append(now - created)
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"
+    finally:
+        if writer is not None:
+            writer.close()
     return {"ids": ids, "delays": delays, "error": error}
 
 
@@ -148,7 +163,8 @@ async def figure_sse(url: str, token: str) -> bool:
         ).json()
         ready, connected = asyncio.Event(), []
         followers = [
-            asyncio.create_task(follow(client, job["id"], ready, connected)) for _ in range(CLIENTS)
+            asyncio.create_task(follow(url, token, job["id"], ready, connected))
+            for _ in range(CLIENTS)
         ]
         await asyncio.wait_for(ready.wait(), 60)
         started = time.perf_counter()
