@@ -222,7 +222,8 @@ class JobManager:
     # -- events ------------------------------------------------------------------
 
     def _event(self, job: JobRow, event: ProgressEvent) -> None:
-        payload = _scrub(event.to_seed(url_for=asset_url), str(self.config.jobs_dir / job.id) + "/")
+        seed = event.seed_dict(asset_url=lambda data: asset_url(str(data.get("sha256"))))
+        payload = _scrub(seed, str(self.config.jobs_dir / job.id) + "/")
         self._track(job, event, payload)
         data = _json(payload)
         seq = self.store.add_event(job, event.type, data)

@@ -87,7 +87,7 @@ function log(text, kind = "") {
 }
 
 function showMedia(kind, payload) {
-  const media = payload[kind.replace("_generated", "")] || {};
+  const media = payload.image || {}; // the seed's key, for every modality
   const scene = payload.storyboard_id ?? payload.role ?? "";
   if (kind === "image_generated") {
     const figure = document.createElement("figure");
