@@ -104,6 +104,7 @@ def test_keep_alives_while_queued_and_the_per_token_limit(server: Server, tokens
             assert comment.startswith(": ping")
             cancelled = client.delete(f"/v1/jobs/{first['id']}")
             assert cancelled.status_code == 200
+            assert cancelled.json()["status"] == "cancelled"  # answered once it stopped
             rest = list(lines)
         assert "event: done" in rest
         assert wait_done(client, first["id"])["status"] == "cancelled"

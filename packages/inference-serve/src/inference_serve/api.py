@@ -317,10 +317,15 @@ async def get_job(request: Request, job_id: str, token: Caller) -> JobOut:
 
 @router.delete("/v1/jobs/{job_id}", tags=["jobs"], responses=_NOT_FOUND)
 async def cancel_job(request: Request, job_id: str, token: Caller) -> JobOut:
-    """Cancel a queued or running job (a finished one is returned as it is)."""
+    """Cancel a queued or running job (a finished one is returned as it is).
+
+    Answers once the job has stopped (a running batch finishes the file it is
+    writing first), or after 10 seconds with the job still ``running``.
+    """
     manager = _manager(request)
     job = manager.cancel(_own_job(manager, token, job_id))
-    return job_out(manager, job)
+    await manager.wait(job.id, 10.0)
+    return job_out(manager, manager.current(job.id) or job)
 
 
 @router.post(
