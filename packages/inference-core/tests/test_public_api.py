@@ -25,6 +25,7 @@ EXPECTED = [
     "InferenceError",
     "InputValidationError",
     "InvalidResponseError",
+    "KeySpec",
     "MediaAsset",
     "MediaError",
     "MissingAPIKeyError",

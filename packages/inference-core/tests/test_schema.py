@@ -65,8 +65,8 @@ def test_every_failing_field_reported_at_once() -> None:
     message = str(error)
     assert "text: required field missing" in message
     assert "txet: unknown field (did you mean 'text'?)" in message
-    assert "'alloy' or 'echo'" in message
-    assert "got 'many'" in message
+    assert "voice: must be one of 'alloy', 'echo' (got 'bob')" in message
+    assert "count: must be an integer (got 'many')" in message
 
 
 def test_ranges_and_lengths() -> None:
@@ -127,3 +127,58 @@ def test_malformed_schema_is_a_clear_type_error() -> None:
 
     with pytest.raises(TypeError, match="unknown type 'strng'"):
         Bad().validate_inputs(x="a")
+
+
+class Rated(BaseAudioGenerator):
+    metadata = GeneratorMetadata(
+        id="rated",
+        name="Rated",
+        description="d",
+        input_schema={
+            "text": {"type": "string", "required": True},
+            "sample_rate": {"type": "integer", "enum": [8000, 16000], "default": 16000},
+            "gain": {"enum": [0.5, 1.0], "default": 1.0},
+            "api_key": {"type": "string", "secret": True},
+        },
+    )
+
+    def generate(self, **inputs: object) -> GenerationResult:
+        return GenerationResult()
+
+
+def test_an_enum_on_a_typed_field_coerces_like_the_type() -> None:
+    assert Rated().validate_inputs(text="a", sample_rate="8000")["sample_rate"] == 8000
+    assert Rated().validate_inputs(text="a", gain="0.5")["gain"] == 0.5
+    with pytest.raises(InputValidationError, match=r"sample_rate: must be one of 8000, 16000 \(got 44100\)"):
+        Rated().validate_inputs(text="a", sample_rate="44100")
+    prop = Rated.get_input_schema()["properties"]["sample_rate"]
+    assert prop == {"type": "integer", "enum": [8000, 16000], "default": 16000}
+
+
+def test_secret_fields_validate_but_are_never_exported() -> None:
+    assert Rated().validate_inputs(text="a", api_key="sk-1")["api_key"] == "sk-1"
+    assert "api_key" not in Rated.get_input_schema()["properties"]
+    assert "api_key" not in Rated.get_tool_definition()["function"]["parameters"]["properties"]
+    assert "api_key" not in str(Rated.get_info())
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ({"type": "integer", "minimum": "16"}, "minimum must be a number, not '16'"),
+        ({"type": "string", "max_length": 2.5}, "max_length must be an integer, not 2.5"),
+        ({"type": "integer", "enum": "abc"}, "enum must be a list of values"),
+    ],
+)
+def test_a_malformed_constraint_names_the_field(spec: dict[str, object], message: str) -> None:
+    from inference_core._schema import compile_schema
+
+    with pytest.raises(TypeError, match=f"schema field 'x': {message}"):
+        compile_schema("bad", {"x": spec})
+
+
+def test_range_messages_are_in_the_projects_words() -> None:
+    with pytest.raises(InputValidationError) as info:
+        Seeded().validate_inputs(text="", count=9)
+    assert "count: must be at most 4 (got 9)" in str(info.value)
+    assert "text: must be at least 1 character(s) long (got '')" in str(info.value)

@@ -28,6 +28,7 @@ __all__ = [
     "InferenceError",
     "InputValidationError",
     "InvalidResponseError",
+    "KeySpec",
     "MediaAsset",
     "MediaError",
     "MissingAPIKeyError",
@@ -58,6 +59,7 @@ from inference_core._generator import BaseGenerator
 from inference_core._generator import BaseImageGenerator
 from inference_core._generator import BaseVideoGenerator
 from inference_core._generator import GeneratorMetadata
+from inference_core._generator import KeySpec
 from inference_core._media import sniff_mime
 from inference_core._registry import GeneratorRegistry
 from inference_core._registry import get_audio_generator_registry

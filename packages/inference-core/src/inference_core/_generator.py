@@ -16,6 +16,7 @@ from inference_core.errors import InferenceError
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
+    from inference_core._keys import Secret
     from inference_core._schema import CompiledSchema, SchemaSpec
 
 __all__ = [
@@ -24,11 +25,31 @@ __all__ = [
     "BaseImageGenerator",
     "BaseVideoGenerator",
     "GeneratorMetadata",
+    "KeySpec",
     "MODALITIES",
 ]
 
 MODALITIES = ("image", "video", "audio")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True, slots=True)
+class KeySpec:
+    """The API key a generator needs: a short ``name`` and the ``env_var`` that holds it.
+
+    ``KeySpec("openai", "OPENAI_API_KEY")`` lets a user run ``infer keys set openai``
+    (or set ``OPENAI_API_KEY``); the generator reads the key with
+    :meth:`BaseGenerator.get_api_key`.
+    """
+
+    name: str
+    env_var: str
+
+    def __post_init__(self) -> None:
+        if not re.match(r"^[A-Za-z][A-Za-z0-9_.-]*$", self.name):
+            raise ValueError(f"key name {self.name!r} must be letters, digits, '_', '-' or '.'")
+        if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", self.env_var):
+            raise ValueError(f"key env_var {self.env_var!r} is not an environment variable name")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +61,10 @@ class GeneratorMetadata:
     ``maximum``, ``min_length``, ``max_length``, ``items``; a field marked
     ``secret: True`` is never stored in results) or a pydantic model class.
     ``capabilities`` lists what the generator accepts, for example
-    ``{"input_media": ["image"]}``. Leave ``version`` out: discovery fills it
-    from the version of the distribution that registered the generator.
+    ``{"input_media": ["image"]}``. ``key`` declares the API key the generator
+    needs (:class:`KeySpec`); the core finds it. Leave ``version`` out:
+    discovery fills it from the version of the distribution that registered
+    the generator.
     """
 
     id: str
@@ -51,6 +74,7 @@ class GeneratorMetadata:
     input_schema: SchemaSpec = field(default_factory=dict)
     output_schema: Mapping[str, Any] = field(default_factory=dict)
     capabilities: Mapping[str, Any] = field(default_factory=dict)
+    key: KeySpec | None = None
 
     def __post_init__(self) -> None:
         if not _ID.match(self.id):
@@ -125,6 +149,10 @@ def run_sync(awaitable: Awaitable[GenerationResult]) -> GenerationResult:
     try:
         asyncio.get_running_loop()
     except RuntimeError:
+        running = False  # run below, outside the handler, so errors chain no RuntimeError
+    else:
+        running = True
+    if not running:
         return asyncio.run(main())
     result: GenerationResult = _worker_pool().submit(asyncio.run, main()).result()
     return result
@@ -157,6 +185,10 @@ class BaseGenerator:
     Calling ``generate`` or ``agenerate`` on an instance always validates the
     inputs first and raises :class:`~inference_core.InputValidationError`
     naming every failing field.
+
+    A generator that declares ``key=KeySpec(...)`` in its metadata takes
+    ``api_key=`` in its constructor (pass it on with ``super().__init__(api_key=api_key)``
+    from your own ``__init__``) and calls :meth:`get_api_key` when it needs the key.
     """
 
     modality: ClassVar[str] = ""
@@ -179,6 +211,32 @@ class BaseGenerator:
         ):
             cls.agenerate = _wrap_async(own["agenerate"])  # type: ignore[method-assign,assignment]
 
+    def __init__(self, *, api_key: str | None = None) -> None:
+        self._api_key = api_key
+
+    def get_api_key(self) -> Secret:
+        """The key declared in ``metadata.key``: the ``api_key`` argument, then the key store
+        (``infer keys set NAME``), the config file, the environment and ``.env``.
+
+        Raises :class:`~inference_core.MissingAPIKeyError` naming the variable and the
+        ``infer keys set`` command when none has it.
+        """
+        from inference_core._keys import resolve_key
+
+        spec = self.metadata.key
+        if spec is None:
+            raise InferenceError(
+                f"{self.metadata.id}: get_api_key() called but the metadata declares no key "
+                "(set key=KeySpec(name, env_var) in GeneratorMetadata)"
+            )
+        explicit = self.__dict__.get("_api_key")
+        return resolve_key(
+            spec.env_var,
+            explicit if isinstance(explicit, str) else None,
+            generator_id=self.metadata.id,
+            name=spec.name,
+        )
+
     # -- description -------------------------------------------------------
 
     @classmethod
@@ -196,8 +254,7 @@ class BaseGenerator:
             spec = cls.metadata.input_schema
             compiled = compile_schema(cls.metadata.id, spec)
             cls._compiled = compiled
-            if isinstance(spec, Mapping):
-                cls._secret_fields = frozenset(k for k, v in spec.items() if v.get("secret"))
+            cls._secret_fields = compiled.secret_fields
         return compiled
 
     @classmethod
@@ -221,6 +278,7 @@ class BaseGenerator:
             "version": meta.version,
             "modality": cls.modality,
             "capabilities": dict(meta.capabilities),
+            "key": {"name": meta.key.name, "env_var": meta.key.env_var} if meta.key else None,
             "input_schema": cls.get_input_schema(),
             "output_schema": cls.get_output_schema(),
         }

@@ -3,7 +3,10 @@
 Lookup order for a name such as ``OPENROUTER_API_KEY`` (first hit wins):
 
 1. the explicit argument (``resolve_key("OPENROUTER_API_KEY", api_key)``);
-2. the config file: ``$INFERENCE_CORE_CONFIG`` or, when unset,
+2. for a key declared with a name (``GeneratorMetadata(key=KeySpec("openrouter",
+   "OPENROUTER_API_KEY"))``), the key store that ``infer keys set openrouter``
+   writes (:mod:`inference_core._keystore`);
+3. the config file: ``$INFERENCE_CORE_CONFIG`` or, when unset,
    ``<user config dir>/inference-core/config.yaml`` (platformdirs), whose
    ``keys:`` map holds secrets and ``settings:`` map holds everything else::
 
@@ -12,8 +15,8 @@ Lookup order for a name such as ``OPENROUTER_API_KEY`` (first hit wins):
        settings:
          OPENROUTER_BASE_URL: https://openrouter.ai/api/v1
 
-3. the process environment;
-4. a ``.env`` file found upward from the working directory, which only fills
+4. the process environment;
+5. a ``.env`` file found upward from the working directory, which only fills
    names the environment does not set. It is read, never exported into
    ``os.environ``; a new or moved ``.env`` is noticed within two seconds, a
    changed one at once.
@@ -53,6 +56,7 @@ __all__ = [
     "load_config",
     "redact",
     "remember",
+    "key_source",
     "resolve_key",
     "resolve_setting",
 ]
@@ -194,14 +198,33 @@ def dotenv_values(start: pathlib.Path | None = None) -> dict[str, str]:
 
 
 def _lookup(name: str, section: str) -> str | None:
+    return _find(name, section)[0]
+
+
+def _find(name: str, section: str, store_name: str | None = None) -> tuple[str | None, str]:
+    """The value of ``name`` and where it came from (``"not set"`` when nowhere)."""
+    if store_name is not None:
+        from inference_core._keystore import keys_path, stored_keys
+
+        value = stored_keys().get(store_name)
+        if value:
+            return value, f"key store ({keys_path()})"
     data = load_config()
     value = (data.get(section) or {}).get(name)
     if value not in (None, ""):
-        return str(value)
+        return str(value), f"config file ({config_path()})"
     value = os.environ.get(name)
     if value:
-        return value
-    return dotenv_values().get(name) or None
+        return value, "environment"
+    value = dotenv_values().get(name)
+    if value:
+        return value, ".env file"
+    return None, "not set"
+
+
+def key_source(env_var: str, name: str | None = None) -> str:
+    """Where the key would come from, without revealing it: ``"environment"``, ``"not set"``..."""
+    return _find(env_var, "keys", name)[1]
 
 
 def resolve_setting(
@@ -219,17 +242,19 @@ def resolve_key(
     explicit: str | None = None,
     *,
     generator_id: str | None = None,
+    name: str | None = None,
 ) -> Secret:
-    """The API key named ``env_var``: argument, config ``keys:``, env, ``.env``.
+    """The API key named ``env_var``: argument, key store (``name``), config ``keys:``, env, ``.env``.
 
     Raises :class:`MissingAPIKeyError` naming the variable (and the generator)
     when none of them has it.
     """
-    value = explicit if explicit not in (None, "") else _lookup(env_var, "keys")
+    value = explicit if explicit not in (None, "") else _find(env_var, "keys", name)[0]
     if value is None:
         who = f"{generator_id} needs an API key: " if generator_id else "missing API key: "
+        store = f"run 'infer keys set {name}', " if name else ""
         raise MissingAPIKeyError(
-            f"{who}set {env_var} in the environment, a .env file or the 'keys:' "
+            f"{who}{store}set {env_var} in the environment, a .env file or the 'keys:' "
             f"section of {config_path()}, or pass api_key=...",
             env_var=env_var,
             generator_id=generator_id,

@@ -5,10 +5,11 @@ from __future__ import annotations
 import difflib
 import pathlib
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any
 
 import pydantic
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from inference_core.errors import FieldError, InputValidationError
 
@@ -55,16 +56,73 @@ _CONFIG = ConfigDict(extra="forbid", coerce_numbers_to_str=True, arbitrary_types
 _JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
-def _field_type(name: str, spec: Mapping[str, Any]) -> Any:
+_ENUM_TYPES = {bool: "boolean", int: "integer", float: "float", str: "string"}
+
+
+def _check_spec(name: str, spec: Mapping[str, Any]) -> None:
+    """Reject a malformed field spec (a bug in the generator) with a message naming the field."""
+    if not isinstance(spec, Mapping):
+        raise TypeError(f"schema field {name!r}: expected a dict such as {{'type': 'string'}}")
     unknown = set(spec) - _SPEC_KEYS
     if unknown:
         raise TypeError(f"schema field {name!r}: unknown keys {sorted(unknown)}")
-    kind = spec.get("type", "string")
+    for key in ("minimum", "maximum"):
+        value = spec.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise TypeError(f"schema field {name!r}: {key} must be a number, not {value!r}")
+    for key in ("min_length", "max_length"):
+        value = spec.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise TypeError(f"schema field {name!r}: {key} must be an integer, not {value!r}")
+    if "enum" in spec and (
+        isinstance(spec["enum"], str | bytes) or not isinstance(spec["enum"], list | tuple)
+    ):
+        raise TypeError(f"schema field {name!r}: enum must be a list of values")
+
+
+def _enum_kind(name: str, values: tuple[Any, ...]) -> str:
+    """The seed type of an enum without a ``type``: the one its values share."""
+    kinds = {_ENUM_TYPES.get(type(v), "") for v in values}
+    if len(kinds) != 1 or "" in kinds:
+        raise TypeError(f"schema field {name!r}: give a type for an enum of mixed values")
+    return kinds.pop()
+
+
+def _enum_type(name: str, kind: str, values: tuple[Any, ...]) -> Any:
+    """``kind`` coerced as usual, then checked against ``values`` (``"16000"`` matches 16000)."""
+    base = SEED_TYPES.get(kind)
+    if base is None or kind in ("object", "file"):
+        raise TypeError(f"schema field {name!r}: enum needs a string, number or boolean type")
+    allowed = list(values)
+
+    def one_of(value: Any) -> Any:
+        if value not in allowed:
+            raise PydanticCustomError(
+                "enum", "must be one of {expected}", {"expected": _one_of(allowed)}
+            )
+        return value
+
+    return Annotated[base, AfterValidator(one_of), WithJsonSchema(_enum_schema(kind, allowed))]
+
+
+def _one_of(values: list[Any]) -> str:
+    return ", ".join(repr(v) for v in values)
+
+
+def _enum_schema(kind: str, values: list[Any]) -> dict[str, Any]:
+    json_type = {"float": "number", "number": "number"}.get(kind, kind)
+    return {"type": json_type, "enum": values}
+
+
+def _field_type(name: str, spec: Mapping[str, Any]) -> Any:
+    _check_spec(name, spec)
     if "enum" in spec:
         values = tuple(spec["enum"])
         if not values:
             raise TypeError(f"schema field {name!r}: enum is empty")
-        return Literal[values]
+        kind = spec["type"] if "type" in spec else _enum_kind(name, values)
+        return _enum_type(name, kind, values)
+    kind = spec.get("type", "string")
     if kind == "array":
         items = spec.get("items", {})
         item_type = _field_type(f"{name}[]", items) if items else Any
@@ -89,6 +147,8 @@ def _seed_model(name: str, spec: Mapping[str, Mapping[str, Any]]) -> type[BaseMo
         }
         if "examples" in field_spec:
             constraints["examples"] = list(field_spec["examples"])
+        if field_spec.get("secret"):
+            constraints["json_schema_extra"] = {"secret": True}
         info = {k: v for k, v in constraints.items() if v is not None}
         if "default" in field_spec:
             default = field_spec["default"]
@@ -109,14 +169,55 @@ def _forbid_extra(model: type[BaseModel]) -> type[BaseModel]:
     return type(model.__name__, (model,), {"model_config": config, "__module__": model.__module__})
 
 
-class CompiledSchema:
-    """A generator's input schema compiled into a pydantic model, built once per generator."""
+#: Validation messages in the project's words, by pydantic error type (``{name}`` from its context).
+_MESSAGES = {
+    "int_parsing": "must be an integer",
+    "int_type": "must be an integer",
+    "int_from_float": "must be a whole number",
+    "float_parsing": "must be a number",
+    "float_type": "must be a number",
+    "bool_parsing": "must be true or false",
+    "bool_type": "must be true or false",
+    "string_type": "must be a string",
+    "list_type": "must be a list",
+    "dict_type": "must be an object (a mapping)",
+    "greater_than_equal": "must be at least {ge}",
+    "greater_than": "must be greater than {gt}",
+    "less_than_equal": "must be at most {le}",
+    "less_than": "must be less than {lt}",
+    "string_too_short": "must be at least {min_length} character(s) long",
+    "string_too_long": "must be at most {max_length} character(s) long",
+    "too_short": "must have at least {min_length} item(s)",
+    "too_long": "must have at most {max_length} item(s)",
+    "enum": "must be one of {expected}",
+    "literal_error": "must be one of {expected}",
+}
 
-    __slots__ = ("_json_schema", "_validate", "field_names", "model")
+
+def _secret_fields(model: type[BaseModel]) -> frozenset[str]:
+    """Fields marked ``secret`` (``json_schema_extra={"secret": True}`` on a pydantic field)."""
+    names = set()
+    for name, info in model.model_fields.items():
+        extra = info.json_schema_extra
+        if isinstance(extra, dict) and extra.get("secret"):
+            names.add(name)
+    return frozenset(names)
+
+
+class CompiledSchema:
+    """A generator's input schema compiled into a pydantic model, built once per generator.
+
+    ``secret_fields`` are validated like any other but left out of the JSON
+    Schema (and so of ``infer info`` and tool definitions): no agent is invited
+    to supply a key.
+    """
+
+    __slots__ = ("_json_schema", "_validate", "field_names", "model", "secret_fields")
 
     def __init__(self, model: type[BaseModel]) -> None:
         self.model = model
         self.field_names = tuple(model.model_fields)
+        self.secret_fields = _secret_fields(model)
         self._validate = model.__pydantic_validator__.validate_python
         self._json_schema: dict[str, Any] | None = None
 
@@ -149,14 +250,28 @@ class CompiledSchema:
         given = repr(error.get("input"))
         if len(given) > 60:
             given = given[:57] + "..."
-        return FieldError(field, f"{error['msg']} (got {given})")
+        template = _MESSAGES.get(kind)
+        context = error.get("ctx") or {}
+        try:
+            message = template.format(**context) if template else error["msg"]
+        except (KeyError, IndexError):
+            message = error["msg"]
+        return FieldError(field, f"{message} (got {given})")
 
     def json_schema(self) -> dict[str, Any]:
         """The schema as JSON Schema, draft 2020-12 (a fresh copy on every call)."""
         if self._json_schema is None:
             schema = self.model.model_json_schema()
-            for prop in schema.get("properties", {}).values():
+            properties = schema.get("properties", {})
+            for name in self.secret_fields:
+                properties.pop(name, None)
+            if "required" in schema:
+                schema["required"] = [r for r in schema["required"] if r not in self.secret_fields]
+                if not schema["required"]:
+                    del schema["required"]
+            for prop in properties.values():
                 prop.pop("title", None)
+                prop.pop("secret", None)
             schema.pop("title", None)
             self._json_schema = {"$schema": _JSON_SCHEMA_DIALECT, **schema}
         copied: dict[str, Any] = _deep_copy(self._json_schema)

@@ -152,20 +152,45 @@ def info_command(generator_id: str, as_json: JsonOption = False) -> None:
         return
     typer.echo(f"{info['id']} ({info['modality']}, version {info['version']}): {info['name']}")
     typer.echo(info["description"])
+    if info.get("key"):
+        key = info["key"]
+        typer.echo(f"Needs the key {key['name']!r}: infer keys set {key['name']} or {key['env_var']}")
     schema = info["input_schema"]
     required = set(schema.get("required", []))
     rows = []
     for name, prop in schema.get("properties", {}).items():
-        kind = (
-            prop.get("type")
-            or " | ".join(str(p.get("type", p.get("enum", "?"))) for p in prop.get("anyOf", []))
-            or ("enum: " + ", ".join(map(str, prop["enum"])) if "enum" in prop else "any")
-        )
+        options = [prop, *prop.get("anyOf", [])]
+        kind = " | ".join(str(p["type"]) for p in options if "type" in p) or "any"
         default = "(required)" if name in required else json.dumps(prop.get("default"))
-        rows.append([name, str(kind), default, prop.get("description", "")])
-    _print_table("Inputs", ["field", "type", "default", "description"], rows)
+        rows.append([name, kind, default, _allowed(options), prop.get("description", "")])
+    _print_table("Inputs", ["field", "type", "default", "allowed", "description"], rows)
     if info["output_schema"]:
         typer.echo("Output: " + json.dumps(info["output_schema"]))
+
+
+_BOUNDS = (
+    ("minimum", ">= {}"),
+    ("exclusiveMinimum", "> {}"),
+    ("maximum", "<= {}"),
+    ("exclusiveMaximum", "< {}"),
+    ("minLength", "at least {} chars"),
+    ("maxLength", "at most {} chars"),
+    ("minItems", "at least {} items"),
+    ("maxItems", "at most {} items"),
+)
+
+
+def _allowed(options: list[dict[str, Any]]) -> str:
+    """What values a field takes beyond its type: enum values and ranges."""
+    parts: list[str] = []
+    for option in options:
+        if "enum" in option:
+            parts.append("one of " + ", ".join(json.dumps(v) for v in option["enum"]))
+        parts += [template.format(option[key]) for key, template in _BOUNDS if key in option]
+        items = option.get("items")
+        if isinstance(items, dict) and "enum" in items:
+            parts.append("each one of " + ", ".join(json.dumps(v) for v in items["enum"]))
+    return "; ".join(dict.fromkeys(parts))
 
 
 def parse_params(pairs: list[str], schema: dict[str, Any]) -> dict[str, Any]:
@@ -249,6 +274,17 @@ def generate_command(
         typer.echo(str(path))
 
 
+def _add_core_groups() -> None:
+    from inference_core._cli_keys import keys_app
+    from inference_core._scaffold import plugin_app
+
+    app.add_typer(keys_app, name="keys")
+    app.add_typer(plugin_app, name="plugin")
+
+
+_add_core_groups()
+
+
 def _register_plugin_commands(argv: list[str]) -> None:
     """Add the commands of installed subsystems (``batch``, ``llm``, ...) unless a core one is asked for.
 
@@ -265,8 +301,9 @@ def _register_plugin_commands(argv: list[str]) -> None:
 
 
 def app_commands() -> set[str]:
-    """Names of the commands registered so far."""
-    return {c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands}
+    """Names of the commands (and command groups) registered so far."""
+    names = {c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands}
+    return names | {g.name or "" for g in app.registered_groups}
 
 
 def main() -> None:

@@ -104,11 +104,60 @@ def describe_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def not_inference_error(label: str, call: str, exc: Exception) -> AssertionError:
+#: Exceptions that mean the plugin's own code is wrong, not that the provider failed.
+_BUG_TYPES = (
+    KeyError,
+    IndexError,
+    AttributeError,
+    TypeError,
+    NameError,
+    AssertionError,
+    ZeroDivisionError,
+    NotImplementedError,
+    RecursionError,
+)
+
+
+def where_raised(exc: BaseException) -> str:
+    """``file:line`` of the frame that raised ``exc`` (the innermost one), or ``""``."""
+    tb = exc.__traceback__
+    if tb is None:
+        return ""
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}"
+
+
+def not_inference_error(label: str, call: str, exc: BaseException) -> AssertionError:
+    """The failure for an exception that is not an ``InferenceError``, with the right advice.
+
+    A ``KeyError`` or ``TypeError`` is a bug in the plugin: wrapping it in a
+    ``ProviderError`` would hide it, so the advice is to fix the code. Anything
+    else (an SDK's or an HTTP client's error) is to be translated at the boundary.
+    """
+    where = where_raised(exc)
+    at = f" at {where}" if where else ""
+    if isinstance(exc, _BUG_TYPES):
+        return AssertionError(
+            f"{label}: {call} raised {describe_error(exc)}{at}: a bug in the plugin's code; "
+            "fix it there (do not wrap it in ProviderError, which would disguise the bug as a provider failure)"
+        )
     return AssertionError(
-        f"{label}: {call} raised {describe_error(exc)}, which is not an InferenceError subclass; "
-        "translate it at the plugin's boundary (raise ProviderError(...) from exc)"
+        f"{label}: {call} raised {describe_error(exc)}{at}, which is not an InferenceError subclass; "
+        "translate the provider's or client's errors at the plugin's boundary "
+        "(raise ProviderError(...) from exc, or use HTTPErrorContext.translate())"
     )
+
+
+def input_schema(gen: GeneratorLike) -> dict[str, Any]:
+    """The generator's JSON Schema, or an ``AssertionError`` saying why it cannot be built."""
+    __tracebackhide__ = True
+    try:
+        return gen.get_input_schema()
+    except Exception as exc:
+        raise AssertionError(
+            f"{gid(gen)}: the input schema does not compile: {describe_error(exc)}"
+        ) from None
 
 
 # -- metadata --------------------------------------------------------------------
@@ -177,12 +226,7 @@ def check_schema(generator: GeneratorLike, valid_inputs: Mapping[str, Any]) -> N
     __tracebackhide__ = True
     gen = instance(generator)
     label = gid(gen)
-    try:
-        schema = gen.get_input_schema()
-    except Exception as exc:
-        raise AssertionError(
-            f"{label}: the input schema does not compile: {describe_error(exc)}"
-        ) from exc
+    schema = input_schema(gen)
     problems = _json_schema_problems(schema, "input JSON Schema")
     if schema.get("$schema") != JSON_SCHEMA_DIALECT:
         problems.append(
@@ -302,7 +346,7 @@ def check_rejects_invalid(
     cases.append(
         (f"unknown input {UNKNOWN_FIELD!r}", {**valid_inputs, UNKNOWN_FIELD: 1}, {UNKNOWN_FIELD})
     )
-    for name in gen.get_input_schema().get("required", []):
+    for name in input_schema(gen).get("required", []):
         missing = {k: v for k, v in valid_inputs.items() if k != name}
         cases.append((f"missing required input {name!r}", missing, {name}))
     problems = []
@@ -349,6 +393,10 @@ def run_async(awaitable: Awaitable[Any]) -> Any:
     try:
         asyncio.get_running_loop()
     except RuntimeError:
+        running = False  # run below, outside the handler, so errors chain no RuntimeError
+    else:
+        running = True
+    if not running:
         return asyncio.run(main())
     box: dict[str, Any] = {}
 

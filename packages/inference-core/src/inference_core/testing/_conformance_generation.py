@@ -61,11 +61,16 @@ def check_assets(
         raise AssertionError(f"{label}: {call}: " + "; ".join(problems))
 
 
-def generate_result(generator: GeneratorLike, valid_inputs: Mapping[str, Any]) -> GenerationResult:
+def generate_result(
+    generator: GeneratorLike,
+    valid_inputs: Mapping[str, Any],
+    *,
+    what: str = "generate(**valid_inputs)",
+) -> GenerationResult:
     """``generate(**valid_inputs)``, failing with a message if it raises or returns no result."""
     __tracebackhide__ = True
     gen = instance(generator)
-    return _call(gid(gen), "generate(**valid_inputs)", lambda: gen.generate(**valid_inputs))
+    return _call(gid(gen), what, lambda: gen.generate(**valid_inputs))
 
 
 def check_generate(generator: GeneratorLike, valid_inputs: Mapping[str, Any]) -> GenerationResult:

@@ -11,6 +11,13 @@ collects one test per contract::
         invalid_inputs = [{"width": "abc"}]          # merged over valid_inputs
         secrets = {"OPENAI_API_KEY": "sk-test-123"}  # set in the environment, must never leak
 
+A generator that declares its key (``GeneratorMetadata(key=KeySpec(...))``) gets a
+made-up one in ``secrets`` without asking. An HTTP plugin sets ``http_app`` to a
+WSGI fake of its provider (see ``LoopbackServer``); the kit serves it on
+127.0.0.1, points the generator at it with :meth:`GeneratorConformance.connect`
+(``base_url=`` and ``timeout=`` by default), adds latency, and scripts
+provider faults (401, 429 with ``Retry-After``, 500, a hang, a malformed body).
+
 Every check is also a plain function (``check_metadata``, ``check_generate``,
 ...; :func:`check_generator` runs them all) that raises ``AssertionError``
 with a message naming the generator and what is wrong.
@@ -24,6 +31,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import pytest
 
+from inference_core.testing._conformance_async import (
+    check_cancellation,
+    check_concurrent_calls,
+    check_event_loop_free,
+)
 from inference_core.testing._conformance_checks import (
     GeneratorLike,
     check_metadata,
@@ -40,6 +52,19 @@ from inference_core.testing._conformance_generation import (
     check_generate,
     generate_result,
 )
+from inference_core.testing._conformance_faults import FAULTS, check_provider_faults
+from inference_core.testing._conformance_hygiene import (
+    DEFAULT_IMPORT_BUDGET_S,
+    check_import_cost,
+    check_sandbox,
+    sandbox,
+)
+from inference_core.testing._conformance_inputs import (
+    check_defaults,
+    check_honours_request,
+    check_inputs_untouched,
+    check_required_only,
+)
 from inference_core.testing._conformance_leaks import (
     DEFAULT_FORBIDDEN_IMPORTS,
     check_listing_lightweight,
@@ -51,31 +76,45 @@ from inference_core.testing._conformance_media import asset_problems, decode_med
 
 if TYPE_CHECKING:
     import pathlib
-    from collections.abc import Iterator, Mapping, Sequence
+    from collections.abc import Callable, Iterator, Mapping, Sequence
 
     from inference_core import BaseGenerator, GenerationResult
+    from inference_core.testing import LoopbackServer
 
 __all__ = [
     "DEFAULT_FORBIDDEN_IMPORTS",
+    "DEFAULT_IMPORT_BUDGET_S",
+    "FAULTS",
     "GeneratorConformance",
     "GeneratorLike",
     "asset_problems",
     "check_agenerate_agrees",
     "check_assets",
+    "check_cancellation",
+    "check_concurrent_calls",
+    "check_defaults",
     "check_errors",
+    "check_event_loop_free",
     "check_generate",
     "check_generator",
+    "check_honours_request",
+    "check_import_cost",
+    "check_inputs_untouched",
     "check_listing_lightweight",
     "check_metadata",
     "check_missing_secret",
     "check_no_secrets",
+    "check_provider_faults",
     "check_registered",
     "check_rejects_invalid",
+    "check_required_only",
+    "check_sandbox",
     "check_schema",
     "decode_media",
     "find_secrets",
     "generate_result",
     "resolve_generator",
+    "sandbox",
 ]
 
 
@@ -84,13 +123,17 @@ class GeneratorConformance:
 
     ``generator_id`` (required) is looked up in the registries, so the package
     must be installed with its entry point. ``valid_inputs`` (required) must
-    generate quickly. ``invalid_inputs`` are merged over ``valid_inputs`` and
-    must raise ``InputValidationError`` naming one of their fields. ``error_inputs``
+    generate quickly; ``generate`` is also called with only their required
+    fields, and with sizes and counts varied within the schema's bounds.
+    ``invalid_inputs`` are merged over ``valid_inputs`` and must raise
+    ``InputValidationError`` naming one of their fields. ``error_inputs``
     validate but must make generation raise an ``InferenceError``.
     ``secrets`` are set as environment variables during each test and must
-    never appear in results, reprs or error messages. ``generator_kwargs`` go
-    to the generator's constructor; override the ``conformance_generator``
-    fixture for anything more (a loopback server's URL, say).
+    never appear in results, reprs, errors, log records or warnings (a key the
+    metadata declares gets a made-up value when ``secrets`` is empty).
+    ``generator_kwargs`` go to the generator's constructor. An HTTP plugin sets
+    ``http_app`` (a WSGI fake of its provider) and, if its constructor does not
+    take ``base_url`` and ``timeout``, overrides :meth:`connect`.
     """
 
     generator_id: ClassVar[str] = ""
@@ -100,20 +143,59 @@ class GeneratorConformance:
     secrets: ClassVar[Mapping[str, str]] = {}
     generator_kwargs: ClassVar[Mapping[str, Any]] = {}
     forbidden_imports: ClassVar[Sequence[str]] = DEFAULT_FORBIDDEN_IMPORTS
+    #: A WSGI app speaking the provider's wire protocol, for HTTP plugins.
+    http_app: ClassVar[Any] = None
+    #: Latency the loopback server adds to each request in the event-loop and cancellation checks.
+    http_latency: ClassVar[float] = 0.3
+    #: How many concurrent calls share one instance.
+    concurrency: ClassVar[int] = 8
+    import_budget_s: ClassVar[float] = DEFAULT_IMPORT_BUDGET_S
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # checks that do not apply are not collected, rather than skipped
+        if not cls.error_inputs:
+            cls.test_errors_are_inference_errors = None  # type: ignore[assignment,method-assign]
+        if cls.http_app is None:
+            cls.test_provider_faults = None  # type: ignore[assignment,method-assign]
+
+    def connect(self, url: str, timeout: float) -> dict[str, Any]:
+        """Constructor arguments that point the generator at the loopback server at ``url``."""
+        return {**self.generator_kwargs, "base_url": url, "timeout": timeout}
 
     @pytest.fixture(autouse=True)
     def conformance_secrets(self, monkeypatch: pytest.MonkeyPatch) -> Mapping[str, str]:
-        """Put ``secrets`` into the environment for the test."""
+        """Put ``secrets`` (or a made-up value of the declared key) into the environment."""
         if not self.generator_id:
             pytest.fail(f"{type(self).__name__}: set generator_id (and valid_inputs) on the class")
-        for name, value in self.secrets.items():
+        secrets = dict(self.secrets) or _declared_secret(self.generator_id)
+        for name, value in secrets.items():
             monkeypatch.setenv(name, value)
-        return self.secrets
+        return secrets
 
     @pytest.fixture
-    def conformance_generator(self, conformance_secrets: Mapping[str, str]) -> BaseGenerator:
-        """The generator under test: its registered class built with ``generator_kwargs``."""
-        return resolve_generator(self.generator_id)(**self.generator_kwargs)
+    def conformance_server(self) -> Iterator[LoopbackServer | None]:
+        """The loopback server serving ``http_app`` (None for a plugin that makes no requests)."""
+        if self.http_app is None:
+            yield None
+            return
+        from inference_core.testing import LoopbackServer
+
+        with LoopbackServer(self.http_app) as server:
+            yield server
+
+    @pytest.fixture
+    def conformance_generator(
+        self,
+        conformance_secrets: Mapping[str, str],
+        conformance_server: LoopbackServer | None,
+    ) -> BaseGenerator:
+        """The generator under test: its registered class built with ``generator_kwargs``
+        (and pointed at the loopback server for an HTTP plugin)."""
+        cls = resolve_generator(self.generator_id)
+        if conformance_server is None:
+            return cls(**self.generator_kwargs)
+        return cls(**self.connect(conformance_server.url, 30.0))
 
     def test_registered(self) -> None:
         check_registered(self.generator_id)
@@ -124,53 +206,125 @@ class GeneratorConformance:
     def test_schema_and_tool_definition(self, conformance_generator: BaseGenerator) -> None:
         check_schema(conformance_generator, self.valid_inputs)
 
+    def test_defaults_are_valid(self, conformance_generator: BaseGenerator) -> None:
+        check_defaults(conformance_generator)
+
     def test_rejects_invalid_and_unknown_inputs(self, conformance_generator: BaseGenerator) -> None:
         check_rejects_invalid(conformance_generator, self.valid_inputs, self.invalid_inputs)
 
     def test_generate(self, conformance_generator: BaseGenerator) -> None:
         check_generate(conformance_generator, self.valid_inputs)
 
+    def test_generate_with_only_required_inputs(
+        self, conformance_generator: BaseGenerator
+    ) -> None:
+        check_required_only(conformance_generator, self.valid_inputs)
+
+    def test_request_is_honoured(self, conformance_generator: BaseGenerator) -> None:
+        check_honours_request(conformance_generator, self.valid_inputs)
+
+    def test_inputs_left_unchanged(self, conformance_generator: BaseGenerator) -> None:
+        check_inputs_untouched(conformance_generator, self.valid_inputs)
+
     def test_agenerate_agrees_with_generate(self, conformance_generator: BaseGenerator) -> None:
         check_agenerate_agrees(conformance_generator, self.valid_inputs)
 
+    def test_concurrent_calls_on_one_instance(
+        self, conformance_generator: BaseGenerator
+    ) -> None:
+        check_concurrent_calls(conformance_generator, self.valid_inputs, self.concurrency)
+
+    def test_agenerate_leaves_the_event_loop_free(
+        self, conformance_generator: BaseGenerator, conformance_server: LoopbackServer | None
+    ) -> None:
+        with _latency(conformance_server, self.http_latency):
+            check_event_loop_free(conformance_generator, self.valid_inputs)
+
+    def test_cancellation_stops_promptly(
+        self, conformance_generator: BaseGenerator, conformance_server: LoopbackServer | None
+    ) -> None:
+        with sandbox() as box, _latency(conformance_server, self.http_latency):
+            check_cancellation(conformance_generator, self.valid_inputs)
+        check_sandbox(conformance_generator, box, during="a cancelled call")
+
     def test_errors_are_inference_errors(self, conformance_generator: BaseGenerator) -> None:
-        if not self.error_inputs:
-            pytest.skip("no error_inputs given")
         check_errors(conformance_generator, self.error_inputs)
 
-    def test_no_secret_leaks(self, conformance_generator: BaseGenerator) -> None:
-        if not self.secrets:
-            pytest.skip("no secrets given")
-        _check_secrets(
-            conformance_generator,
+    def test_provider_faults(
+        self,
+        conformance_server: LoopbackServer | None,
+        conformance_secrets: Mapping[str, str],
+    ) -> None:
+        assert conformance_server is not None
+        cls = resolve_generator(self.generator_id)
+        server = conformance_server
+        check_provider_faults(
+            lambda timeout: cls(**self.connect(server.url, timeout)),
+            server,
             self.valid_inputs,
-            self.invalid_inputs,
-            self.error_inputs,
-            self.secrets,
+            conformance_secrets,
         )
+
+    def test_no_secret_leaks_and_nothing_left_behind(
+        self, conformance_generator: BaseGenerator, conformance_secrets: Mapping[str, str]
+    ) -> None:
+        with sandbox() as box:
+            results = _check_secrets(
+                conformance_generator,
+                self.valid_inputs,
+                self.invalid_inputs,
+                self.error_inputs,
+                conformance_secrets,
+            )
+        check_sandbox(conformance_generator, box, results, conformance_secrets)
 
     def test_missing_secret_is_a_configuration_error(
         self,
         request: pytest.FixtureRequest,
         monkeypatch: pytest.MonkeyPatch,
         tmp_path: pathlib.Path,
+        conformance_secrets: Mapping[str, str],
     ) -> None:
-        if not self.secrets:
-            pytest.skip("no secrets given")
         from inference_core._keys import CONFIG_ENV_VAR
+        from inference_core._keystore import KEYS_ENV_VAR
 
         monkeypatch.setenv(CONFIG_ENV_VAR, str(tmp_path / "no-config.yaml"))  # no user config keys
-        for name in self.secrets:
+        monkeypatch.setenv(KEYS_ENV_VAR, str(tmp_path / "no-keys.json"))  # nor stored keys
+        for name in conformance_secrets:
             monkeypatch.delenv(name, raising=False)
         check_missing_secret(
             self.generator_id,
             lambda: request.getfixturevalue("conformance_generator"),
             self.valid_inputs,
-            self.secrets,
+            conformance_secrets,
         )
 
     def test_listing_imports_no_heavy_modules(self) -> None:
         check_listing_lightweight(self.generator_id, self.forbidden_imports)
+
+    def test_import_cost(self) -> None:
+        check_import_cost(self.generator_id, budget_s=self.import_budget_s)
+
+
+def _declared_secret(generator_id: str) -> dict[str, str]:
+    """A made-up value for the key the generator declares, or ``{}``."""
+    try:
+        spec = resolve_generator(generator_id).metadata.key
+    except AssertionError:
+        return {}
+    return {spec.env_var: f"conformance-secret-{generator_id}-7f3a"} if spec else {}
+
+
+@contextlib.contextmanager
+def _latency(server: LoopbackServer | None, seconds: float) -> Iterator[None]:
+    if server is None:
+        yield
+        return
+    before, server.latency = server.latency, seconds
+    try:
+        yield
+    finally:
+        server.latency = before
 
 
 def _check_secrets(
@@ -179,7 +333,7 @@ def _check_secrets(
     invalid_inputs: Sequence[Mapping[str, Any]],
     error_inputs: Sequence[Mapping[str, Any]],
     secrets: Mapping[str, str],
-) -> None:
+) -> list[GenerationResult]:
     __tracebackhide__ = True
     results: list[GenerationResult] = [generate_result(gen, valid_inputs)]
     errors: list[BaseException] = list(check_errors(gen, error_inputs))
@@ -188,7 +342,9 @@ def _check_secrets(
             gen.validate_inputs({**valid_inputs, **bad})
         except Exception as exc:
             errors.append(exc)
-    check_no_secrets(gen, secrets, results, errors)
+    if secrets:
+        check_no_secrets(gen, secrets, results, errors)
+    return results
 
 
 @contextlib.contextmanager
@@ -220,14 +376,18 @@ def check_generator(
     generator_kwargs: Mapping[str, Any] | None = None,
     check_listing: bool = True,
     forbidden_imports: Sequence[str] = DEFAULT_FORBIDDEN_IMPORTS,
+    server: LoopbackServer | None = None,
+    make_for_server: Callable[[float], BaseGenerator] | None = None,
 ) -> None:
     """Run every conformance check on ``generator`` (an id, a class or an instance).
 
     ``secrets`` are set in the environment while the checks run (a class is
-    instantiated inside that, with ``generator_kwargs``). The listing check
-    needs the generator installed with its entry point; pass
-    ``check_listing=False`` for a class that is only registered by hand.
-    Raises ``AssertionError`` at the first failing check.
+    instantiated inside that, with ``generator_kwargs``). The listing and
+    import-cost checks need the generator installed with its entry point; pass
+    ``check_listing=False`` for a class that is only registered by hand. For an
+    HTTP plugin, pass the loopback ``server`` it talks to and
+    ``make_for_server(timeout)`` building it pointed there: the provider
+    faults are then scripted too. Raises ``AssertionError`` at the first failing check.
     """
     __tracebackhide__ = True
     secrets = dict(secrets or {})
@@ -240,12 +400,25 @@ def check_generator(
         )
         check_metadata(gen)
         check_schema(gen, valid_inputs)
+        check_defaults(gen)
         check_rejects_invalid(gen, valid_inputs, invalid_inputs)
-        result = check_generate(gen, valid_inputs)
-        check_agenerate_agrees(gen, valid_inputs, result)
-        check_errors(gen, error_inputs)
-        if secrets:
-            _check_secrets(gen, valid_inputs, invalid_inputs, error_inputs, secrets)
+        with sandbox() as box:
+            result = check_generate(gen, valid_inputs)
+            results = [result, check_required_only(gen, valid_inputs)]
+            check_honours_request(gen, valid_inputs)
+            check_inputs_untouched(gen, valid_inputs)
+            results.append(check_agenerate_agrees(gen, valid_inputs, result))
+            results += check_concurrent_calls(gen, valid_inputs)
+            check_errors(gen, error_inputs)
+            results += _check_secrets(gen, valid_inputs, invalid_inputs, error_inputs, secrets)
+        check_sandbox(gen, box, results, secrets)
+        with _latency(server, 0.3):
+            check_event_loop_free(gen, valid_inputs)
+            with sandbox() as box:
+                check_cancellation(gen, valid_inputs)
+            check_sandbox(gen, box, during="a cancelled call")
+        if server is not None and make_for_server is not None:
+            check_provider_faults(make_for_server, server, valid_inputs, secrets)
     if secrets and isinstance(cls_or_gen, type):
         cls = cls_or_gen
         with _environment(dict.fromkeys(secrets)):
@@ -254,3 +427,4 @@ def check_generator(
             )
     if check_listing:
         check_listing_lightweight(gen.metadata.id, forbidden_imports)
+        check_import_cost(gen.metadata.id)

@@ -1,0 +1,99 @@
+"""The key store behind ``infer keys``: named API keys in a JSON file only its owner can read.
+
+The file is ``$INFERENCE_CORE_KEYS`` or, when unset, ``keys.json`` beside the
+config file (``<user config dir>/inference-core/keys.json``, platformdirs). It
+maps a key's name (``openai``, the name a generator declares with
+:class:`~inference_core.KeySpec`) to its value, and is always written with mode
+0600 through a temporary file, so a crash leaves either the old or the new store.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import re
+import tempfile
+
+from inference_core.errors import ConfigurationError
+
+__all__ = ["KEYS_ENV_VAR", "keys_path", "remove_key", "set_key", "stored_keys"]
+
+KEYS_ENV_VAR = "INFERENCE_CORE_KEYS"
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")
+
+
+def keys_path() -> pathlib.Path:
+    """The key store in use: ``$INFERENCE_CORE_KEYS``, else ``keys.json`` beside the config file."""
+    explicit = os.environ.get(KEYS_ENV_VAR)
+    if explicit:
+        return pathlib.Path(explicit).expanduser()
+    from inference_core._keys import config_path
+
+    return config_path().parent / "keys.json"
+
+
+def stored_keys(path: pathlib.Path | None = None) -> dict[str, str]:
+    """Every stored key by name (``{}`` when there is no store yet)."""
+    path = keys_path() if path is None else path
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read the key store {path}: {exc.strerror}") from None
+    try:
+        data = json.loads(text) if text.strip() else {}
+    except ValueError:
+        raise ConfigurationError(
+            f"the key store {path} is not valid JSON; fix or delete it"
+        ) from None
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        raise ConfigurationError(f"the key store {path} must map names to strings")
+    return {str(k): v for k, v in data.items()}
+
+
+def _check_name(name: str) -> None:
+    if not _NAME.match(name):
+        raise ConfigurationError(
+            f"invalid key name {name!r}: use letters, digits, '_', '-' or '.', starting with a letter"
+        )
+
+
+def _write(path: pathlib.Path, keys: dict[str, str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".keys-", suffix=".tmp", dir=path.parent)
+    try:
+        os.chmod(tmp, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(keys, out, indent=2, sort_keys=True)
+            out.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        pathlib.Path(tmp).unlink(missing_ok=True)
+        raise
+    os.chmod(path, 0o600)
+
+
+def set_key(name: str, value: str, path: pathlib.Path | None = None) -> pathlib.Path:
+    """Store ``value`` under ``name`` (replacing any previous one); returns the store's path."""
+    _check_name(name)
+    value = value.strip()
+    if not value:
+        raise ConfigurationError(f"no value given for the key {name!r}")
+    path = keys_path() if path is None else path
+    keys = stored_keys(path)
+    keys[name] = value
+    _write(path, keys)
+    return path
+
+
+def remove_key(name: str, path: pathlib.Path | None = None) -> bool:
+    """Remove the key ``name``; returns whether it was stored."""
+    path = keys_path() if path is None else path
+    keys = stored_keys(path)
+    if name not in keys:
+        return False
+    del keys[name]
+    _write(path, keys)
+    return True
