@@ -256,6 +256,131 @@ AUDIO_SCHEMA = {
 }
 
 
+class BlockingImage(GoodImage):
+    metadata = meta("blocking_image")
+
+    async def agenerate(self, *, prompt, width, height, fail):
+        import time
+        if fail:
+            raise ProviderError("refused", provider="test")
+        time.sleep(0.4)  # a sync HTTP client inside agenerate
+        return GenerationResult(assets=self.assets(width, height))
+
+
+class SwallowingImage(GoodImage):
+    metadata = meta("swallowing_image")
+
+    async def agenerate(self, *, prompt, width, height, fail):
+        import asyncio
+        if fail:
+            raise ProviderError("refused", provider="test")
+        try:
+            await asyncio.sleep(0.3)
+        except asyncio.CancelledError:
+            pass  # keeps going
+        return GenerationResult(assets=self.assets(width, height))
+
+
+class SharedStateImage(GoodImage):
+    metadata = meta("shared_state_image")
+
+    async def agenerate(self, *, prompt, width, height, fail):
+        import asyncio
+        if fail:
+            raise ProviderError("refused", provider="test")
+        self.width, self.height = width, height
+        await asyncio.sleep(0.05)
+        return GenerationResult(assets=self.assets(self.width, self.height))
+
+
+class FixedSizeImage(GoodImage):
+    metadata = meta("fixed_size_image")
+
+    def generate(self, *, prompt, width, height, fail):
+        return GenerationResult(assets=self.assets(64, 48))
+
+
+class SeedZeroImage(GoodImage):
+    metadata = meta("seed_zero_image", {**IMAGE_SCHEMA, "seed": {"type": "integer", "default": 0}})
+
+    def generate(self, *, prompt, width, height, fail, seed):
+        if not seed:
+            seed = {"random": True}["seed"]  # "0 means no seed": a plain bug
+        return GenerationResult(assets=self.assets(width, height))
+
+
+class BadDefaultImage(GoodImage):
+    metadata = meta(
+        "bad_default_image",
+        {**IMAGE_SCHEMA, "style": {"type": "string", "enum": ["photo", "art"], "default": "vivid"}},
+    )
+
+    def generate(self, *, prompt, width, height, fail, style):
+        return GenerationResult(assets=self.assets(width, height))
+
+
+class RequiredDefaultImage(GoodImage):
+    metadata = meta(
+        "required_default_image",
+        {**IMAGE_SCHEMA, "prompt": {"type": "string", "required": True, "default": "a cat"}},
+    )
+
+
+class BadMinimumImage(GoodImage):
+    metadata = meta("bad_minimum_image", {**IMAGE_SCHEMA, "width": {"type": "integer", "minimum": "16"}})
+
+
+class MutatingImage(GoodImage):
+    metadata = meta("mutating_image", {**IMAGE_SCHEMA, "options": {"type": "object", "default": None}})
+
+    def generate(self, *, prompt, width, height, fail, options):
+        if fail:
+            raise ProviderError("refused", provider="test")
+        if options and "lora" in options:
+            options["lora"]["scale"] = options["lora"]["scale"] * 2
+        return GenerationResult(assets=self.assets(width, height))
+
+
+class DebugKeyImage(GoodImage):
+    metadata = meta("debug_key_image")
+
+    def generate(self, **inputs):
+        import logging
+        logging.getLogger("gen_kit_test").debug("calling with key %s", self._api_key)
+        return super().generate(**inputs)
+
+
+class LitterImage(GoodImage):
+    metadata = meta("litter_image")
+
+    def generate(self, **inputs):
+        with open("request.json", "w") as out:
+            out.write("{}")
+        return super().generate(**inputs)
+
+
+class TempLitterImage(GoodImage):
+    metadata = meta("temp_litter_image")
+
+    def generate(self, **inputs):
+        import tempfile
+        tempfile.NamedTemporaryFile(suffix=".png", delete=False).close()
+        return super().generate(**inputs)
+
+
+class GonePathImage(GoodImage):
+    metadata = meta("gone_path_image")
+
+    def assets(self, width, height):
+        import pathlib, tempfile
+        folder = pathlib.Path(tempfile.mkdtemp())
+        path = folder / "out.png"
+        path.write_bytes(png(width, height))
+        path.unlink()
+        folder.rmdir()
+        return [MediaAsset(path=path, mime_type="image/png", width=width, height=height)]
+
+
 class GoodAudio(BaseAudioGenerator):
     metadata = meta("good_audio", AUDIO_SCHEMA)
     seconds = 0.25
@@ -328,6 +453,7 @@ def register_generators():
     return [
         value for value in globals().values()
         if isinstance(value, type) and issubclass(value, (GoodImage, GoodAudio, GoodVideo))
+        and value is not BadMinimumImage
     ]
 """
 
@@ -340,6 +466,13 @@ INVALID = {
     "image": [{"width": "abc"}, {"prompt": ""}, {"width": 4, "height": 9999}],
     "audio": [{"response_format": "flac"}],
     "video": [{"duration": "long"}],
+}
+
+
+#: Inputs that the broken generators' callers give (the defaults are what is broken).
+EXTRA_INPUTS: dict[str, dict[str, Any]] = {
+    "seed_zero_image": {"seed": 7},
+    "mutating_image": {"options": {"lora": {"scale": 1}}},
 }
 
 
@@ -423,8 +556,7 @@ BROKEN = [
     ),
     (
         "raw_error_image",
-        "raw_error_image: generate(**error_inputs[0]) raised ValueError: HTTP 500 from the provider, "
-        "which is not an InferenceError subclass",
+        "raw_error_image: generate(**error_inputs[0]) raised ValueError: HTTP 500 from the provider at ",
     ),
     (
         "async_mismatch_image",
@@ -445,6 +577,43 @@ BROKEN = [
         "stale_version_image",
         "stale_version_image: metadata.version is '0.9.0' but the installed distribution gen-kit-test is 1.0.0",
     ),
+    (
+        "blocking_image",
+        "blocking_image: agenerate blocked the event loop for 0.",
+    ),
+    (
+        "swallowing_image",
+        "swallowing_image: agenerate was cancelled (as asyncio.timeout does) but returned a result: "
+        "it swallowed CancelledError",
+    ),
+    (
+        "shared_state_image",
+        "shared_state_image: 8 concurrent agenerate calls on one instance: call 0: asked for width=",
+    ),
+    ("fixed_size_image", "fixed_size_image: the result does not match the request: asked for width=56 but asset 0 has width=64"),
+    (
+        "seed_zero_image",
+        "seed_zero_image: generate(only the required fields) raised KeyError: 'seed' at ",
+    ),
+    (
+        "bad_default_image",
+        "bad_default_image: the default of 'style' ('vivid') fails its own field: ",
+    ),
+    (
+        "required_default_image",
+        "required_default_image: field 'prompt' is both required and has a default ('a cat')",
+    ),
+    (
+        "mutating_image",
+        "mutating_image: generate changed the caller's inputs ['options']",
+    ),
+    (
+        "debug_key_image",
+        "debug_key_image: secret leaked: OPENAI_API_KEY in a DEBUG log record of 'gen_kit_test'",
+    ),
+    ("litter_image", "litter_image: the calls left files behind (working folder: request.json"),
+    ("temp_litter_image", "temp_litter_image: the calls left files behind (temporary folder: tmp"),
+    ("gone_path_image", "gone_path_image: generate: asset 0 (image/png) has no readable bytes: "),
     (
         "silent_audio",
         "silent_audio: generate: asset 0 (audio/wav) is silent: peak amplitude 0.000000",
@@ -469,8 +638,9 @@ BROKEN = [
 def test_broken_generator_fails_with_a_message_saying_what_is_wrong(
     generator_id: str, message: str
 ) -> None:
+    inputs = {**INPUTS[modality_of(generator_id)], **EXTRA_INPUTS.get(generator_id, {})}
     with pytest.raises(AssertionError, match=re.escape(message)):
-        run_kit(generator_id)
+        run_kit(generator_id, valid_inputs=inputs)
 
 
 def test_headerless_pcm_is_read_at_the_rate_in_its_mime_type() -> None:

@@ -149,7 +149,7 @@ class Rated(BaseAudioGenerator):
 def test_an_enum_on_a_typed_field_coerces_like_the_type() -> None:
     assert Rated().validate_inputs(text="a", sample_rate="8000")["sample_rate"] == 8000
     assert Rated().validate_inputs(text="a", gain="0.5")["gain"] == 0.5
-    with pytest.raises(InputValidationError, match=r"sample_rate: must be one of 8000, 16000 \(got 44100\)"):
+    with pytest.raises(InputValidationError, match=r"must be one of 8000, 16000 \(got '44100'\)"):
         Rated().validate_inputs(text="a", sample_rate="44100")
     prop = Rated.get_input_schema()["properties"]["sample_rate"]
     assert prop == {"type": "integer", "enum": [8000, 16000], "default": 16000}

@@ -54,6 +54,7 @@ class Sandbox:
     scratch_before: set[pathlib.Path]
     records: list[logging.LogRecord] = field(default_factory=list)
     warnings: list[warnings.WarningMessage] = field(default_factory=list)
+    left: list[str] = field(default_factory=list)
 
     def leftovers(self, results: Sequence[GenerationResult] = ()) -> list[str]:
         """Files left in the working folder, the temporary folder or the scratch folder.
@@ -67,12 +68,7 @@ class Sandbox:
             for a in r.assets
             if getattr(a, "path", None) is not None
         }
-        found = [f"working folder: {p.name}" for p in sorted(self.cwd.rglob("*")) if p.is_file()]
-        found += [
-            f"temporary folder: {p.relative_to(self.tmp)}"
-            for p in sorted(self.tmp.rglob("*"))
-            if p.is_file()
-        ]
+        found = list(self.left)
         root = _scratch_root()
         after = {p for p in root.rglob("*") if p.is_file()}
         found += [
@@ -134,6 +130,14 @@ def sandbox() -> Iterator[Sandbox]:
                 yield box
             box.warnings = list(caught)
         finally:
+            box.left = [
+                f"working folder: {p.relative_to(cwd)}" for p in sorted(cwd.rglob("*")) if p.is_file()
+            ]
+            box.left += [
+                f"temporary folder: {p.relative_to(tmp)}"
+                for p in sorted(tmp.rglob("*"))
+                if p.is_file()
+            ]
             os.chdir(old_cwd)
             tempfile.tempdir = old_tempdir
             if old_env is None:
