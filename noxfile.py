@@ -133,6 +133,33 @@ def all_packages(session: nox.Session) -> None:
     session.run("python", "-m", "pytest", *PYTEST, "tests", *session.posargs)
 
 
+#: What ``infer plugin new`` is proven with: (name, modality, --http).
+SCAFFOLDS = (
+    ("gen-scaffold-image", "image", True),
+    ("gen-scaffold-audio", "audio", False),
+    ("gen-scaffold-video", "video", False),
+)
+
+
+@nox.session(python=PYTHON)
+def scaffold(session: nox.Session) -> None:
+    """``infer plugin new`` packages build, install from their wheels and pass the kit."""
+    install(session, {CORE: PACKAGES[CORE]}, *TEST_DEPS)
+    tmp = pathlib.Path(session.create_tmp()) / "scaffolds"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    for name, modality, http in SCAFFOLDS:
+        flags = ["--http"] if http else []
+        session.run("infer", "plugin", "new", name, "--modality", modality, *flags, "--out", str(tmp))
+        dist = tmp / name / "dist"
+        session.run("uv", "build", "--wheel", "--quiet", "--out-dir", str(dist), str(tmp / name), external=True)
+        (built,) = dist.glob("*.whl")
+        session.install(str(built))
+        session.chdir(tmp / name)
+        session.run("python", "-m", "pytest", *PYTEST, "-rs", "tests", *session.posargs)
+        session.chdir(ROOT)
+
+
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     """ruff: lint and format check."""
