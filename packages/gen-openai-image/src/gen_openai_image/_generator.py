@@ -16,6 +16,7 @@ from inference_core import (
     GenerationResult,
     GeneratorMetadata,
     InputValidationError,
+    KeySpec,
     MediaAsset,
     MediaError,
     scratch_dir,
@@ -29,7 +30,6 @@ from inference_core.provider import (
     media_info,
     openai_client,
     parse_data_url,
-    resolve_key,
     resolve_setting,
     translate_openai_errors,
 )
@@ -107,6 +107,7 @@ class OpenAIImageGenerator(BaseImageGenerator):
 
     metadata = GeneratorMetadata(
         id=GENERATOR_ID,
+        key=KeySpec("openai", KEY_ENV),
         name="OpenAI images",
         description="Images from OpenAI's /v1/images/generations (dall-e-3, gpt-image-1) "
         "or any OpenAI-compatible images endpoint.",
@@ -127,7 +128,7 @@ class OpenAIImageGenerator(BaseImageGenerator):
         max_output_bytes: int = 64 * 2**20,
         output_dir: str | os.PathLike[str] | None = None,
     ) -> None:
-        self._api_key = api_key
+        super().__init__(api_key=api_key)
         self._base_url = base_url
         self.timeout = timeout
         self.retry_policy = retry_policy or DEFAULT_RETRY_POLICY
@@ -149,7 +150,7 @@ class OpenAIImageGenerator(BaseImageGenerator):
         return params
 
     def generate(self, **inputs: Any) -> GenerationResult:
-        key = resolve_key(KEY_ENV, self._api_key, generator_id=GENERATOR_ID)
+        key = self.get_api_key()
         base_url = (
             resolve_setting("OPENAI_BASE_URL", self._base_url, default=DEFAULT_BASE_URL)
             or DEFAULT_BASE_URL

@@ -15,6 +15,7 @@ from inference_core import (
     GenerationResult,
     GeneratorMetadata,
     InputValidationError,
+    KeySpec,
     MediaAsset,
     atomic_write,
     scratch_dir,
@@ -25,7 +26,6 @@ from inference_core.provider import (
     DEFAULT_RETRY_POLICY,
     HTTPErrorContext,
     openai_client,
-    resolve_key,
     resolve_setting,
     translate_openai_errors,
 )
@@ -88,6 +88,7 @@ class OpenAITTSGenerator(BaseAudioGenerator):
 
     metadata = GeneratorMetadata(
         id=GENERATOR_ID,
+        key=KeySpec("openai", KEY_ENV),
         name="OpenAI text to speech",
         description="Speech from text with OpenAI's /v1/audio/speech (tts-1, tts-1-hd, gpt-4o-mini-tts).",
         input_schema=INPUT_SCHEMA,
@@ -105,7 +106,7 @@ class OpenAITTSGenerator(BaseAudioGenerator):
         max_output_bytes: int = DEFAULT_MAX_BYTES,
         output_dir: str | os.PathLike[str] | None = None,
     ) -> None:
-        self._api_key = api_key
+        super().__init__(api_key=api_key)
         self._base_url = base_url
         self.timeout = timeout
         self.retry_policy = retry_policy or DEFAULT_RETRY_POLICY
@@ -131,7 +132,7 @@ class OpenAITTSGenerator(BaseAudioGenerator):
     def generate(self, **inputs: Any) -> GenerationResult:
         model, fmt = inputs["model"], inputs["response_format"]
         wrap = fmt == "pcm" and inputs["wrap_pcm"]
-        key = resolve_key(KEY_ENV, self._api_key, generator_id=GENERATOR_ID)
+        key = self.get_api_key()
         base_url = (
             resolve_setting("OPENAI_BASE_URL", self._base_url, default=DEFAULT_BASE_URL)
             or DEFAULT_BASE_URL

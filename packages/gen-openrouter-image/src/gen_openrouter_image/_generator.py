@@ -11,6 +11,7 @@ from inference_core import (
     ContentPolicyError,
     GenerationResult,
     GeneratorMetadata,
+    KeySpec,
     MediaAsset,
     MediaError,
 )
@@ -24,7 +25,6 @@ from inference_core.provider import (
     input_url,
     media_info,
     parse_data_url,
-    resolve_key,
     resolve_setting,
 )
 
@@ -50,6 +50,7 @@ class OpenRouterImageGenerator(BaseImageGenerator):
 
     metadata = GeneratorMetadata(
         id=GENERATOR_ID,
+        key=KeySpec("openrouter", KEY_ENV),
         name="OpenRouter image",
         description="Text-to-image and image-to-image through OpenRouter chat completions "
         "(Gemini image models, FLUX, GPT image and others).",
@@ -107,7 +108,8 @@ class OpenRouterImageGenerator(BaseImageGenerator):
         app_title: str | None = None,
         max_response_bytes: int = 200 * 2**20,
     ) -> None:
-        self._api_key, self._base_url = api_key, base_url
+        super().__init__(api_key=api_key)
+        self._base_url = base_url
         self.timeout, self.retry, self.max_response_bytes = timeout, retry, max_response_bytes
         self._referer, self._title = http_referer, app_title
         self._client: httpx.Client | None = None
@@ -122,7 +124,7 @@ class OpenRouterImageGenerator(BaseImageGenerator):
             return self._client
 
     def generate(self, **inputs: Any) -> GenerationResult:
-        key = resolve_key(KEY_ENV, self._api_key, generator_id=GENERATOR_ID)
+        key = self.get_api_key()
         base = (
             resolve_setting("OPENROUTER_BASE_URL", self._base_url, default=DEFAULT_BASE_URL) or ""
         )

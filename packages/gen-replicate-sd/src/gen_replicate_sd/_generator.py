@@ -15,6 +15,7 @@ from inference_core import (
     ContentPolicyError,
     GenerationResult,
     GeneratorMetadata,
+    KeySpec,
     MediaAsset,
     ProviderError,
     scratch_dir,
@@ -28,7 +29,6 @@ from inference_core.provider import (
     async_http_client,
     image_dimensions,
     input_url,
-    resolve_key,
     resolve_setting,
 )
 
@@ -70,6 +70,7 @@ class ReplicateSDGenerator(BaseImageGenerator):
 
     metadata = GeneratorMetadata(
         id=GENERATOR_ID,
+        key=KeySpec("replicate", KEY_ENV),
         name="Replicate SDXL",
         description="Stable Diffusion XL on Replicate (predictions API): text-to-image, img2img, inpainting.",
         input_schema={
@@ -126,7 +127,8 @@ class ReplicateSDGenerator(BaseImageGenerator):
         max_output_bytes: int = DEFAULT_MAX_BYTES,
         output_dir: str | os.PathLike[str] | None = None,
     ) -> None:
-        self._api_key, self._base_url = api_key, base_url
+        super().__init__(api_key=api_key)
+        self._base_url = base_url
         self.timeout, self.wait, self.poll_interval = timeout, max(1, min(wait, 60)), poll_interval
         self.retry, self.max_output_bytes, self.output_dir = retry, max_output_bytes, output_dir
         self._adopted: set[str] = set()  # predictions found after an ambiguous create
@@ -134,7 +136,7 @@ class ReplicateSDGenerator(BaseImageGenerator):
     async def agenerate(self, **inputs: Any) -> GenerationResult:
         import asyncio
 
-        key = resolve_key(KEY_ENV, self._api_key, generator_id=GENERATOR_ID)
+        key = self.get_api_key()
         base = resolve_setting("REPLICATE_BASE_URL", self._base_url, default=DEFAULT_BASE_URL) or ""
         base = base.rstrip("/")
         errors = HTTPErrorContext(
