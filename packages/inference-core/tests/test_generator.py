@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +14,8 @@ from inference_core import (
     GeneratorMetadata,
     InputValidationError,
     MediaAsset,
+    ProviderError,
+    scratch_dir,
 )
 
 SCHEMA = {"prompt": {"type": "string", "required": True}, "n": {"type": "integer", "default": 1}}
@@ -112,3 +115,48 @@ def test_returning_something_else_is_an_error() -> None:
 def test_metadata_rejects_bad_ids() -> None:
     with pytest.raises(ValueError, match="lowercase"):
         GeneratorMetadata(id="Bad Id", name="x", description="y")
+
+
+def test_a_cancelled_sync_generation_leaves_no_scratch_file() -> None:
+    started, release = threading.Event(), threading.Event()
+    made: list[Path] = []
+
+    class Slow(BaseImageGenerator):
+        metadata = GeneratorMetadata(id="slow_scratch", name="S", description="d")
+
+        def generate(self, **inputs: object) -> GenerationResult:
+            started.set()
+            release.wait(5)
+            path = scratch_dir("slow_scratch") / "call-1" / "out.png"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(b"\x89PNG\r\n\x1a\n")
+            made.append(path)
+            return GenerationResult(assets=[MediaAsset(path=path, mime_type="image/png")])
+
+    async def cancel() -> None:
+        task = asyncio.create_task(Slow().agenerate())
+        await asyncio.to_thread(started.wait, 5)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(cancel())
+    release.set()
+    for _ in range(100):
+        if made and not made[0].parent.exists():
+            break
+        threading.Event().wait(0.02)
+    assert made and not made[0].exists() and not made[0].parent.exists()
+    assert scratch_dir("slow_scratch").exists()  # the generator's own folder stays
+
+
+def test_errors_from_the_sync_bridge_chain_nothing() -> None:
+    class Failing(BaseImageGenerator):
+        metadata = GeneratorMetadata(id="failing_async", name="F", description="d")
+
+        async def agenerate(self, **inputs: object) -> GenerationResult:
+            raise ProviderError("down", provider="test")
+
+    with pytest.raises(ProviderError) as info:
+        Failing().generate()
+    assert info.value.__context__ is None

@@ -119,6 +119,32 @@ def scratch_dir(name: str) -> pathlib.Path:
     return folder
 
 
+def discard_scratch(paths: list[pathlib.Path]) -> None:
+    """Remove files that live in the scratch folder, and the folders made for them once empty.
+
+    Used when nobody will ever see a result (its call was cancelled). Paths
+    outside the scratch folder are left alone.
+    """
+    with _scratch_lock:
+        root = _scratch_root[0].resolve() if _scratch_root else None
+    if root is None:
+        return
+    for path in paths:
+        resolved = path.resolve()
+        if root not in resolved.parents:
+            continue
+        with contextlib.suppress(OSError):
+            resolved.unlink()
+        folder = resolved.parent
+        # the generator's own folder (root / id) stays; a per-call folder inside it goes
+        while folder.parent != root and root in folder.parents:
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+            folder = folder.parent
+
+
 def load_file(value: str | bytes | os.PathLike[str], *, max_bytes: int | None = None) -> bytes:
     """Read input media given as bytes, a path, a ``data:`` URL or an http(s) URL.
 

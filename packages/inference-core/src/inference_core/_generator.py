@@ -158,6 +158,25 @@ def run_sync(awaitable: Awaitable[GenerationResult]) -> GenerationResult:
     return result
 
 
+def _discard_result(future: Any) -> None:
+    """Remove the scratch files of a result whose call was cancelled."""
+    if future.cancelled() or future.exception() is not None:
+        return
+    result = future.result()
+    if isinstance(result, GenerationResult):
+        from inference_core._files import discard_scratch
+
+        discard_scratch([a.path for a in result.assets if a.path is not None])
+
+
+@functools.cache
+def _bridge_pool() -> Any:
+    """The threads ``agenerate`` runs a sync-only ``generate`` in (as asyncio.to_thread would)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(thread_name_prefix="inference-core-generate")
+
+
 @functools.cache
 def _worker_pool() -> Any:
     from concurrent.futures import ThreadPoolExecutor
@@ -342,8 +361,16 @@ class BaseGenerator:
                 f"{type(self).__name__} implements neither generate nor agenerate"
             )
         import asyncio
+        import contextvars
 
-        return await asyncio.to_thread(functools.partial(self.generate, **inputs))
+        call = functools.partial(contextvars.copy_context().run, self.generate, **inputs)
+        future = _bridge_pool().submit(call)
+        try:
+            return await asyncio.wrap_future(future)
+        except asyncio.CancelledError:
+            # the thread cannot be stopped: drop what it makes, since nobody will see it
+            future.add_done_callback(_discard_result)
+            raise
 
     @classmethod
     def implements_generation(cls) -> bool:
