@@ -150,9 +150,20 @@ def scaffold(session: nox.Session) -> None:
     tmp.mkdir(parents=True)
     for name, modality, http in SCAFFOLDS:
         flags = ["--http"] if http else []
-        session.run("infer", "plugin", "new", name, "--modality", modality, *flags, "--out", str(tmp))
+        session.run(
+            "infer", "plugin", "new", name, "--modality", modality, *flags, "--out", str(tmp)
+        )
         dist = tmp / name / "dist"
-        session.run("uv", "build", "--wheel", "--quiet", "--out-dir", str(dist), str(tmp / name), external=True)
+        session.run(
+            "uv",
+            "build",
+            "--wheel",
+            "--quiet",
+            "--out-dir",
+            str(dist),
+            str(tmp / name),
+            external=True,
+        )
         (built,) = dist.glob("*.whl")
         session.install(str(built))
         session.chdir(tmp / name)

@@ -131,7 +131,7 @@ def run_block(block: Block, namespace: dict[str, Any], work: Path) -> None:
     __tracebackhide__ = True
     if block.lang == "python":
         try:
-            exec(compile(block.code, block.where, "exec"), namespace)  # noqa: S102 - the docs' own code
+            exec(compile(block.code, block.where, "exec"), namespace)
         except Exception as exc:
             raise AssertionError(
                 f"{block.where}: the python block fails: {type(exc).__name__}: {exc}"
@@ -188,7 +188,5 @@ def test_every_code_block_runs_or_says_why_not(path: Path, sandbox: Path) -> Non
 
 def test_the_runner_finds_every_block() -> None:
     total = sum(len(blocks(p)) for p in DOCS)
-    fences = sum(
-        1 for p in DOCS for line in p.read_text().splitlines() if line.startswith("```")
-    )
+    fences = sum(1 for p in DOCS for line in p.read_text().splitlines() if line.startswith("```"))
     assert fences == 2 * total

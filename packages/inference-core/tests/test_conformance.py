@@ -590,7 +590,10 @@ BROKEN = [
         "shared_state_image",
         "shared_state_image: 8 concurrent agenerate calls on one instance: call 0: asked for width=",
     ),
-    ("fixed_size_image", "fixed_size_image: the result does not match the request: asked for width=56 but asset 0 has width=64"),
+    (
+        "fixed_size_image",
+        "fixed_size_image: the result does not match the request: asked for width=56 but asset 0 has width=64",
+    ),
     (
         "seed_zero_image",
         "seed_zero_image: generate(only the required fields) raised KeyError: 'seed' at ",

@@ -142,15 +142,21 @@ def test_import_cost_names_the_heavy_modules_and_the_time(
     make_distribution: Callable[..., Path], good_plugin: Callable[[str, str], str]
 ) -> None:
     source = good_plugin("Slow", "slow_image_generator").replace(
-        "from inference_core import", "import time, jsonschema\ntime.sleep(0.6)\nfrom inference_core import", 1
+        "from inference_core import",
+        "import time, jsonschema\ntime.sleep(0.6)\nfrom inference_core import",
+        1,
     )
     make_distribution("gen-slow-image", "gen_slow", source)
     reload_plugins()
     with pytest.raises(AssertionError) as info:
         check_import_cost("slow_image_generator")
     message = str(info.value)
-    assert re.search(r"slow_image_generator: importing gen_slow imports [a-z_, ]*\bjsonschema\b", message)
-    assert re.search(r"importing gen_slow takes (0\.[6-9]|[1-9]\.)\d+ s \(budget 0\.50 s\)", message)
+    assert re.search(
+        r"slow_image_generator: importing gen_slow imports [a-z_, ]*\bjsonschema\b", message
+    )
+    assert re.search(
+        r"importing gen_slow takes (0\.[6-9]|[1-9]\.)\d+ s \(budget 0\.50 s\)", message
+    )
 
 
 def test_a_malformed_schema_is_reported_not_crashed_on() -> None:

@@ -85,7 +85,12 @@ def test_keys_set_list_remove_never_print_the_value(
 ) -> None:
     listed = json.loads(infer("keys", "list", "--json").stdout)
     assert listed == [
-        {"name": "acme", "env_var": "ACME_TEST_KEY", "generators": ["keyed_audio"], "source": "not set"}
+        {
+            "name": "acme",
+            "env_var": "ACME_TEST_KEY",
+            "generators": ["keyed_audio"],
+            "source": "not set",
+        }
     ]
     missing = infer("generate", "keyed_audio", "-p", "text=hi", "--out", str(tmp_path / "out"))
     assert missing.returncode == 2
@@ -100,8 +105,15 @@ def test_keys_set_list_remove_never_print_the_value(
     listed = json.loads(infer("keys", "list", "--json").stdout)
     assert listed[0]["source"].startswith("key store")
     done = infer(
-        "generate", "keyed_audio", "-p", "text=hi", "-p", "sample_rate=8000",
-        "--out", str(tmp_path / "out"), "--json",
+        "generate",
+        "keyed_audio",
+        "-p",
+        "text=hi",
+        "-p",
+        "sample_rate=8000",
+        "--out",
+        str(tmp_path / "out"),
+        "--json",
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["metadata"] == {"rate": 8000, "key_length": len(SECRET)}
@@ -131,7 +143,9 @@ def test_an_argument_then_the_store_then_the_environment(
     monkeypatch.setenv("INFERENCE_CORE_CONFIG", str(tmp_path / "config.yaml"))
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("ACME_TEST_KEY", raising=False)
-    with pytest.raises(MissingAPIKeyError, match="keyed needs an API key: run 'infer keys set acme'"):
+    with pytest.raises(
+        MissingAPIKeyError, match="keyed needs an API key: run 'infer keys set acme'"
+    ):
         Keyed().get_api_key()
     monkeypatch.setenv("ACME_TEST_KEY", "from-env")
     assert Keyed().get_api_key() == "from-env"

@@ -45,7 +45,16 @@ def test_the_package_declares_its_entry_point_and_pins_the_core(
 def test_bad_names_and_existing_folders_are_usage_errors(tmp_path: Path) -> None:
     def infer(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "inference_core", "plugin", "new", *args, "--out", str(tmp_path)],
+            [
+                sys.executable,
+                "-m",
+                "inference_core",
+                "plugin",
+                "new",
+                *args,
+                "--out",
+                str(tmp_path),
+            ],
             capture_output=True,
             text=True,
             timeout=60,

@@ -23,11 +23,24 @@ __all__ = ["plugin_app", "write_plugin"]
 plugin_app = typer.Typer(name="plugin", help="Tools for plugin authors.", no_args_is_help=True)
 
 _NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
-_BASES = {"image": "BaseImageGenerator", "audio": "BaseAudioGenerator", "video": "BaseVideoGenerator"}
+_BASES = {
+    "image": "BaseImageGenerator",
+    "audio": "BaseAudioGenerator",
+    "video": "BaseVideoGenerator",
+}
 _VALID = {
-    "image": ('{"prompt": "a red fox", "width": 64, "height": 48}', '[{"width": "wide"}, {"prompt": ""}]'),
-    "audio": ('{"text": "hello there", "sample_rate": 16000}', '[{"sample_rate": 44100}, {"text": ""}]'),
-    "video": ('{"prompt": "waves", "duration": 0.5, "width": 32, "height": 32}', '[{"fps": 0}, {"prompt": ""}]'),
+    "image": (
+        '{"prompt": "a red fox", "width": 64, "height": 48}',
+        '[{"width": "wide"}, {"prompt": ""}]',
+    ),
+    "audio": (
+        '{"text": "hello there", "sample_rate": 16000}',
+        '[{"sample_rate": 44100}, {"text": ""}]',
+    ),
+    "video": (
+        '{"prompt": "waves", "duration": 0.5, "width": 32, "height": 32}',
+        '[{"fps": 0}, {"prompt": ""}]',
+    ),
 }
 _FIRST = {"image": "prompt='a red fox'", "audio": "text='hello'", "video": "prompt='waves'"}
 _ASSET_FIELDS = '("mime_type", "width", "height", "duration_s", "sample_rate")'
@@ -80,7 +93,9 @@ def write_plugin(
     n["schema"] = t.SCHEMAS[modality]
     n["example_call"] = _FIRST[modality]
     n["first_input"] = _FIRST[modality].replace("'", "")
-    deps = ['"inference-core>=0.2,<0.3"'] + (['"av>=14"'] if modality == "video" and not http else [])
+    deps = ['"inference-core>=0.2,<0.3"'] + (
+        ['"av>=14"'] if modality == "video" and not http else []
+    )
     n["dependencies"] = ", ".join(deps)
     if http:
         n["stdlib_import"] = "import base64\n"
@@ -95,8 +110,8 @@ def write_plugin(
         n["fake_import"] = "\nfrom fake_provider import app\n"
         n["http_app"] = "\n    http_app = app"
         n["about"] = (
-            f"\nIt calls `POST {{base_url}}/v1/generate` with the inputs as JSON and reads back the\n"
-            f"media as base64: replace that with your provider's API (keep `HTTPErrorContext`).\n"
+            "\nIt calls `POST {base_url}/v1/generate` with the inputs as JSON and reads back the\n"
+            "media as base64: replace that with your provider's API (keep `HTTPErrorContext`).\n"
         )
         n["key_doc"] = (
             f"\nThe key: `infer keys set {n['provider']}` (stored with mode 0600), or "
@@ -105,10 +120,17 @@ def write_plugin(
         n["fault_doc"] = ", and provider faults (401, 429, 500, a hang, a malformed body)"
     else:
         n.update(
-            stdlib_import="", key_import="", key_spec="", provider_import="", fake_import="", http_app=""
+            stdlib_import="",
+            key_import="",
+            key_spec="",
+            provider_import="",
+            fake_import="",
+            http_app="",
         )
         n["body"] = Template(t.LOCAL_BODY).substitute(n, media=media)
-        n["about"] = "\nIt makes its media locally: replace `render` with your own model or provider.\n"
+        n["about"] = (
+            "\nIt makes its media locally: replace `render` with your own model or provider.\n"
+        )
         n["key_doc"] = fault_doc = ""
         n["fault_doc"] = fault_doc
     n["valid_inputs"], n["invalid_inputs"] = valid, invalid

@@ -184,14 +184,14 @@ class $cls($base_class):
 $body
 '''
 
-LOCAL_BODY = '''
+LOCAL_BODY = """
     def generate(self, **inputs: Any) -> GenerationResult:
         data, info = render(inputs)
         return GenerationResult(assets=[MediaAsset(data=data, **info)])
 
-$media'''
+$media"""
 
-HTTP_BODY = '''
+HTTP_BODY = """
     def __init__(
         self, *, api_key: str | None = None, base_url: str | None = None, timeout: float = 120.0
     ) -> None:
@@ -217,7 +217,7 @@ HTTP_BODY = '''
             except (KeyError, TypeError, ValueError) as exc:
                 raise errors.invalid(f"unexpected response: {exc}") from exc
         return GenerationResult(assets=[MediaAsset(data=data, **info)])
-'''
+"""
 
 FAKE = '''\
 """A loopback fake of the $title API: POST /v1/generate with the inputs as JSON answers

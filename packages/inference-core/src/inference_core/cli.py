@@ -154,7 +154,9 @@ def info_command(generator_id: str, as_json: JsonOption = False) -> None:
     typer.echo(info["description"])
     if info.get("key"):
         key = info["key"]
-        typer.echo(f"Needs the key {key['name']!r}: infer keys set {key['name']} or {key['env_var']}")
+        typer.echo(
+            f"Needs the key {key['name']!r}: infer keys set {key['name']} or {key['env_var']}"
+        )
     schema = info["input_schema"]
     required = set(schema.get("required", []))
     rows = []

@@ -74,7 +74,9 @@ def check_event_loop_free(
     try:
         worst = run_async(measure())
     except InferenceError as exc:
-        raise AssertionError(f"{label}: agenerate failed on valid inputs: {describe_error(exc)}") from None
+        raise AssertionError(
+            f"{label}: agenerate failed on valid inputs: {describe_error(exc)}"
+        ) from None
     except Exception as exc:
         raise not_inference_error(label, "agenerate(**valid_inputs)", exc) from None
     if worst > limit_s:

@@ -107,9 +107,13 @@ def _problems(fault: ProviderFault, exc: ProviderError, took: float) -> list[str
     if fault.retry_after is not None:
         got = getattr(exc, "retry_after", None)
         if got is None or abs(float(got) - fault.retry_after) > 1e-6:
-            found.append(f"retry_after is {got!r}, expected {fault.retry_after} (the Retry-After header)")
+            found.append(
+                f"retry_after is {got!r}, expected {fault.retry_after} (the Retry-After header)"
+            )
     if fault.error is ProviderTimeoutError and took > _HANG_S - 1:
-        found.append(f"took {took:.1f} s: the timeout it was given ({FAULT_TIMEOUT_S} s) was not applied")
+        found.append(
+            f"took {took:.1f} s: the timeout it was given ({FAULT_TIMEOUT_S} s) was not applied"
+        )
     return found
 
 
@@ -166,7 +170,9 @@ def check_provider_faults(
         while chain is not None and depth < 6 and secrets:
             places = list(
                 find_secrets(
-                    [str(chain), repr(chain), chain.args], secrets, f"the error ({type(chain).__name__})"
+                    [str(chain), repr(chain), chain.args],
+                    secrets,
+                    f"the error ({type(chain).__name__})",
                 )
             )
             problems += [f"{fault.name}: secret leaked: {p}" for p in places]

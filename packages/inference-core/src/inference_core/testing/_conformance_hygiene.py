@@ -62,12 +62,7 @@ class Sandbox:
         Files in the scratch folder that a returned asset points to are the
         results themselves, not leftovers.
         """
-        kept = {
-            pathlib.Path(a.path).resolve()
-            for r in results
-            for a in r.assets
-            if getattr(a, "path", None) is not None
-        }
+        kept = {a.path.resolve() for r in results for a in r.assets if a.path is not None}
         found = list(self.left)
         root = _scratch_root()
         after = {p for p in root.rglob("*") if p.is_file()}
@@ -131,7 +126,9 @@ def sandbox() -> Iterator[Sandbox]:
             box.warnings = list(caught)
         finally:
             box.left = [
-                f"working folder: {p.relative_to(cwd)}" for p in sorted(cwd.rglob("*")) if p.is_file()
+                f"working folder: {p.relative_to(cwd)}"
+                for p in sorted(cwd.rglob("*"))
+                if p.is_file()
             ]
             box.left += [
                 f"temporary folder: {p.relative_to(tmp)}"
@@ -211,7 +208,11 @@ def _entry_module(generator_id: str) -> str:
         )
     info = found[1]
     for ep in entry_points(group="inference_core"):
-        if ep.name == info.entry_point and ep.dist is not None and ep.dist.name == info.distribution:
+        if (
+            ep.name == info.entry_point
+            and ep.dist is not None
+            and ep.dist.name == info.distribution
+        ):
             return ep.module
     raise AssertionError(f"{generator_id}: entry point {info.entry_point!r} not found")
 

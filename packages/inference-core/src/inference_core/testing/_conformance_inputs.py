@@ -109,9 +109,7 @@ def check_required_only(
     try:
         gen.validate_inputs(dict(inputs))
     except InputValidationError as exc:
-        raise AssertionError(
-            f"{gid(gen)}: valid_inputs fail validation: {exc}"
-        ) from None
+        raise AssertionError(f"{gid(gen)}: valid_inputs fail validation: {exc}") from None
     result = generate_result(gen, inputs, what="generate(only the required fields)")
     check_assets(gen, result, "generate(only the required fields)")
     return result
@@ -192,9 +190,9 @@ def honour_problems(
     problems: list[str] = []
     for name in COUNT_FIELDS:
         want = params.get(name)
-        if isinstance(want, int) and not isinstance(want, bool) and want >= 1:
-            if len(result.assets) != want:
-                problems.append(f"asked for {name}={want} but got {len(result.assets)} asset(s)")
+        counted = isinstance(want, int) and not isinstance(want, bool) and want >= 1
+        if counted and len(result.assets) != want:
+            problems.append(f"asked for {name}={want} but got {len(result.assets)} asset(s)")
     for index, asset in enumerate(result.assets):
         label = f"asset {index}"
         for name in ("width", "height", "sample_rate"):
@@ -206,13 +204,15 @@ def honour_problems(
         if isinstance(size, str) and "x" in size and asset.width and asset.height:
             w, _, h = size.partition("x")
             if w.isdigit() and h.isdigit() and (asset.width, asset.height) != (int(w), int(h)):
-                problems.append(f"asked for size={size} but {label} is {asset.width}x{asset.height}")
-        want_s = params.get("duration")
-        if isinstance(want_s, int | float) and asset.duration_s is not None:
-            if abs(asset.duration_s - want_s) > max(duration_tolerance(float(want_s)), 0.15):
                 problems.append(
-                    f"asked for duration={want_s} but {label} lasts {asset.duration_s:.3f} s"
+                    f"asked for size={size} but {label} is {asset.width}x{asset.height}"
                 )
+        want_s = params.get("duration")
+        got_s = asset.duration_s
+        if isinstance(want_s, int | float) and got_s is not None:
+            tolerance = max(duration_tolerance(float(want_s)), 0.15)
+            if abs(got_s - want_s) > tolerance:
+                problems.append(f"asked for duration={want_s} but {label} lasts {got_s:.3f} s")
         for name in FORMAT_FIELDS:
             fmt = params.get(name)
             mimes = FORMAT_MIME.get(str(fmt).lower()) if isinstance(fmt, str) else None

@@ -45,6 +45,7 @@ from inference_core.testing._conformance_checks import (
     instance,
     resolve_generator,
 )
+from inference_core.testing._conformance_faults import FAULTS, check_provider_faults
 from inference_core.testing._conformance_generation import (
     check_agenerate_agrees,
     check_assets,
@@ -52,7 +53,6 @@ from inference_core.testing._conformance_generation import (
     check_generate,
     generate_result,
 )
-from inference_core.testing._conformance_faults import FAULTS, check_provider_faults
 from inference_core.testing._conformance_hygiene import (
     DEFAULT_IMPORT_BUDGET_S,
     check_import_cost,
@@ -216,9 +216,7 @@ class GeneratorConformance:
     def test_generate(self, conformance_generator: BaseGenerator) -> None:
         check_generate(conformance_generator, self.valid_inputs)
 
-    def test_generate_with_only_required_inputs(
-        self, conformance_generator: BaseGenerator
-    ) -> None:
+    def test_generate_with_only_required_inputs(self, conformance_generator: BaseGenerator) -> None:
         check_required_only(conformance_generator, self.valid_inputs)
 
     def test_request_is_honoured(self, conformance_generator: BaseGenerator) -> None:
@@ -230,9 +228,7 @@ class GeneratorConformance:
     def test_agenerate_agrees_with_generate(self, conformance_generator: BaseGenerator) -> None:
         check_agenerate_agrees(conformance_generator, self.valid_inputs)
 
-    def test_concurrent_calls_on_one_instance(
-        self, conformance_generator: BaseGenerator
-    ) -> None:
+    def test_concurrent_calls_on_one_instance(self, conformance_generator: BaseGenerator) -> None:
         check_concurrent_calls(conformance_generator, self.valid_inputs, self.concurrency)
 
     def test_agenerate_leaves_the_event_loop_free(
