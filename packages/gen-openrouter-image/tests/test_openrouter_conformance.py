@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import pytest
-from openrouter_protocol import API_KEY
+from openrouter_protocol import API_KEY, OpenRouterApp
 
 from inference_core.testing import LoopbackServer
 from inference_core.testing.conformance import GeneratorConformance
@@ -21,6 +21,11 @@ class TestOpenRouterImageConformance(GeneratorConformance):
     # Valid for the schema, refused by the (loopback) API: "not a valid model ID".
     error_inputs: ClassVar[list[dict[str, Any]]] = [{"prompt": "x", "model": "acme/no-such-model"}]
     secrets: ClassVar[dict[str, str]] = {"OPENROUTER_API_KEY": API_KEY}
+    # the kit serves it, adds latency and scripts faults (401, 429, 500, a hang, a bad body)
+    http_app = OpenRouterApp()
+
+    def connect(self, url: str, timeout: float) -> dict[str, Any]:
+        return {"base_url": f"{url}/api/v1", "timeout": timeout}
 
     @pytest.fixture(autouse=True)
     def _loopback(self, openrouter: LoopbackServer) -> None:

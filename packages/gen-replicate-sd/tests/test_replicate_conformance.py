@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import pytest
-from replicate_protocol import TOKEN
+from replicate_protocol import TOKEN, ReplicateApp
 
 from inference_core.testing import LoopbackServer
 from inference_core.testing.conformance import GeneratorConformance
@@ -23,6 +23,11 @@ class TestReplicateSDConformance(GeneratorConformance):
     error_inputs: ClassVar[list[dict[str, Any]]] = [{"prompt": "x", "version": "0" * 64}]
     secrets: ClassVar[dict[str, str]] = {"REPLICATE_API_TOKEN": TOKEN}
     generator_kwargs: ClassVar[dict[str, Any]] = {"poll_interval": 0.01}
+    # the kit serves it, adds latency and scripts faults (401, 429, 500, a hang, a bad body)
+    http_app = ReplicateApp()
+
+    def connect(self, url: str, timeout: float) -> dict[str, Any]:
+        return {**self.generator_kwargs, "base_url": url, "timeout": timeout}
 
     @pytest.fixture(autouse=True)
     def _loopback(self, replicate: LoopbackServer) -> None:

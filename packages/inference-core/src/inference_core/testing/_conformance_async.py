@@ -126,20 +126,30 @@ def check_cancellation(
     generator: GeneratorLike,
     valid_inputs: Mapping[str, Any],
     *,
-    after_s: float = 0.05,
+    after_s: float = 0.02,
     grace_s: float = 1.0,
-) -> None:
+) -> GenerationResult | None:
     """``agenerate`` cancelled ``after_s`` into a call (a timeout) stops within ``grace_s``
-    and raises ``CancelledError`` rather than returning a result."""
+    and raises ``CancelledError`` rather than returning a result.
+
+    Returns the result when the call finished before the timeout (its files are
+    the caller's, not leftovers), else None.
+    """
     __tracebackhide__ = True
     gen = instance(generator)
     label = gid(gen)
+    finished: list[GenerationResult] = []
 
     async def cancel() -> str | None:
         task = asyncio.create_task(gen.agenerate(**valid_inputs))
         await asyncio.sleep(after_s)
-        if task.done():
-            return None  # finished before the timeout: nothing to cancel
+        if task.done():  # finished before the timeout: nothing to cancel
+            error = None if task.cancelled() else task.exception()
+            if error is not None:
+                return f"agenerate failed on valid inputs: {describe_error(error)}"
+            if not task.cancelled():
+                finished.append(task.result())
+            return None
         task.cancel()
         done, _ = await asyncio.wait({task}, timeout=grace_s)
         if not done:
@@ -166,3 +176,4 @@ def check_cancellation(
     problem = run_async(cancel())
     if problem:
         raise AssertionError(f"{label}: {problem}")
+    return finished[0] if finished else None

@@ -36,12 +36,17 @@ _HANG_S = 8.0
 
 @dataclass(frozen=True)
 class ProviderFault:
-    """One scripted provider failure and what the plugin must raise for it."""
+    """One scripted provider failure and what the plugin must raise for it.
+
+    ``retryable`` None leaves the choice to the plugin: a request that timed out
+    may have been carried out, and a plugin that creates something (a paid
+    prediction) may rightly refuse to repeat it.
+    """
 
     name: str
     fault: Fault
     error: type[ProviderError]
-    retryable: bool
+    retryable: bool | None
     status_code: int | None = None
     retry_after: float | None = None
 
@@ -77,7 +82,7 @@ FAULTS = (
         f"a hang past the timeout ({FAULT_TIMEOUT_S} s)",
         Fault.hang(_HANG_S),
         ProviderTimeoutError,
-        retryable=True,
+        retryable=None,
     ),
     ProviderFault(
         "a malformed body (200, cut-off JSON)",
@@ -100,7 +105,7 @@ def _problems(fault: ProviderFault, exc: ProviderError, took: float) -> list[str
     found = []
     if not isinstance(exc, fault.error):
         found.append(f"raised {type(exc).__name__}, expected {fault.error.__name__}")
-    if exc.retryable is not fault.retryable:
+    if fault.retryable is not None and exc.retryable is not fault.retryable:
         found.append(f"retryable is {exc.retryable}, expected {fault.retryable}")
     if fault.status_code is not None and exc.status_code != fault.status_code:
         found.append(f"status_code is {exc.status_code!r}, expected {fault.status_code}")

@@ -10,6 +10,7 @@ import pathlib
 import subprocess
 import sys
 import tempfile
+import time
 import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -153,12 +154,21 @@ def check_sandbox(
     results: Sequence[GenerationResult] = (),
     secrets: Mapping[str, str] | None = None,
     during: str = "the calls",
+    settle_s: float = 0.0,
 ) -> None:
-    """No file left behind and no secret in a log record or warning during the block."""
+    """No file left behind and no secret in a log record or warning during the block.
+
+    ``settle_s`` gives work still finishing in other threads (a cancelled call's
+    worker thread, say) that long to clean up after itself.
+    """
     __tracebackhide__ = True
     label = gid(generator)
     problems = []
     left = box.leftovers(results)
+    deadline = time.monotonic() + settle_s
+    while left and time.monotonic() < deadline:
+        time.sleep(0.05)
+        left = box.leftovers(results)
     if left:
         problems.append(
             f"{during} left files behind ({', '.join(left[:5])}); write into scratch_dir() "

@@ -241,8 +241,9 @@ class GeneratorConformance:
         self, conformance_generator: BaseGenerator, conformance_server: LoopbackServer | None
     ) -> None:
         with sandbox() as box, _latency(conformance_server, self.http_latency):
-            check_cancellation(conformance_generator, self.valid_inputs)
-        check_sandbox(conformance_generator, box, during="a cancelled call")
+            done = check_cancellation(conformance_generator, self.valid_inputs)
+        kept = [done] if done is not None else []
+        check_sandbox(conformance_generator, box, kept, during="a cancelled call", settle_s=5.0)
 
     def test_errors_are_inference_errors(self, conformance_generator: BaseGenerator) -> None:
         check_errors(conformance_generator, self.error_inputs)
@@ -412,8 +413,9 @@ def check_generator(
         with _latency(server, 0.3):
             check_event_loop_free(gen, valid_inputs)
             with sandbox() as box:
-                check_cancellation(gen, valid_inputs)
-            check_sandbox(gen, box, during="a cancelled call")
+                done = check_cancellation(gen, valid_inputs)
+            kept = [done] if done is not None else []
+            check_sandbox(gen, box, kept, during="a cancelled call", settle_s=5.0)
         if server is not None and make_for_server is not None:
             check_provider_faults(make_for_server, server, valid_inputs, secrets)
     if secrets and isinstance(cls_or_gen, type):
