@@ -2,7 +2,8 @@
 
 ``nox`` runs the default sessions: every package's tests (each in a fresh
 environment with the package and the core installed from built wheels), the
-all-packages session, lint and types. ``nox -s demo`` runs the offline demo,
+scaffold (``infer plugin new`` packages built, installed and run through the
+kit), the all-packages session (with the docs' code blocks), lint and types. ``nox -s demo`` runs the offline demo,
 ``nox -s bench`` prints the benchmark ratios, ``nox -s build`` builds every
 distribution into ``dist/``.
 """
@@ -226,6 +227,7 @@ def bench(session: nox.Session) -> None:
 
 nox.options.sessions = [
     *(name for name in nox.registry.get() if name.startswith("test-")),
+    "scaffold",
     "all",
     "lint",
     "types",

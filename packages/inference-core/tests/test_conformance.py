@@ -381,6 +381,15 @@ class GonePathImage(GoodImage):
         return [MediaAsset(path=path, mime_type="image/png", width=width, height=height)]
 
 
+class WarnKeyImage(GoodImage):
+    metadata = meta("warn_key_image")
+
+    def generate(self, **inputs):
+        import warnings
+        warnings.warn(f"key {self._api_key} is about to expire", UserWarning, stacklevel=2)
+        return super().generate(**inputs)
+
+
 class GoodAudio(BaseAudioGenerator):
     metadata = meta("good_audio", AUDIO_SCHEMA)
     seconds = 0.25
@@ -614,6 +623,10 @@ BROKEN = [
         "debug_key_image",
         "debug_key_image: secret leaked: OPENAI_API_KEY in a DEBUG log record of 'gen_kit_test'",
     ),
+    (
+        "warn_key_image",
+        "warn_key_image: secret leaked: OPENAI_API_KEY in a warning (UserWarning)",
+    ),
     ("litter_image", "litter_image: the calls left files behind (working folder: request.json"),
     ("temp_litter_image", "temp_litter_image: the calls left files behind (temporary folder: tmp"),
     ("gone_path_image", "gone_path_image: generate: asset 0 (image/png) has no readable bytes: "),
@@ -652,6 +665,23 @@ def test_headerless_pcm_is_read_at_the_rate_in_its_mime_type() -> None:
     assert (found.duration_s, found.sample_rate, found.peak) == (0.1, 8000, 0.5)
     with pytest.raises(ValueError, match="not headerless PCM"):
         decode_media(b"RIFF" + samples, "audio/pcm", 8000)
+
+
+def test_a_gone_asset_file_does_not_crash_the_secrets_check(tmp_path: Path) -> None:
+    from inference_core import GenerationResult, MediaAsset
+
+    gone = tmp_path / "deleted" / "out.png"
+    result = GenerationResult(assets=[MediaAsset(path=gone, mime_type="image/png")])
+    check_no_secrets(GoneGenerator(), {"K": "sk-secret-1234"}, [result])
+
+
+class GoneGenerator:
+    """Just enough of a generator for check_no_secrets."""
+
+    metadata = None
+
+    def get_info(self) -> dict[str, Any]:
+        return {}
 
 
 def test_secrets_are_found_anywhere_in_nested_data() -> None:

@@ -7,8 +7,8 @@ boundary and the audio helpers. Every other module of the core is private
 (underscored) and may change between releases. A complete plugin::
 
     from inference_core import BaseImageGenerator, GenerationResult, GeneratorMetadata
-    from inference_core import MediaAsset, hookimpl
-    from inference_core.provider import HTTPErrorContext, http_client, resolve_key
+    from inference_core import KeySpec, MediaAsset, hookimpl
+    from inference_core.provider import HTTPErrorContext, http_client
 
 
     class MyImage(BaseImageGenerator):
@@ -16,11 +16,12 @@ boundary and the audio helpers. Every other module of the core is private
             id="my_image_generator",
             name="My image",
             description="...",
+            key=KeySpec("my", "MY_API_KEY"),  # `infer keys set my`, or MY_API_KEY
             input_schema={"prompt": {"type": "string", "required": True}},
         )
 
         def generate(self, **inputs):
-            key = resolve_key("MY_API_KEY", generator_id=self.metadata.id)
+            key = self.get_api_key()  # the core finds it: argument, key store, config, env, .env
             errors = HTTPErrorContext(
                 "My provider", generator_id=self.metadata.id, key_env="MY_API_KEY", secrets=(key,)
             )

@@ -87,7 +87,11 @@ def check_no_secrets(
             found += find_secrets([repr(result), str(result)], secrets, f"repr({name})")
         places += found
         for number, asset in enumerate(result.assets):
-            places += find_secrets(asset.read_bytes(), secrets, f"{name}.assets[{number}] bytes")
+            try:
+                data = asset.read_bytes()
+            except OSError:
+                data = b""  # a file that is gone holds no secret; check_assets reports it
+            places += find_secrets(data, secrets, f"{name}.assets[{number}] bytes")
             places += find_secrets(repr(asset), secrets, f"repr({name}.assets[{number}])")
     places += find_secrets(repr(generator), secrets, "repr(generator)")
     places += find_secrets(str(generator), secrets, "str(generator)")
