@@ -72,9 +72,35 @@ class PlainErrorImage(HttpImage):
             raise ProviderError(f"acme failed: {exc}", provider="acme") from None
 
 
+class PartialFileImage(HttpImage):
+    metadata = GeneratorMetadata(
+        id="partial_file_image", name="Partial", description="Spools the body to a file first.",
+        input_schema=SCHEMA, key=KeySpec("acme", "ACME_API_KEY"),
+    )
+
+    def generate(self, **inputs):
+        import os, tempfile
+        key = self.get_api_key()
+        errors = HTTPErrorContext("Acme", generator_id=self.metadata.id, key_env="ACME_API_KEY", secrets=(key,))
+        fd, spool = tempfile.mkstemp(suffix=".json")
+        with errors.translate(), http_client(timeout=self.timeout) as client:
+            response = client.post(
+                self.base_url + "/v1/images", json=inputs, headers={"Authorization": f"Bearer {key}"}
+            )
+            os.write(fd, response.content)
+            os.close(fd)
+            data = errors.json(response)  # raises on a fault: the spool file stays behind
+        os.unlink(spool)
+        import base64
+        raw = base64.b64decode(data["image"])
+        return GenerationResult(
+            assets=[MediaAsset(data=raw, mime_type="image/png", width=inputs["width"], height=inputs["height"])]
+        )
+
+
 @hookimpl
 def register_generators():
-    return [HttpImage, PlainErrorImage]
+    return [HttpImage, PlainErrorImage, PartialFileImage]
 """
 
 
@@ -135,6 +161,16 @@ def test_a_plugin_that_flattens_errors_fails_naming_each_fault() -> None:
         "a malformed body (200, cut-off JSON): raised ProviderError, expected InvalidResponseError "
         "(use HTTPErrorContext / error_for_status from inference_core.provider)",
     ]
+
+
+@pytest.mark.usefixtures("http_plugin")
+def test_a_plugin_that_leaves_a_partial_file_on_a_fault_fails() -> None:
+    with pytest.raises(AssertionError) as info:
+        run_http_kit("partial_file_image")
+    assert str(info.value).startswith(
+        "partial_file_image: provider faults are not translated as the retry policy needs: "
+        "a call under 401 Unauthorized left files behind (temporary folder: tmp"
+    )
 
 
 def test_import_cost_names_the_heavy_modules_and_the_time(

@@ -94,14 +94,22 @@ class Sandbox:
         return places
 
 
+def _files_in(*folders: pathlib.Path) -> bool:
+    return any(p.is_file() for folder in folders for p in folder.rglob("*"))
+
+
 def _scratch_root() -> pathlib.Path:
     return scratch_dir("conformance").parent
 
 
 @contextlib.contextmanager
-def sandbox() -> Iterator[Sandbox]:
+def sandbox(settle_s: float = 0.0) -> Iterator[Sandbox]:
     """Run a block in an empty working folder and temporary folder of its own, with every
-    log record (DEBUG included) and every warning captured."""
+    log record (DEBUG included) and every warning captured.
+
+    ``settle_s`` gives work still finishing in other threads (a cancelled call's
+    worker thread) that long to clean the folders up before they are inspected.
+    """
     root = _scratch_root()
     before = {p for p in root.rglob("*") if p.is_file()}
     with tempfile.TemporaryDirectory(prefix="conformance-") as base:
@@ -126,6 +134,9 @@ def sandbox() -> Iterator[Sandbox]:
                 yield box
             box.warnings = list(caught)
         finally:
+            deadline = time.monotonic() + settle_s
+            while time.monotonic() < deadline and _files_in(cwd, tmp):
+                time.sleep(0.05)
             box.left = [
                 f"working folder: {p.relative_to(cwd)}"
                 for p in sorted(cwd.rglob("*"))

@@ -240,7 +240,7 @@ class GeneratorConformance:
     def test_cancellation_stops_promptly(
         self, conformance_generator: BaseGenerator, conformance_server: LoopbackServer | None
     ) -> None:
-        with sandbox() as box, _latency(conformance_server, self.http_latency):
+        with sandbox(settle_s=5.0) as box, _latency(conformance_server, self.http_latency):
             done = check_cancellation(conformance_generator, self.valid_inputs)
         kept = [done] if done is not None else []
         check_sandbox(conformance_generator, box, kept, during="a cancelled call", settle_s=5.0)
@@ -412,7 +412,7 @@ def check_generator(
         check_sandbox(gen, box, results, secrets)
         with _latency(server, 0.3):
             check_event_loop_free(gen, valid_inputs)
-            with sandbox() as box:
+            with sandbox(settle_s=5.0) as box:
                 done = check_cancellation(gen, valid_inputs)
             kept = [done] if done is not None else []
             check_sandbox(gen, box, kept, during="a cancelled call", settle_s=5.0)
