@@ -28,6 +28,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from inference_core._boundary import check_tool_arguments, tool_parameters
 from inference_core.errors import InferenceError, InputValidationError, ProviderError
 
 if TYPE_CHECKING:
@@ -61,7 +62,8 @@ def as_tools(
     """OpenAI-style function tool definitions of every generator in ``registries`` (``None``: all).
 
     Each comes from the generator's ``get_tool_definition()``: its id as the
-    function name, its description, and its input JSON Schema as parameters.
+    function name, its description, and its input JSON Schema as parameters,
+    without the fields an agent may not set (secrets, keys, base URLs).
     """
     tools: list[dict[str, Any]] = []
     seen: set[str] = set()
@@ -70,7 +72,10 @@ def as_tools(
             if generator_id in seen:
                 continue
             seen.add(generator_id)
-            tools.append(registry.get_generator_class(generator_id).get_tool_definition())
+            cls = registry.get_generator_class(generator_id)
+            definition = cls.get_tool_definition()
+            definition["function"]["parameters"] = tool_parameters(cls)
+            tools.append(definition)
     return tools
 
 
@@ -201,6 +206,8 @@ def execute_tool_call(
     tool_call: Any,
     *,
     out_dir: str | os.PathLike[str],
+    workspace: str | os.PathLike[str] | None = None,
+    allow_private_urls: bool = False,
 ) -> dict[str, Any]:
     """Run one tool call: validate the arguments, generate, save into ``out_dir``, describe the files.
 
@@ -209,12 +216,23 @@ def execute_tool_call(
     where the content has ``status`` ``"ok"`` with ``files`` (path, mime_type,
     size_bytes, width/height/duration_s/sample_rate where known, sha256), or
     ``"error"`` with the problem for the model to correct.
+
+    The agent boundary applies (see :mod:`inference_core._boundary`): file
+    inputs are read only under ``workspace`` (default: ``out_dir``), URLs of
+    loopback, private or link-local hosts are refused unless
+    ``allow_private_urls``, and keys or base URLs cannot be set.
     """
     call_id, name, owner, arguments, error = _resolve(_registries(registries), tool_call)
     if error is not None:
         return error
     assert owner is not None and arguments is not None
     try:
+        arguments = check_tool_arguments(
+            owner.get_generator_class(name),
+            arguments,
+            workspace=out_dir if workspace is None else workspace,
+            allow_private_urls=allow_private_urls,
+        )
         result = owner.generate(name, **arguments)
         paths = result.save(out_dir)
     except InferenceError as exc:
@@ -227,6 +245,8 @@ async def aexecute_tool_call(
     tool_call: Any,
     *,
     out_dir: str | os.PathLike[str],
+    workspace: str | os.PathLike[str] | None = None,
+    allow_private_urls: bool = False,
 ) -> dict[str, Any]:
     """The async counterpart of :func:`execute_tool_call` (generates with ``agenerate``)."""
     call_id, name, owner, arguments, error = _resolve(_registries(registries), tool_call)
@@ -234,6 +254,12 @@ async def aexecute_tool_call(
         return error
     assert owner is not None and arguments is not None
     try:
+        arguments = check_tool_arguments(
+            owner.get_generator_class(name),
+            arguments,
+            workspace=out_dir if workspace is None else workspace,
+            allow_private_urls=allow_private_urls,
+        )
         result = await owner.agenerate(name, **arguments)
         paths = result.save(out_dir)
     except InferenceError as exc:
