@@ -32,6 +32,7 @@ PACKAGES: dict[str, tuple[str, ...]] = {
     "packages/inference-llm": (),
     "packages/inference-pipeline": (),
     "packages/inference-serve": (),
+    "packages/inference-mcp": (),
     "packages/gen-mock-image": (),
     "packages/gen-mock-video": (),
     "packages/gen-espeak-tts": ("formats",),
@@ -50,6 +51,8 @@ NEEDS: dict[str, tuple[str, ...]] = {
         "packages/gen-mock-video",
         "packages/gen-espeak-tts",
     ),
+    "packages/inference-llm": ("packages/gen-mock-image", "packages/gen-espeak-tts"),
+    "packages/inference-mcp": ("packages/gen-mock-image", "packages/gen-espeak-tts"),
 }
 #: Requirements of one package's tests only (a real browser driver, API fuzzing, SSE client).
 TEST_REQUIRES: dict[str, tuple[str, ...]] = {

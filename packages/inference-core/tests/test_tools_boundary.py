@@ -133,7 +133,9 @@ def test_private_urls_are_refused(tmp_path: Path, url: str, kind: str) -> None:
 
 def test_private_urls_allowed_on_request_and_public_ones_always(tmp_path: Path) -> None:
     url = "http://127.0.0.1:8080/a.png"
-    assert _run(tmp_path, {"prompt": "x", "images": [url]}, allow_private_urls=True)["status"] == "ok"
+    assert (
+        _run(tmp_path, {"prompt": "x", "images": [url]}, allow_private_urls=True)["status"] == "ok"
+    )
     public = "https://93.184.215.14/a.png"
     assert _run(tmp_path, {"prompt": "x", "mask": public})["status"] == "ok"
     assert [SEEN[0]["images"], SEEN[1]["mask"]] == [[url], public]

@@ -90,8 +90,9 @@ def _private_address(host: str) -> str | None:
     """Why ``host`` is off limits (a loopback, private ... address), or ``None``."""
     import socket
 
+    literal = host.strip("[]")
     try:
-        addresses = [ipaddress.ip_address(host.strip("[]"))]
+        addresses = [ipaddress.ip_address(literal)]
     except ValueError:
         try:
             infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
@@ -101,7 +102,8 @@ def _private_address(host: str) -> str | None:
     for address in addresses:
         for kind in ("loopback", "link_local", "unspecified", "multicast", "private", "reserved"):
             if getattr(address, f"is_{kind}"):
-                return f"{kind.replace('_', '-')} address {address}"
+                named = "" if str(address) == literal else f" ({address})"
+                return f"{kind.replace('_', '-')} address{named}"
     return None
 
 
