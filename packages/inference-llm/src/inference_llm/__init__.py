@@ -20,19 +20,27 @@ from typing import TYPE_CHECKING, Any
 __all__ = [
     "AsyncLLMStream",
     "CustomModelClient",
+    "Descriptor",
+    "DescriptorResult",
+    "ExecutorConfig",
     "GPT5ChatClient",
     "JSONOutputError",
     "LLMClient",
     "LLMResponse",
     "LLMStream",
+    "MaterializedAsset",
+    "MediaRequest",
     "ModelConfig",
     "ModelRegistry",
     "Route",
     "RuntimeConfig",
     "Usage",
     "__version__",
+    "aexecute_descriptor",
+    "execute_descriptor",
     "get_model_config",
     "get_model_registry",
+    "load_descriptor",
     "load_runtime_config",
     "resolve_route",
 ]
@@ -43,6 +51,14 @@ if TYPE_CHECKING:
     from inference_llm._errors import JSONOutputError
     from inference_llm.client import GPT5ChatClient
     from inference_llm.client import LLMClient
+    from inference_llm.descriptor_config import Descriptor
+    from inference_llm.descriptor_config import ExecutorConfig
+    from inference_llm.descriptor_config import MediaRequest
+    from inference_llm.descriptor_config import load_descriptor
+    from inference_llm.descriptors import DescriptorResult
+    from inference_llm.descriptors import MaterializedAsset
+    from inference_llm.descriptors import aexecute_descriptor
+    from inference_llm.descriptors import execute_descriptor
     from inference_llm.models import ModelConfig
     from inference_llm.models import ModelRegistry
     from inference_llm.models import get_model_config
@@ -61,18 +77,26 @@ if TYPE_CHECKING:
 _EXPORTS = {
     "AsyncLLMStream": "inference_llm.response",
     "CustomModelClient": "inference_llm.ollama",
+    "Descriptor": "inference_llm.descriptor_config",
+    "DescriptorResult": "inference_llm.descriptors",
+    "ExecutorConfig": "inference_llm.descriptor_config",
     "GPT5ChatClient": "inference_llm.client",
     "JSONOutputError": "inference_llm._errors",
     "LLMClient": "inference_llm.client",
     "LLMResponse": "inference_llm.response",
     "LLMStream": "inference_llm.response",
+    "MaterializedAsset": "inference_llm.descriptors",
+    "MediaRequest": "inference_llm.descriptor_config",
     "ModelConfig": "inference_llm.models",
     "ModelRegistry": "inference_llm.models",
     "Route": "inference_llm.routing",
     "RuntimeConfig": "inference_llm.routing",
     "Usage": "inference_llm.response",
+    "aexecute_descriptor": "inference_llm.descriptors",
+    "execute_descriptor": "inference_llm.descriptors",
     "get_model_config": "inference_llm.models",
     "get_model_registry": "inference_llm.models",
+    "load_descriptor": "inference_llm.descriptor_config",
     "load_runtime_config": "inference_llm.routing",
     "resolve_route": "inference_llm.routing",
 }

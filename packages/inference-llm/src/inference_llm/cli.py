@@ -1,10 +1,10 @@
-"""The ``infer models`` and ``infer llm`` commands; :func:`register` adds them to the main app."""
+"""The ``infer models``, ``infer llm`` and ``infer run`` commands; :func:`register` adds them."""
 
 from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path  # noqa: TC003 - typer reads the annotations at run time
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -120,7 +120,67 @@ def llm_command(
         )
 
 
+def _parse_inputs(pairs: list[str]) -> dict[str, Any]:
+    from inference_core.cli import fail
+
+    inputs: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            fail(f"-i takes KEY=VALUE, not {pair!r}", 2)
+        if value.startswith("@"):
+            try:
+                value = Path(value[1:]).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                fail(f"-i {key}: cannot read {value[1:]}: {exc}", 2)
+        inputs[key.strip()] = value
+    return inputs
+
+
+def run_command(
+    descriptor: Annotated[
+        str, typer.Argument(help="Descriptor file (YAML/JSON) or a shipped name (story_scenes).")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the files and result.json.")],
+    inputs: Annotated[
+        list[str] | None,
+        typer.Option("--input", "-i", help="KEY=VALUE input (VALUE @file reads the file)."),
+    ] = None,
+    model: Annotated[str | None, typer.Option("--model", "-m", help="Model or route.")] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="Executor settings (YAML/JSON).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Run a descriptor: the LLM fills its output schema, generators turn fields into files."""
+    from inference_core.cli import fail, handle_errors
+    from inference_llm.descriptors import RESULT_FILE, execute_descriptor
+
+    values = _parse_inputs(inputs or [])
+    if out.exists() and not out.is_dir():
+        fail(f"--out {out} is not a folder", 2)
+    with handle_errors():
+        from inference_llm.descriptor_config import load_executor_config
+
+        settings = load_executor_config(config, model=model)
+        result = execute_descriptor(descriptor, values, out_dir=out, config=settings)
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=str))
+    else:
+        for asset in result.assets:
+            typer.echo(f"{asset.role}\t{asset.field}\t{asset.path}")
+        typer.echo(f"result\t-\t{out / RESULT_FILE}")
+    if result.failures:
+        first = result.failures[0]
+        fail(
+            f"{len(result.failures)} media request(s) failed; {first.field}: "
+            + "; ".join(first.reasons),
+            1,
+        )
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``models`` and ``llm`` to ``app``."""
+    """Add ``models``, ``llm`` and ``run`` to ``app``."""
     app.command("models")(models_command)
     app.command("llm")(llm_command)
+    app.command("run")(run_command)
