@@ -374,3 +374,32 @@ def test_media_items_walks_lists_and_skips_blanks() -> None:
     assert media_items(data, "a[].b") == [("a[0].b", "x"), ("a[3].b", "y")]
     assert media_items(data, "t") == [("t", "top")]
     assert media_items(data, "missing[].b") == []
+
+
+def test_the_readme_descriptor_runs(
+    openai_server: LoopbackServer, openai_app: OpenAIChatApp, tmp_path: Path
+) -> None:
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    section = readme[readme.index("## Descriptors") :]
+    yaml_text = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "poster_ideas.yaml").write_text(yaml_text)
+    ideas = [
+        {"headline": "Light the Night", "image_prompt": "a lighthouse under fireworks"},
+        {"headline": "Beacon Days", "image_prompt": "lanterns along a harbour wall"},
+    ]
+    openai_app.reply(json.dumps({"posters": ideas}))
+
+    result = execute_descriptor(
+        tmp_path / "poster_ideas.yaml",
+        {"topic": "a lighthouse festival"},
+        out_dir=tmp_path / "out",
+    )
+
+    assert "Write 2 poster ideas for: a lighthouse festival" in json.dumps(openai_app.bodies[0])
+    assert [(a.role, a.field, a.path.name) for a in result.assets] == [
+        ("poster", "posters[0].image_prompt", "poster-001.png"),
+        ("poster", "posters[1].image_prompt", "poster-002.png"),
+    ]
+    for poster in result.files("poster"):
+        with Image.open(poster) as image:
+            assert image.size == (1024, 1024)
