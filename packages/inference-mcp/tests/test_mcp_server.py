@@ -59,10 +59,17 @@ def test_lists_exactly_the_installed_generators(
 def test_call_returns_an_image_the_client_decodes(
     connect: Callable[..., Any], workspace: Path
 ) -> None:
+    progress: list[tuple[float, float | None, str | None]] = []
+
+    async def on_progress(value: float, total: float | None, message: str | None) -> None:
+        progress.append((value, total, message))
+
     async def main() -> tuple[Any, Any]:
         async with connect() as client:
             result = await client.call_tool(
-                "mock_image_generator", {"prompt": "a red fox", "width": 96, "height": 64}
+                "mock_image_generator",
+                {"prompt": "a red fox", "width": 96, "height": 64},
+                progress_callback=on_progress,
             )
             link = next(c for c in result.content if c.type == "resource_link")
             read = await client.read_resource(link.uri)
@@ -71,6 +78,8 @@ def test_call_returns_an_image_the_client_decodes(
 
     result, (link, read, listed) = anyio.run(main)
     assert result.is_error is False
+    last = progress[-1]
+    assert last[0] == last[1] and last[2] == "mock_image_generator: done"
     image = next(c for c in result.content if c.type == "image")
     assert image.mime_type == "image/png"
     data = base64.b64decode(image.data)

@@ -132,12 +132,16 @@ async def _with_progress(
     interval: float,
     work: Callable[[], Awaitable[dict[str, Any]]],
 ) -> dict[str, Any]:
-    """Run ``work``, sending a progress notification every ``interval`` seconds until it ends."""
+    """Run ``work``, sending a progress notification every ``interval`` seconds, then a final one.
+
+    Progress counts the ticks (it only grows, as the protocol asks); the total
+    is unknown until the end, when the last notification says ``done``.
+    """
     started = time.monotonic()
-    result: dict[str, Any] = {}
+    ticks = 0
 
     async def beat() -> None:
-        ticks = 0
+        nonlocal ticks
         while True:
             await anyio.sleep(interval)
             ticks += 1
@@ -150,6 +154,7 @@ async def _with_progress(
             result = await work()
         finally:
             group.cancel_scope.cancel()
+    await ctx.session.report_progress(ticks + 1, ticks + 1, f"{name}: done")
     return result
 
 
@@ -209,7 +214,6 @@ def build_server(
         if payload["status"] != "ok":
             error = payload["error"]
             return _error_result(f"{error['type']}: {error['message']}")
-        await ctx.session.report_progress(1, 1, f"{params.name}: done")
         summary = {
             "files": [
                 {**f, "path": Path(f["path"]).relative_to(root).as_posix()}
