@@ -158,3 +158,64 @@ def test_without_a_workspace_the_out_dir_is_the_root(tmp_path: Path) -> None:
     message = execute_tool_call(None, call, out_dir=out)
     assert json.loads(message["content"])["status"] == "ok"
     assert SEEN[0]["images"] == [str(out / "prev.png")]
+
+
+class FetchImage(BaseImageGenerator):
+    metadata = GeneratorMetadata(
+        id="boundary_fetch_image",
+        name="Fetch",
+        description="Reads its input image (http(s) URLs are fetched).",
+        input_schema={"images": {"type": "array", "items": {"type": "file"}, "required": True}},
+    )
+
+    def generate(self, **inputs: Any) -> GenerationResult:
+        from inference_core import load_file
+
+        data = load_file(inputs["images"][0])
+        return GenerationResult(assets=[MediaAsset(data=data, mime_type="image/png")])
+
+
+def test_a_redirect_to_a_private_address_is_refused(
+    register_generator: Callable[..., None],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """A public URL that redirects to loopback: the first hop passes, the redirect is refused."""
+    from inference_core import _boundary
+    from inference_core.testing import LoopbackServer
+
+    register_generator(FetchImage)
+    real = _boundary._private_address
+    # "localhost" plays a public host here (as if DNS said so); 127.0.0.1 stays loopback.
+    monkeypatch.setattr(
+        _boundary, "_private_address", lambda h: None if h == "localhost" else real(h)
+    )
+    hits: list[str] = []
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        hits.append(environ["PATH_INFO"])
+        if environ["PATH_INFO"] == "/public.png":
+            target = f"http://127.0.0.1:{environ['SERVER_PORT']}/private.png"
+            start_response("302 Found", [("Location", target), ("Content-Length", "0")])
+            return [b""]
+        start_response("200 OK", [("Content-Type", "image/png")])
+        return [PNG]
+
+    with LoopbackServer(app) as server:
+        port = server.url.rsplit(":", 1)[1]
+        call = {
+            "id": "r",
+            "function": {
+                "name": "boundary_fetch_image",
+                "arguments": {"images": [f"http://localhost:{port}/public.png"]},
+            },
+        }
+        refused = json.loads(execute_tool_call(None, call, out_dir=tmp_path)["content"])
+        assert hits == ["/public.png"]
+        assert refused["status"] == "error"
+        assert "refused to fetch 127.0.0.1, a loopback address" in refused["error"]["message"]
+        assert list(tmp_path.iterdir()) == []
+
+        allowed = execute_tool_call(None, call, out_dir=tmp_path, allow_private_urls=True)
+        assert json.loads(allowed["content"])["status"] == "ok"
+        assert hits == ["/public.png", "/public.png", "/private.png"]

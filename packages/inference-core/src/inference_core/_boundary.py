@@ -14,12 +14,19 @@ sees them (:func:`check_tool_arguments`, used by
   like ``api_key``, ``token``, ``base_url``) cannot be set at all; they are not
   advertised in tool definitions either (:func:`tool_parameters`).
 
+While a tool call generates, :func:`private_urls_denied` is in force: input
+fetches (:func:`inference_core.load_file` on an http(s) URL) check every
+request they send, redirects included, with :func:`check_request_url`, so a
+public URL that redirects to a private address is refused too.
+
 Each refusal is an :class:`~inference_core.InputValidationError` naming the
 field, so the model reads which argument to change.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import ipaddress
 import pathlib
 import re
@@ -27,14 +34,25 @@ import typing
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from inference_core.errors import FieldError, InputValidationError
+from inference_core.errors import ConfigurationError, FieldError, InputValidationError
 
 if TYPE_CHECKING:
     import os
+    from collections.abc import Iterator
 
     from inference_core._generator import BaseGenerator
 
-__all__ = ["check_tool_arguments", "settings_fields", "tool_parameters"]
+__all__ = [
+    "check_request_url",
+    "check_tool_arguments",
+    "private_urls_denied",
+    "settings_fields",
+    "tool_parameters",
+]
+
+_DENY_PRIVATE: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "inference_core_deny_private_urls", default=False
+)
 
 _SETTING = re.compile(
     r"^(api_?key|key|token|secret|password|base_url|api_base|api_url|endpoint)$"
@@ -169,3 +187,27 @@ def check_tool_arguments(
     if problems:
         raise InputValidationError(cls.metadata.id, problems)
     return checked
+
+
+@contextlib.contextmanager
+def private_urls_denied(deny: bool = True) -> Iterator[None]:
+    """Within the block (and threads or tasks started from it), input fetches refuse private hosts."""
+    token = _DENY_PRIVATE.set(deny)
+    try:
+        yield
+    finally:
+        _DENY_PRIVATE.reset(token)
+
+
+def check_request_url(url: str) -> None:
+    """Raise :class:`ConfigurationError` if private URLs are denied here and ``url`` names one."""
+    if not _DENY_PRIVATE.get():
+        return
+    from urllib.parse import urlsplit
+
+    host = urlsplit(url).hostname or ""
+    problem = _private_address(host)
+    if problem is not None:
+        raise ConfigurationError(
+            f"refused to fetch {host}, a {problem}: tool calls fetch only public URLs"
+        )

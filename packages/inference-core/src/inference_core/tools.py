@@ -28,7 +28,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from inference_core._boundary import check_tool_arguments, tool_parameters
+from inference_core._boundary import check_tool_arguments, private_urls_denied, tool_parameters
 from inference_core.errors import InferenceError, InputValidationError, ProviderError
 
 if TYPE_CHECKING:
@@ -233,7 +233,8 @@ def execute_tool_call(
             workspace=out_dir if workspace is None else workspace,
             allow_private_urls=allow_private_urls,
         )
-        result = owner.generate(name, **arguments)
+        with private_urls_denied(not allow_private_urls):
+            result = owner.generate(name, **arguments)
         paths = result.save(out_dir)
     except InferenceError as exc:
         return _failure(call_id, name, exc)
@@ -260,7 +261,8 @@ async def aexecute_tool_call(
             workspace=out_dir if workspace is None else workspace,
             allow_private_urls=allow_private_urls,
         )
-        result = await owner.agenerate(name, **arguments)
+        with private_urls_denied(not allow_private_urls):
+            result = await owner.agenerate(name, **arguments)
         paths = result.save(out_dir)
     except InferenceError as exc:
         return _failure(call_id, name, exc)
