@@ -17,7 +17,8 @@ sees them (:func:`check_tool_arguments`, used by
 While a tool call generates, :func:`private_urls_denied` is in force: input
 fetches (:func:`inference_core.load_file` on an http(s) URL) check every
 request they send, redirects included, with :func:`check_request_url`, so a
-public URL that redirects to a private address is refused too.
+public URL that redirects to a private address is refused too. Downloads of a
+provider's own outputs are not input fetches and are not affected.
 
 Each refusal is an :class:`~inference_core.InputValidationError` naming the
 field, so the model reads which argument to change.
@@ -40,11 +41,14 @@ if TYPE_CHECKING:
     import os
     from collections.abc import Iterator
 
+    import httpx
+
     from inference_core._generator import BaseGenerator
 
 __all__ = [
     "check_request_url",
     "check_tool_arguments",
+    "input_fetch_client",
     "private_urls_denied",
     "settings_fields",
     "tool_parameters",
@@ -197,6 +201,21 @@ def private_urls_denied(deny: bool = True) -> Iterator[None]:
         yield
     finally:
         _DENY_PRIVATE.reset(token)
+
+
+def input_fetch_client() -> httpx.Client | None:
+    """An httpx client for an input fetch that checks every request, while private URLs are denied.
+
+    ``None`` outside :func:`private_urls_denied`: the caller uses its usual client.
+    """
+    if not _DENY_PRIVATE.get():
+        return None
+    from inference_core._download import http_client
+
+    def guard(request: httpx.Request) -> None:
+        check_request_url(str(request.url))
+
+    return http_client(timeout=60.0, event_hooks={"request": [guard]})
 
 
 def check_request_url(url: str) -> None:

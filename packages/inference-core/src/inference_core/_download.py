@@ -330,17 +330,6 @@ async def adownload(
     return result
 
 
-def _guard(request: httpx.Request) -> None:
-    """Every request of an input fetch, redirects included, passes the agent boundary."""
-    from inference_core._boundary import check_request_url
-
-    check_request_url(str(request.url))
-
-
-async def _aguard(request: httpx.Request) -> None:
-    _guard(request)
-
-
 def _memory_sink(
     url: str,
     errors: HTTPErrorContext | None,
@@ -371,8 +360,7 @@ def fetch_bytes(
     """
     ctx, buffer, sink = _memory_sink(url, errors, max_bytes or 50 * 2**20, accept, timeout)
     owned = client is None
-    if client is None:
-        client = http_client(timeout=timeout, event_hooks={"request": [_guard]})
+    client = http_client(timeout=timeout) if client is None else client
     try:
         with ctx.translate(), client.stream("GET", url, headers=headers) as response:
             sink.start(response)
@@ -398,8 +386,7 @@ async def afetch_bytes(
     """The async twin of :func:`fetch_bytes`."""
     ctx, buffer, sink = _memory_sink(url, errors, max_bytes or 50 * 2**20, accept, timeout)
     owned = client is None
-    if client is None:
-        client = async_http_client(timeout=timeout, event_hooks={"request": [_aguard]})
+    client = async_http_client(timeout=timeout) if client is None else client
     try:
         with ctx.translate():
             async with client.stream("GET", url, headers=headers) as response:

@@ -159,8 +159,14 @@ def load_file(value: str | bytes | os.PathLike[str], *, max_bytes: int | None = 
         return parse_data_url(value).data
     if isinstance(value, str) and value.startswith(("http://", "https://")):
         from inference_core import _download as download
+        from inference_core._boundary import input_fetch_client
 
-        return download.fetch_bytes(value, max_bytes=max_bytes)
+        client = input_fetch_client()  # during a tool call: every hop checked for private hosts
+        try:
+            return download.fetch_bytes(value, max_bytes=max_bytes, client=client)
+        finally:
+            if client is not None:
+                client.close()
     path = pathlib.Path(value).expanduser()
     try:
         size = path.stat().st_size
