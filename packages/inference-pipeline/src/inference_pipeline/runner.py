@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from inference_core import BaseGenerator
 from inference_pipeline.batch import (
     BatchConfig,
     BatchResult,
@@ -82,6 +83,8 @@ class BatchRunner:
         self._given_enhancer = enhancer
         self.enhancer = enhancer
         self.limiters = LimiterPool(self.config.concurrency)
+        # sync-only generators run on threads: as many as the batch runs at once
+        BaseGenerator.reserve_bridge_threads(self.config.concurrency)
         self._store: HistoryStore | None = None
         self._session: FolderSession | None = None
         self._infos: dict[tuple[str, str], GeneratorInfo] = {}
