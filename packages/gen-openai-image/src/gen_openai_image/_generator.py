@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import tempfile
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -307,6 +306,8 @@ class OpenAIImageGenerator(BaseImageGenerator):
     def _target(self) -> Path:
         with self._lock:
             if self._output_dir is None:
+                import tempfile  # on use: listing stays light
+
                 self._output_dir = Path(tempfile.mkdtemp(dir=scratch_dir(self.metadata.id)))
             directory = self._output_dir
         import uuid

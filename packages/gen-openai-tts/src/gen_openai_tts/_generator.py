@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import tempfile
 import threading
-import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -164,6 +162,8 @@ class OpenAITTSGenerator(BaseAudioGenerator):
         if inputs["instructions"] is not None:
             request["instructions"] = inputs["instructions"]
         saved_as = "wav" if wrap else fmt
+        import uuid  # with tempfile, imported on use: listing stays light
+
         path = self._directory() / f"speech-{uuid.uuid4().hex}{'.wav' if wrap else _suffix(fmt)}"
         return key, base_url, errors, request, path, saved_as, wrap
 
@@ -196,6 +196,8 @@ class OpenAITTSGenerator(BaseAudioGenerator):
     def _directory(self) -> Path:
         with self._lock:
             if self._output_dir is None:
+                import tempfile
+
                 self._output_dir = Path(tempfile.mkdtemp(dir=scratch_dir(self.metadata.id)))
             return self._output_dir
 

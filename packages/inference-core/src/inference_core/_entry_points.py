@@ -63,14 +63,26 @@ def _path_state() -> list[list[Any]]:
     return state
 
 
+def _cache_root() -> Path:
+    """platformdirs' ``user_cache_path("inference-core")``.
+
+    On Linux and the BSDs that is ``$XDG_CACHE_HOME`` (or ``~/.cache``), worked out
+    here as platformdirs does, since importing it costs a listing more than reading the index.
+    """
+    if sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd")):
+        xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
+        return (Path(xdg) if xdg else Path.home() / ".cache") / "inference-core"
+    import platformdirs
+
+    return platformdirs.user_cache_path("inference-core")
+
+
 def cache_file() -> Path:
     """Where this environment's index lives (one file per interpreter and prefix)."""
-    import platformdirs
     import zlib
 
     tag = f"{sys.prefix}\0{sys.executable}\0{sys.version}".encode()
-    name = f"{zlib.crc32(tag):08x}-{len(tag)}.json"
-    return platformdirs.user_cache_path("inference-core") / "entry-points" / name
+    return _cache_root() / "entry-points" / f"{zlib.crc32(tag):08x}-{len(tag)}.json"
 
 
 def _scan(group: str) -> list[PluginEntryPoint]:
