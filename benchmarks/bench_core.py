@@ -42,8 +42,7 @@ def cold_start() -> None:
 
     dists = len({d.name for d in distributions()})
     print(
-        f"cold start ratio: {infer_ms / base_ms:.2f} (goal <= 1.3), "
-        f"{dists} distributions installed"
+        f"cold start ratio: {infer_ms / base_ms:.2f} (goal <= 1.3), {dists} distributions installed"
     )
     probe = (
         "import sys\n"

@@ -189,7 +189,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as out_dir, asyncio.Runner() as runner:
         bench_tts(args.seconds, out_dir, runner)
         bench_images(args.seconds, out_dir, runner)
-    print(f"openai plugins against the bare SDK: {'MISSED: ' + ', '.join(missed) if missed else 'all goals met'}")
+    print(
+        f"openai plugins against the bare SDK: {'MISSED: ' + ', '.join(missed) if missed else 'all goals met'}"
+    )
     return 1 if missed else 0
 
 

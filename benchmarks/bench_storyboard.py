@@ -34,7 +34,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _protocols import Delayed  # noqa: E402
+from _protocols import Delayed
 
 BIG, SMALL = 10_000, 1_000
 missed: list[str] = []

@@ -18,7 +18,13 @@ DOCUMENTS = [
     "o: !!omap [a: 1, b: 2]\n",
     "text: |\n  two\n  lines\nfolded: >\n  one\n  line\n",
 ]
-BROKEN = ["? [1, 2]\n: x\n", "x: *nope\n", "a: 1\n---\nb: 2\n", "a: [1, 2\n", "t: !python/object x\n"]
+BROKEN = [
+    "? [1, 2]\n: x\n",
+    "x: *nope\n",
+    "a: 1\n---\nb: 2\n",
+    "a: [1, 2\n",
+    "t: !python/object x\n",
+]
 
 
 @pytest.mark.parametrize("text", DOCUMENTS)
