@@ -70,7 +70,8 @@ class _Builder:
             tag = event.tag
             if tag is None or tag == "!":
                 tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
-            node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+            marks: tuple[Any, Any] = (event.start_mark, event.end_mark)  # libyaml's or PyYAML's
+            node = yaml.ScalarNode(tag, event.value, *marks, style=event.style)
             value = loader.construct_object(node, deep=True)
             loader.constructed_objects.clear()
         elif isinstance(event, yaml.SequenceStartEvent):
