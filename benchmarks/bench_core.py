@@ -21,7 +21,7 @@ HEAVY = ("openai", "litellm", "httpx", "PIL", "av")
 RUNS = 15
 
 
-def cold_start() -> None:
+def cold_start() -> bool:
     infer = [str(Path(sys.executable).parent / "infer"), "list", "--json"]
     baseline = [sys.executable, "-c", "import pluggy, pydantic"]
     times: dict[str, list[float]] = {"infer": [], "base": []}
@@ -54,6 +54,7 @@ def cold_start() -> None:
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     count = len(__import__("json").loads(done.stdout))
     print(f"after listing {count} generators, heavy modules imported: {done.stderr.strip()}")
+    return infer_ms / base_ms <= 1.3 and done.stderr.strip() == "[]"
 
 
 def overhead() -> None:
@@ -112,5 +113,6 @@ def overhead() -> None:
 
 
 if __name__ == "__main__":
-    cold_start()
+    met = cold_start()
     overhead()
+    sys.exit(0 if met else 1)
