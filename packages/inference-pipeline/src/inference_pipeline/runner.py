@@ -83,8 +83,6 @@ class BatchRunner:
         self._given_enhancer = enhancer
         self.enhancer = enhancer
         self.limiters = LimiterPool(self.config.concurrency)
-        # sync-only generators run on threads: as many as the batch runs at once
-        BaseGenerator.reserve_bridge_threads(self.config.concurrency)
         self._store: HistoryStore | None = None
         self._session: FolderSession | None = None
         self._infos: dict[tuple[str, str], GeneratorInfo] = {}
@@ -349,6 +347,10 @@ class BatchRunner:
         info = self._infos.get(key)
         if info is None:
             info = self._infos[key] = find_generator(generator_id, modality)
+            # Each generator runs up to `concurrency` calls at once; sync-only ones need a
+            # thread each, so the bridge gets as many as all generators of the run may use.
+            used = len({i.id for i in self._infos.values()})
+            BaseGenerator.reserve_bridge_threads(used * self.config.concurrency)
         return info
 
     def _modality_of(self, job: Job) -> str:
