@@ -23,7 +23,9 @@ if TYPE_CHECKING:
 
     from inference_core.testing import LoopbackServer
 
-__all__ = ["PROVIDERS", "Delayed", "serve"]
+__all__ = ["BENCH_KEY", "PROVIDERS", "Delayed", "ServerProcess", "serve"]
+
+BENCH_KEY = "sk-bench-loopback-key"
 
 
 class Delayed:
@@ -81,3 +83,48 @@ def serve(name: str, latency: float) -> tuple[LoopbackServer, dict[str, str], st
     server = LoopbackServer(Delayed(app, latency)).start()
     env = {k: v.format(url=server.url) for k, v in template.items()}
     return server, env, generator_id
+
+
+def _serve_child(name: str, queue: Any, stop: Any) -> None:
+    sys.path[:0] = [
+        str(ROOT / "packages" / p / "tests") for p in ("gen-openai-image", "gen-openai-tts")
+    ]
+    from inference_core.testing import LoopbackServer
+
+    if name == "speech":
+        from openai_speech_app import SpeechAPI
+
+        app: Any = SpeechAPI(BENCH_KEY, chunk_size=65536)
+    else:
+        from openai_images_app import ImagesAPI
+
+        app = ImagesAPI(BENCH_KEY, image_size=(64, 64))
+    with LoopbackServer(app) as server:
+        queue.put(server.url)
+        stop.wait()
+
+
+class ServerProcess:
+    """An openai protocol app (``"speech"`` or ``"images"``) served from a process of its own.
+
+    Measuring a client against a server thread in the same process measures the
+    two fighting over the GIL; a server process is what a real service is.
+    """
+
+    def __init__(self, name: str) -> None:
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("spawn")
+        self.queue, self.stop = ctx.Queue(), ctx.Event()
+        self.process = ctx.Process(target=_serve_child, args=(name, self.queue, self.stop))
+
+    def __enter__(self) -> str:
+        self.process.start()
+        url: str = self.queue.get(timeout=60)
+        return url
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.process.join(timeout=10)
+        if self.process.is_alive():
+            self.process.kill()

@@ -3,7 +3,8 @@
 Requests per second through ``openai_tts_generator`` and
 ``openai_image_generator`` (openai 2.x or 3.x, whichever is installed)
 against the protocol apps from the plugins' test folders answering at once,
-divided by requests per second of the same work done with the bare openai
+(each served from a process of its own, as a real service is) divided by
+requests per second of the same work done with the bare openai
 SDK, the thing a user would call instead: goal 0.95 or better, for
 ``generate`` against ``OpenAI`` and for ``agenerate`` against ``AsyncOpenAI``.
 Beside it, the same plugin call against bare httpx (no SDK at all), for
@@ -40,9 +41,10 @@ sys.path[:0] = [
     str(ROOT / "packages" / "gen-openai-image" / "tests"),
 ]
 
+from _protocols import BENCH_KEY as KEY  # noqa: E402
+from _protocols import ServerProcess  # noqa: E402
 from _ratio import compare  # noqa: E402
 
-KEY = "sk-bench-loopback-key"
 GOAL = 0.95
 missed: list[str] = []
 
@@ -57,17 +59,15 @@ def against_sdk(name: str, plugin: Any, bare_sdk: Any, bare_httpx: Any, seconds:
 def bench_tts(seconds: float, out_dir: str, runner: asyncio.Runner) -> None:
     import httpx
     import openai
-    from openai_speech_app import SpeechAPI
 
     from gen_openai_tts import OpenAITTSGenerator
-    from inference_core.testing import LoopbackServer
 
     out = pathlib.Path(out_dir)
     request = {"model": "gpt-4o-mini-tts", "voice": "alloy", "input": "Hello there."}
     request |= {"response_format": "wav", "speed": 1.0}
     inputs = {"text": "Hello there.", "voice": "alloy", "response_format": "wav"}
-    with LoopbackServer(SpeechAPI(KEY, chunk_size=65536)) as server:
-        base = f"{server.url}/v1"
+    with ServerProcess("speech") as url:
+        base = f"{url}/v1"
         generator = OpenAITTSGenerator(api_key=KEY, base_url=base)  # scratch files: no fsync
         sdk = openai.OpenAI(api_key=KEY, base_url=base, max_retries=0)
         asdk = runner.run(_async_client(base))
@@ -110,14 +110,12 @@ async def _async_client(base: str) -> Any:
 def bench_images(seconds: float, out_dir: str, runner: asyncio.Runner) -> None:
     import httpx
     import openai
-    from openai_images_app import ImagesAPI
 
     from gen_openai_image import OpenAIImageGenerator
-    from inference_core.testing import LoopbackServer
 
     out = pathlib.Path(out_dir)
-    with LoopbackServer(ImagesAPI(KEY, image_size=(64, 64))) as server:
-        base = f"{server.url}/v1"
+    with ServerProcess("images") as url:
+        base = f"{url}/v1"
         generator = OpenAIImageGenerator(api_key=KEY, base_url=base)
         sdk = openai.OpenAI(api_key=KEY, base_url=base, max_retries=0)
         asdk = runner.run(_async_client(base))

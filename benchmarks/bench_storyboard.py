@@ -50,7 +50,7 @@ def write_board(path: Path, scenes: int) -> Path:
     path.write_text(
         "scenes:\n"
         + "".join(
-            f"  - id: {i}\n    title: Scene {i}\n    visual:\n"
+            f"  - id: {i}\n    visual:\n"
             f"      prompt: a lighthouse on a cliff at dusk, scene {i} of the storyboard\n"
             for i in range(1, scenes + 1)
         ),
