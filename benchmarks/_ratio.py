@@ -25,6 +25,7 @@ def compare(
     rounds: int = 5,
     baseline: str = "bare httpx",
     subject: str = "plugin",
+    goal: float | None = 0.8,
 ) -> float:
     """Alternate plugin and bare rounds so both see the same machine load; report the median ratio."""
     ratios, plugin_rates, bare_rates = [], [], []
@@ -38,6 +39,6 @@ def compare(
     print(
         f"{name}: {subject} {sorted(plugin_rates)[rounds // 2]:.0f} req/s, "
         f"{baseline} {sorted(bare_rates)[rounds // 2]:.0f} req/s, "
-        f"ratio {ratio:.2f} (goal >= 0.8)"
+        f"ratio {ratio:.2f}" + (f" (goal >= {goal})" if goal is not None else "")
     )
     return ratio

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 
@@ -75,24 +76,43 @@ def test_json_listing_matches_the_table_listing() -> None:
         assert row["id"] in table
 
 
-def test_uninstalling_a_plugin_removes_its_generators() -> None:
+def test_an_uninstall_and_an_install_show_at_once_with_the_entry_point_index(
+    tmp_path: Path,
+) -> None:
     uv = shutil.which("uv")
     wheels = sorted((ROOT / ".nox" / "_wheels" / "examples_gen-example-echo").glob("*.whl"))
     if uv is None or not wheels or not installed("gen-example-echo"):
         pytest.skip("needs uv and the example wheel built by nox")
+    infer_script = str(Path(sys.executable).parent / "infer")
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+
+    def listed(what: str = "list") -> set[str]:
+        done = subprocess.run(
+            [infer_script, what, "--json"], capture_output=True, text=True, env=env, timeout=120
+        )
+        assert done.returncode == 0, done.stderr
+        rows = json.loads(done.stdout)
+        return {r["id"] for r in rows} if what == "list" else {r["distribution"] for r in rows}
+
+    # Date site-packages back, as if the last install were a while ago, so the index is written.
+    site = Path(distribution("gen-example-echo").locate_file(""))
+    old = time.time() - 10
+    os.utime(site, (old, old))
+    assert "example_echo_image" in listed()
+    (index,) = (tmp_path / "inference-core" / "entry-points").glob("*.json")
+    assert "gen-example-echo" in index.read_text()  # the index is in place
     try:
         subprocess.run(
             [uv, "pip", "uninstall", "--python", sys.executable, "gen-example-echo"],
             check=True,
             capture_output=True,
         )
-        ids = {r["id"] for r in json.loads(infer("list", "--json").stdout)}
-        assert "example_echo_image" not in ids
+        assert "example_echo_image" not in listed()
+        assert "gen-example-echo" not in listed("plugins")  # not even as a load failure
     finally:
         subprocess.run(
             [uv, "pip", "install", "--python", sys.executable, "--no-deps", str(wheels[-1])],
             check=True,
             capture_output=True,
         )
-    ids = {r["id"] for r in json.loads(infer("list", "--json").stdout)}
-    assert "example_echo_image" in ids
+    assert "example_echo_image" in listed()

@@ -8,7 +8,7 @@ from openai_images_app import KEY, decode_png, png
 
 from gen_openai_image import OpenAIImageGenerator
 from inference_core import InputValidationError, MissingAPIKeyError
-from inference_core.testing import Fault
+from inference_core.testing import Fault, LoopbackServer
 
 
 def test_dall_e_3_url_output_is_downloaded_and_revised_prompt_kept(gen, server, tmp_path):
@@ -144,3 +144,29 @@ def test_data_url_answers_from_compatible_servers_are_decoded(gen, server):
 
     assert (result.assets[0].width, result.assets[0].height) == (5, 7)
     assert decode_png(result.assets[0].read_bytes()) == (5, 7)
+
+
+def test_sixteen_agenerate_calls_are_in_flight_at_once(api, out_dir):
+    """agenerate is native (AsyncOpenAI): nothing caps it at the thread pool's size."""
+    gen = OpenAIImageGenerator(api_key=KEY, timeout=5.0, output_dir=out_dir)
+
+    async def sixteen(url: str) -> list:
+        gen._base_url = f"{url}/v1"
+        calls = (gen.agenerate(prompt=f"fox {i}", model="gpt-image-1") for i in range(16))
+        return await asyncio.gather(*calls)
+
+    with LoopbackServer(api, latency=0.3) as server:
+        results = asyncio.run(sixteen(server.url))
+
+    assert server.max_in_flight == 16
+    assert len(server.requests) == 16
+    assert all(decode_png(r.assets[0].read_bytes()) == (32, 24) for r in results)
+
+
+def test_agenerate_downloads_url_outputs(gen, server, tmp_path):
+    result = asyncio.run(gen.agenerate(prompt="a fox", model="dall-e-3"))
+
+    (asset,) = result.assets
+    assert asset.url.startswith(server.url) and asset.path is not None
+    assert decode_png(result.save(tmp_path / "out")[0].read_bytes()) == (32, 24)
+    assert [r.method for r in server.requests] == ["POST", "GET"]

@@ -5,11 +5,11 @@ import struct
 import wave
 
 import pytest
-from openai_speech_app import KEY, pcm_samples
+from openai_speech_app import KEY, SpeechAPI, pcm_samples
 
 from gen_openai_tts import OpenAITTSGenerator
 from inference_core import InputValidationError, MissingAPIKeyError, ProviderError
-from inference_core.testing import LoopbackServer
+from inference_core.testing import Fault, LoopbackServer
 
 
 def riff_sizes(path):
@@ -157,3 +157,27 @@ def test_the_client_is_reused_across_calls(tts, server):
 
     assert len(server.requests) == 3
     assert isinstance(server, LoopbackServer)
+
+
+def test_sixteen_agenerate_calls_are_in_flight_at_once(out_dir):
+    """agenerate is native (AsyncOpenAI): nothing caps it at the thread pool's size."""
+
+    async def sixteen(url: str) -> list:
+        tts = OpenAITTSGenerator(api_key=KEY, base_url=f"{url}/v1", timeout=5.0, output_dir=out_dir)
+        return await asyncio.gather(*(tts.agenerate(text=f"line {i}") for i in range(16)))
+
+    with LoopbackServer(SpeechAPI(KEY, chunk_size=1000), latency=0.3) as server:
+        results = asyncio.run(sixteen(server.url))
+
+    assert server.max_in_flight == 16
+    assert len({r.assets[0].path for r in results}) == 16
+    assert all(riff_sizes(r.assets[0].path)[2] > 44 for r in results)
+
+
+def test_agenerate_refuses_a_wrong_content_type_and_leaves_no_file(tts, server, out_dir):
+    server.script(Fault.content_type("text/html", path="/v1/audio/speech"))
+
+    with pytest.raises(ProviderError, match="expected audio"):
+        asyncio.run(tts.agenerate(text="hello"))
+
+    assert not out_dir.exists() or list(out_dir.iterdir()) == []

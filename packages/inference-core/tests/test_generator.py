@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -160,3 +163,55 @@ def test_errors_from_the_sync_bridge_chain_nothing() -> None:
     with pytest.raises(ProviderError) as info:
         Failing().generate()
     assert info.value.__context__ is None
+
+
+BRIDGE_SCRIPT = """
+import asyncio, os, sys, threading, warnings
+from inference_core import BaseGenerator, BaseImageGenerator, GenerationResult, GeneratorMetadata, MediaAsset
+
+N = int(sys.argv[1])
+barrier = threading.Barrier(N, timeout=10)
+
+class Slow(BaseImageGenerator):
+    metadata = GeneratorMetadata(id="slow_sync", name="Slow", description="sync only")
+
+    def generate(self, **inputs):
+        barrier.wait()  # passes only once N calls run at once
+        return GenerationResult(assets=[MediaAsset(data=b"x", mime_type="image/png")])
+
+if sys.argv[2] == "reserve":
+    BaseGenerator.reserve_bridge_threads(N)
+warnings.simplefilter("always")
+async def main():
+    return await asyncio.gather(*(Slow().agenerate() for _ in range(N)), return_exceptions=True)
+results = asyncio.run(main())
+print(sum(isinstance(r, GenerationResult) for r in results))
+"""
+
+
+def _bridge(n: int, mode: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", BRIDGE_SCRIPT, str(n), mode],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+
+
+def test_sync_bridge_runs_as_many_at_once_as_reserved() -> None:
+    n = min(32, (os.cpu_count() or 1) + 4) + 4  # more than the default pool
+    done = _bridge(n, "reserve")
+
+    assert done.stdout.split() == [str(n)]
+    assert "RuntimeWarning" not in done.stderr
+
+
+def test_sync_bridge_says_so_when_it_runs_fewer_than_asked() -> None:
+    default = min(32, (os.cpu_count() or 1) + 4)
+    done = _bridge(default + 2, "plain")
+
+    assert done.stdout.split() == ["0"]  # the barrier never filled: they ran `default` at once
+    assert done.stderr.count("RuntimeWarning") == 1
+    assert f"at most {default} calls run at once" in done.stderr
+    assert "reserve_bridge_threads" in done.stderr

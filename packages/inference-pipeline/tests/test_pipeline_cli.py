@@ -160,3 +160,26 @@ def test_story_command_and_regenerate_rebuilds_the_video(
     assert json.loads(result.output)["video"] == str(out / "final.mp4")
     # scripted_image is deterministic, so the new frame has the same bytes: the video is cached.
     assert len(generators["scripted"].calls) == 3
+
+
+def test_a_large_batch_summary_shows_counts_and_failures_not_every_scene(
+    cli: Any, generators: Any, tmp_path: Path
+) -> None:
+    scenes = tmp_path / "many.yaml"
+    scenes.write_text(
+        "scenes:\n"
+        + "".join(f"  - {{id: {i}, visual: {{prompt: scene {i}}}}}\n" for i in range(1, 121))
+        + "  - {id: 121, visual: {prompt: an owl}}\n"
+    )
+    generators["scripted"].script = {"owl": [ContentPolicyError("no owls today")]}
+    out = tmp_path / "out"
+
+    result = cli("batch", scenes, "-g", "scripted_image", "-o", out, "-c", "16", "--retries", "0")
+
+    assert result.exit_code == 1
+    assert "121 outputs, 120 ok (0 from the cache, 0 from a fallback), 1 failed" in result.output
+    assert "no owls today" in result.output and "scene-121" not in result.output
+    assert "scene-001.png" not in result.output  # no row per successful scene
+    assert len(result.output.splitlines()) < 30
+    assert "failed scenes: 121\n" in result.output
+    assert len(list(out.glob("scene-*.png"))) == 120

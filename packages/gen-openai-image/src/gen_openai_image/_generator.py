@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import tempfile
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +24,8 @@ from inference_core.provider import (
     DEFAULT_MAX_BYTES,
     DEFAULT_RETRY_POLICY,
     HTTPErrorContext,
+    adownload,
+    async_openai_client,
     download,
     http_client,
     media_info,
@@ -36,12 +37,12 @@ from inference_core.provider import (
 
 if TYPE_CHECKING:
     import os
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
 
     import httpx
-    from openai import OpenAI
+    from openai import AsyncOpenAI, OpenAI
 
-    from inference_core.provider import RetryPolicy
+    from inference_core.provider import DownloadResult, RetryPolicy, Secret
 
 __all__ = ["OpenAIImageGenerator"]
 
@@ -150,6 +151,30 @@ class OpenAIImageGenerator(BaseImageGenerator):
         return params
 
     def generate(self, **inputs: Any) -> GenerationResult:
+        key, base_url, errors, request, extra, fitted = self._prepare(inputs)
+        client = openai_client(key.reveal(), base_url, self.timeout)
+        answer = self.retry_policy.call(self._request, client, errors, request, extra)
+        return self._result(inputs, fitted, answer, self._assets(answer, errors))
+
+    async def agenerate(self, **inputs: Any) -> GenerationResult:
+        key, base_url, errors, request, extra, fitted = self._prepare(inputs)
+        client = async_openai_client(key.reveal(), base_url, self.timeout)
+        answer = await self.retry_policy.acall(self._arequest, client, errors, request, extra)
+        downloaded: dict[int, MediaAsset] = {}
+        try:
+            for index, item in enumerate(answer["data"]):
+                url = item.get("url") if isinstance(item, dict) else None
+                if isinstance(url, str) and url.startswith(("http://", "https://")):
+                    downloaded[index] = await self.retry_policy.acall(self._adownload, url, errors)
+            assets = self._assets(answer, errors, downloaded)
+        except BaseException:
+            _discard(downloaded.values())
+            raise
+        return self._result(inputs, fitted, answer, assets)
+
+    def _prepare(
+        self, inputs: dict[str, Any]
+    ) -> tuple[Secret, str, HTTPErrorContext, dict[str, Any], dict[str, Any], _rules.Adapted]:
         key = self.get_api_key()
         base_url = (
             resolve_setting("OPENAI_BASE_URL", self._base_url, default=DEFAULT_BASE_URL)
@@ -169,9 +194,15 @@ class OpenAIImageGenerator(BaseImageGenerator):
             k: request.pop(k) for k in ("negative_prompt", "seed") if k in request
         }
         extra.update(inputs.get("extra_body") or {})
-        client = openai_client(key.reveal(), base_url, self.timeout)
-        answer = self.retry_policy.call(self._request, client, errors, request, extra)
-        assets = self._assets(answer, errors)
+        return key, base_url, errors, request, extra, fitted
+
+    def _result(
+        self,
+        inputs: dict[str, Any],
+        fitted: _rules.Adapted,
+        answer: dict[str, Any],
+        assets: list[MediaAsset],
+    ) -> GenerationResult:
         revised = [a.metadata["revised_prompt"] for a in assets if "revised_prompt" in a.metadata]
         metadata: dict[str, Any] = {"model": inputs["model"], "created": answer.get("created")}
         metadata.update(fitted.notes or {})
@@ -194,25 +225,31 @@ class OpenAIImageGenerator(BaseImageGenerator):
         """One call: the parsed JSON answer, or the matching core error."""
         with translate_openai_errors(errors):
             raw = client.images.with_raw_response.generate(**request, extra_body=extra or None)
-            content_type = raw.headers.get("content-type", "")
-            if "json" not in content_type:
-                raise errors.invalid(f"expected JSON, got content type {content_type or 'none'!r}")
-            try:
-                answer = json.loads(raw.content)
-            except ValueError as exc:
-                raise errors.invalid(f"malformed JSON ({exc})") from exc
-        if (
-            not isinstance(answer, dict)
-            or not isinstance(answer.get("data"), list)
-            or not answer["data"]
-        ):
-            raise errors.invalid("no image in the response")
-        return answer
+            return _parse(raw.headers.get("content-type", ""), raw.content, errors)
 
-    def _assets(self, answer: dict[str, Any], errors: HTTPErrorContext) -> list[MediaAsset]:
+    async def _arequest(
+        self,
+        client: AsyncOpenAI,
+        errors: HTTPErrorContext,
+        request: dict[str, Any],
+        extra: dict[str, Any],
+    ) -> dict[str, Any]:
+        """The async twin of :meth:`_request`."""
+        with translate_openai_errors(errors):
+            raw = await client.images.with_raw_response.generate(
+                **request, extra_body=extra or None
+            )
+            return _parse(raw.headers.get("content-type", ""), raw.content, errors)
+
+    def _assets(
+        self,
+        answer: dict[str, Any],
+        errors: HTTPErrorContext,
+        downloaded: Mapping[int, MediaAsset] | None = None,
+    ) -> list[MediaAsset]:
         assets: list[MediaAsset] = []
         try:
-            for item in answer["data"]:
+            for index, item in enumerate(answer["data"]):
                 if not isinstance(item, dict):
                     raise errors.invalid("an entry of 'data' is not an object")
                 if isinstance(item.get("b64_json"), str):
@@ -223,16 +260,17 @@ class OpenAIImageGenerator(BaseImageGenerator):
                 elif isinstance(item.get("url"), str):
                     if not item["url"].startswith(("http://", "https://")):
                         raise errors.invalid(f"the image URL is not http(s): {item['url'][:40]!r}")
-                    asset = self.retry_policy.call(self._download, item["url"], errors)
+                    if downloaded is not None and index in downloaded:
+                        asset = downloaded[index]
+                    else:
+                        asset = self.retry_policy.call(self._download, item["url"], errors)
                 else:
                     raise errors.invalid("an entry of 'data' has neither 'b64_json' nor 'url'")
                 if isinstance(item.get("revised_prompt"), str):
                     asset.metadata["revised_prompt"] = item["revised_prompt"]
                 assets.append(asset)
         except BaseException:
-            for done in assets:  # no half-finished set of files is left behind
-                if done.path is not None:
-                    done.path.unlink(missing_ok=True)
+            _discard(assets)  # no half-finished set of files is left behind
             raise
         return assets
 
@@ -265,22 +303,63 @@ class OpenAIImageGenerator(BaseImageGenerator):
             )
         return MediaAsset(mime_type=info.mime_type, data=data, width=info.width, height=info.height)
 
-    def _download(self, url: str, errors: HTTPErrorContext) -> MediaAsset:
+    def _target(self) -> Path:
         with self._lock:
             if self._output_dir is None:
+                import tempfile  # on use: listing stays light
+
                 self._output_dir = Path(tempfile.mkdtemp(dir=scratch_dir(self.metadata.id)))
-            if self._downloader is None:
-                self._downloader = http_client(timeout=self.timeout)
-            directory, client = self._output_dir, self._downloader
+            directory = self._output_dir
         import uuid
 
-        path = directory / f"image-{uuid.uuid4().hex}"
+        return directory / f"image-{uuid.uuid4().hex}"
+
+    def _download(self, url: str, errors: HTTPErrorContext) -> MediaAsset:
+        path = self._target()
+        with self._lock:
+            if self._downloader is None:
+                self._downloader = http_client(timeout=self.timeout)
+            client = self._downloader
         done = download(
             url, path, max_bytes=self.max_output_bytes, timeout=self.timeout,
             accept=("image/",), client=client, errors=errors, fsync=self._durable,
         )  # fmt: skip
-        asset = MediaAsset(mime_type=done.mime_type, path=path, url=url, digest=done.sha256)
-        asset.path = path.rename(path.with_suffix(asset.extension))
-        info = media_info(asset.path)
-        asset.width, asset.height = info.width, info.height
-        return asset
+        return _downloaded(url, path, done)
+
+    async def _adownload(self, url: str, errors: HTTPErrorContext) -> MediaAsset:
+        path = self._target()
+        done = await adownload(
+            url, path, max_bytes=self.max_output_bytes, timeout=self.timeout,
+            accept=("image/",), errors=errors, fsync=self._durable,
+        )  # fmt: skip
+        return _downloaded(url, path, done)
+
+
+def _parse(content_type: str, content: bytes, errors: HTTPErrorContext) -> dict[str, Any]:
+    if "json" not in content_type:
+        raise errors.invalid(f"expected JSON, got content type {content_type or 'none'!r}")
+    try:
+        answer = json.loads(content)
+    except ValueError as exc:
+        raise errors.invalid(f"malformed JSON ({exc})") from exc
+    if (
+        not isinstance(answer, dict)
+        or not isinstance(answer.get("data"), list)
+        or not answer["data"]
+    ):
+        raise errors.invalid("no image in the response")
+    return answer
+
+
+def _downloaded(url: str, path: Path, done: DownloadResult) -> MediaAsset:
+    asset = MediaAsset(mime_type=done.mime_type, path=path, url=url, digest=done.sha256)
+    asset.path = path.rename(path.with_suffix(asset.extension))
+    info = media_info(asset.path)
+    asset.width, asset.height = info.width, info.height
+    return asset
+
+
+def _discard(assets: Iterable[MediaAsset]) -> None:
+    for done in assets:
+        if done.path is not None:
+            done.path.unlink(missing_ok=True)

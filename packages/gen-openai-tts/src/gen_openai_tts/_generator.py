@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import tempfile
 import threading
-import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +23,7 @@ from inference_core.provider import (
     DEFAULT_MAX_BYTES,
     DEFAULT_RETRY_POLICY,
     HTTPErrorContext,
+    async_openai_client,
     openai_client,
     resolve_setting,
     translate_openai_errors,
@@ -32,12 +31,12 @@ from inference_core.provider import (
 
 if TYPE_CHECKING:
     import os
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Mapping
     from typing import IO
 
-    from openai import OpenAI
+    from openai import AsyncOpenAI, OpenAI
 
-    from inference_core.provider import RetryPolicy
+    from inference_core.provider import RetryPolicy, Secret
 
 __all__ = ["OpenAITTSGenerator"]
 
@@ -130,7 +129,23 @@ class OpenAITTSGenerator(BaseAudioGenerator):
         return params
 
     def generate(self, **inputs: Any) -> GenerationResult:
-        model, fmt = inputs["model"], inputs["response_format"]
+        key, base_url, errors, request, path, saved_as, wrap = self._prepare(inputs)
+        client = openai_client(key.reveal(), base_url, self.timeout)
+        meta = self.retry_policy.call(self._download, client, errors, request, path, saved_as, wrap)
+        return self._result(inputs, meta, path, saved_as)
+
+    async def agenerate(self, **inputs: Any) -> GenerationResult:
+        key, base_url, errors, request, path, saved_as, wrap = self._prepare(inputs)
+        client = async_openai_client(key.reveal(), base_url, self.timeout)
+        meta = await self.retry_policy.acall(
+            self._adownload, client, errors, request, path, saved_as, wrap
+        )
+        return self._result(inputs, meta, path, saved_as)
+
+    def _prepare(
+        self, inputs: dict[str, Any]
+    ) -> tuple[Secret, str, HTTPErrorContext, dict[str, Any], Path, str, bool]:
+        fmt = inputs["response_format"]
         wrap = fmt == "pcm" and inputs["wrap_pcm"]
         key = self.get_api_key()
         base_url = (
@@ -141,15 +156,20 @@ class OpenAITTSGenerator(BaseAudioGenerator):
             "OpenAI", generator_id=GENERATOR_ID, key_env=KEY_ENV, secrets=(key,)
         )
         request: dict[str, Any] = {
-            "model": model, "voice": inputs["voice"], "input": inputs["text"],
+            "model": inputs["model"], "voice": inputs["voice"], "input": inputs["text"],
             "response_format": fmt, "speed": inputs["speed"],
         }  # fmt: skip
         if inputs["instructions"] is not None:
             request["instructions"] = inputs["instructions"]
         saved_as = "wav" if wrap else fmt
+        import uuid  # with tempfile, imported on use: listing stays light
+
         path = self._directory() / f"speech-{uuid.uuid4().hex}{'.wav' if wrap else _suffix(fmt)}"
-        client = openai_client(key.reveal(), base_url, self.timeout)
-        meta = self.retry_policy.call(self._download, client, errors, request, path, saved_as, wrap)
+        return key, base_url, errors, request, path, saved_as, wrap
+
+    def _result(
+        self, inputs: dict[str, Any], meta: dict[str, Any], path: Path, saved_as: str
+    ) -> GenerationResult:
         layout = meta.pop("layout")
         asset = MediaAsset(mime_type=MIME[saved_as], path=path, metadata={"format": saved_as})
         if layout is not None:
@@ -157,7 +177,7 @@ class OpenAITTSGenerator(BaseAudioGenerator):
             asset.duration_s = (path.stat().st_size - layout.data_offset) / (
                 layout.sample_rate * layout.block_align
             )
-        elif fmt == "pcm":
+        elif inputs["response_format"] == "pcm":
             asset.sample_rate, asset.duration_s = (
                 SAMPLE_RATE,
                 path.stat().st_size / (2 * SAMPLE_RATE),
@@ -165,7 +185,7 @@ class OpenAITTSGenerator(BaseAudioGenerator):
         return GenerationResult(
             assets=[asset],
             metadata={
-                "model": model,
+                "model": inputs["model"],
                 "voice": inputs["voice"],
                 "response_format": saved_as,
                 **meta,
@@ -176,6 +196,8 @@ class OpenAITTSGenerator(BaseAudioGenerator):
     def _directory(self) -> Path:
         with self._lock:
             if self._output_dir is None:
+                import tempfile
+
                 self._output_dir = Path(tempfile.mkdtemp(dir=scratch_dir(self.metadata.id)))
             return self._output_dir
 
@@ -191,35 +213,70 @@ class OpenAITTSGenerator(BaseAudioGenerator):
         """One attempt: stream the speech into ``path`` atomically, repairing WAV sizes."""
         with translate_openai_errors(errors):
             with client.audio.speech.with_streaming_response.create(**request) as response:
-                content_type = response.headers.get("content-type", "")
-                if not content_type.startswith(("audio/", "application/octet-stream")):
-                    raise errors.invalid(
-                        f"expected audio, got content type {content_type or 'none'!r}"
-                    )
+                self._check_type(response.headers.get("content-type", ""), errors)
                 with atomic_write(path, fsync=self._durable) as out:
                     prefix = _wav.pcm_header() if wrap else b""
                     out.write(prefix)
-                    head, size = self._copy(response.iter_bytes(_CHUNK), out, errors)
-                    layout = _check(errors, saved_as, prefix + head, size)
-                    if layout is not None:
-                        try:
-                            _wav.fix_sizes(out, prefix + head, len(prefix) + size)
-                        except ValueError as exc:
-                            raise errors.invalid(f"unusable WAV: {exc}") from exc
+                    copy = _Copy(self.max_output_bytes, out, errors)
+                    for chunk in response.iter_bytes(_CHUNK):
+                        copy.write(chunk)
+                    layout = self._complete(out, errors, saved_as, prefix, copy)
             return {"request_id": response.headers.get("x-request-id"), "layout": layout}
 
-    def _copy(
-        self, chunks: Iterator[bytes], out: IO[bytes], errors: HTTPErrorContext
-    ) -> tuple[bytes, int]:
-        head, size = b"", 0
-        for chunk in chunks:
-            size += len(chunk)
-            if size > self.max_output_bytes:
-                raise errors.invalid(f"the audio exceeds the {self.max_output_bytes}-byte cap")
-            if len(head) < _wav.HEADER_PROBE:
-                head += chunk[: _wav.HEADER_PROBE - len(head)]
-            out.write(chunk)
-        return head, size
+    async def _adownload(
+        self,
+        client: AsyncOpenAI,
+        errors: HTTPErrorContext,
+        request: dict[str, Any],
+        path: Path,
+        saved_as: str,
+        wrap: bool,
+    ) -> dict[str, Any]:
+        """The async twin of :meth:`_download` (file writes stay synchronous and small)."""
+        with translate_openai_errors(errors):
+            async with client.audio.speech.with_streaming_response.create(**request) as response:
+                self._check_type(response.headers.get("content-type", ""), errors)
+                with atomic_write(path, fsync=self._durable) as out:
+                    prefix = _wav.pcm_header() if wrap else b""
+                    out.write(prefix)
+                    copy = _Copy(self.max_output_bytes, out, errors)
+                    async for chunk in response.iter_bytes(_CHUNK):
+                        copy.write(chunk)
+                    layout = self._complete(out, errors, saved_as, prefix, copy)
+            return {"request_id": response.headers.get("x-request-id"), "layout": layout}
+
+    @staticmethod
+    def _check_type(content_type: str, errors: HTTPErrorContext) -> None:
+        if not content_type.startswith(("audio/", "application/octet-stream")):
+            raise errors.invalid(f"expected audio, got content type {content_type or 'none'!r}")
+
+    @staticmethod
+    def _complete(
+        out: IO[bytes], errors: HTTPErrorContext, saved_as: str, prefix: bytes, copy: _Copy
+    ) -> _wav.WavLayout | None:
+        layout = _check(errors, saved_as, prefix + copy.head, copy.size)
+        if layout is not None:
+            try:
+                _wav.fix_sizes(out, prefix + copy.head, len(prefix) + copy.size)
+            except ValueError as exc:
+                raise errors.invalid(f"unusable WAV: {exc}") from exc
+        return layout
+
+
+class _Copy:
+    """Writes chunks to ``out`` under a size cap, keeping the first bytes for the checks."""
+
+    def __init__(self, cap: int, out: IO[bytes], errors: HTTPErrorContext) -> None:
+        self.cap, self.out, self.errors = cap, out, errors
+        self.head, self.size = b"", 0
+
+    def write(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size > self.cap:
+            raise self.errors.invalid(f"the audio exceeds the {self.cap}-byte cap")
+        if len(self.head) < _wav.HEADER_PROBE:
+            self.head += chunk[: _wav.HEADER_PROBE - len(self.head)]
+        self.out.write(chunk)
 
 
 def _suffix(fmt: str) -> str:

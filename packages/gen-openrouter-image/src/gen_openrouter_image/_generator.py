@@ -19,6 +19,7 @@ from inference_core.provider import (
     DEFAULT_RETRY_POLICY,
     HTTPErrorContext,
     RetryPolicy,
+    async_http_client,
     error_for_status,
     fetch_bytes,
     http_client,
@@ -124,6 +125,40 @@ class OpenRouterImageGenerator(BaseImageGenerator):
             return self._client
 
     def generate(self, **inputs: Any) -> GenerationResult:
+        errors, url, headers, body = self._prepare(inputs)
+
+        def call() -> tuple[dict[str, Any], str | None]:
+            stream = self._http().stream("POST", url, json=body, headers=headers)
+            with errors.translate(), stream as response:
+                data = errors.json(response, status=(200,), max_bytes=self.max_response_bytes)
+                data = errors.dig(data, kind=dict)
+                return data, response.headers.get("x-generation-id")
+
+        data, generation_id = self.retry.call(call)
+        return self._result(data, generation_id, errors)
+
+    async def agenerate(self, **inputs: Any) -> GenerationResult:
+        errors, url, headers, body = self._prepare(inputs)
+        cap = self.max_response_bytes
+        async with async_http_client(timeout=self.timeout) as client:
+
+            async def call() -> tuple[dict[str, Any], str | None]:
+                with errors.translate():
+                    async with client.stream("POST", url, json=body, headers=headers) as response:
+                        announced = response.headers.get("content-length", "")
+                        if announced.isdigit() and int(announced) > cap:
+                            raise errors.invalid(f"the response is over the {cap}-byte cap")
+                        if len(await response.aread()) > cap:
+                            raise errors.invalid(f"the response exceeds the {cap}-byte cap")
+                        data = errors.dig(errors.json(response, status=(200,)), kind=dict)
+                        return data, response.headers.get("x-generation-id")
+
+            data, generation_id = await self.retry.acall(call)
+        return self._result(data, generation_id, errors)
+
+    def _prepare(
+        self, inputs: dict[str, Any]
+    ) -> tuple[HTTPErrorContext, str, dict[str, str], dict[str, Any]]:
         key = self.get_api_key()
         base = (
             resolve_setting("OPENROUTER_BASE_URL", self._base_url, default=DEFAULT_BASE_URL) or ""
@@ -139,18 +174,7 @@ class OpenRouterImageGenerator(BaseImageGenerator):
         if title:
             headers["X-OpenRouter-Title"] = headers["X-Title"] = title
         body = self._request_body(inputs)
-
-        url = f"{base.rstrip('/')}/chat/completions"
-
-        def call() -> tuple[dict[str, Any], str | None]:
-            stream = self._http().stream("POST", url, json=body, headers=headers)
-            with errors.translate(), stream as response:
-                data = errors.json(response, status=(200,), max_bytes=self.max_response_bytes)
-                data = errors.dig(data, kind=dict)
-                return data, response.headers.get("x-generation-id")
-
-        data, generation_id = self.retry.call(call)
-        return self._result(data, generation_id, errors)
+        return errors, f"{base.rstrip('/')}/chat/completions", headers, body
 
     def _request_body(self, inputs: dict[str, Any]) -> dict[str, Any]:
         prompt = inputs["prompt"]

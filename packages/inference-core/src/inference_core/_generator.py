@@ -170,18 +170,79 @@ def _discard_result(future: Any) -> None:
 
 
 @functools.cache
-def _bridge_pool() -> Any:
-    """The threads ``agenerate`` runs a sync-only ``generate`` in (as asyncio.to_thread would)."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    return ThreadPoolExecutor(thread_name_prefix="inference-core-generate")
-
-
-@functools.cache
 def _worker_pool() -> Any:
     from concurrent.futures import ThreadPoolExecutor
 
     return ThreadPoolExecutor(thread_name_prefix="inference-core-sync")
+
+
+class _SyncBridge:
+    """The threads on which ``agenerate`` runs sync-only generators (sized on demand)."""
+
+    def __init__(self) -> None:
+        import os
+        import threading
+
+        self.default = min(32, (os.cpu_count() or 1) + 4)
+        self.size = self.default
+        self.pool: Any = None
+        self.running = 0
+        self.warned = False
+        self.lock = threading.Lock()
+
+    def reserve(self, concurrency: int) -> None:
+        with self.lock:
+            if concurrency > self.size:
+                self.size = concurrency
+                if self.pool is not None:
+                    self.pool.shutdown(
+                        wait=False
+                    )  # its running calls finish; new ones go to the new pool
+                    self.pool = None
+
+    def _executor(self) -> Any:
+        with self.lock:
+            if self.pool is None:
+                from concurrent.futures import ThreadPoolExecutor
+
+                self.pool = ThreadPoolExecutor(
+                    self.size, thread_name_prefix="inference-core-bridge"
+                )
+            return self.pool
+
+    async def run(self, generator: BaseGenerator, inputs: dict[str, Any]) -> GenerationResult:
+        import asyncio
+        import contextvars
+
+        self.running += 1
+        try:
+            if self.running > self.size and not self.warned:
+                self.warned = True
+                import warnings
+
+                warnings.warn(
+                    f"{generator.metadata.id} implements only generate, so at most "
+                    f"{self.size} calls run at once (one thread each) while more are asked "
+                    "for; call BaseGenerator.reserve_bridge_threads(n) to run n at once",
+                    RuntimeWarning,
+                    stacklevel=3,
+                )
+            call = functools.partial(
+                contextvars.copy_context().run, functools.partial(generator.generate, **inputs)
+            )
+            future = self._executor().submit(call)
+            try:
+                result: GenerationResult = await asyncio.wrap_future(future)
+            except asyncio.CancelledError:
+                # the thread cannot be stopped: drop what it makes, since nobody will see it
+                future.add_done_callback(_discard_result)
+                raise
+            return result
+        finally:
+            self.running -= 1
+
+
+_bridge = _SyncBridge()
 
 
 class BaseGenerator:
@@ -360,17 +421,19 @@ class BaseGenerator:
             raise NotImplementedError(
                 f"{type(self).__name__} implements neither generate nor agenerate"
             )
-        import asyncio
-        import contextvars
+        return await _bridge.run(self, inputs)
 
-        call = functools.partial(contextvars.copy_context().run, self.generate, **inputs)
-        future = _bridge_pool().submit(call)
-        try:
-            return await asyncio.wrap_future(future)
-        except asyncio.CancelledError:
-            # the thread cannot be stopped: drop what it makes, since nobody will see it
-            future.add_done_callback(_discard_result)
-            raise
+    @staticmethod
+    def reserve_bridge_threads(concurrency: int) -> None:
+        """Let ``concurrency`` calls of sync-only generators run at once through ``agenerate``.
+
+        A generator that implements only ``generate`` runs it on a thread pool
+        when awaited. Callers that run many at once (the batch pipeline passes
+        its ``--concurrency``) reserve that many threads here; the pool only
+        grows. Without a reservation the pool has ``min(32, cores + 4)``
+        threads, and a one-time ``RuntimeWarning`` says so when more calls wait.
+        """
+        _bridge.reserve(concurrency)
 
     @classmethod
     def implements_generation(cls) -> bool:

@@ -20,18 +20,19 @@ import os
 import re
 import threading
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any, cast
 
 import pluggy
 
 from inference_core import _observers, hookspecs
+from inference_core._entry_points import plugin_entry_points
 from inference_core._generator import MODALITIES, BaseGenerator, GeneratorMetadata
 from inference_core.errors import DuplicateGeneratorError, PluginLoadError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
-    from importlib.metadata import EntryPoint
+
+    from inference_core._entry_points import PluginEntryPoint
 
 __all__ = [
     "PluginFailure",
@@ -136,11 +137,8 @@ class _Loader:
             raise failure.as_error() from exc
         self.found.failures.append(failure)
 
-    def register(self, ep: EntryPoint) -> None:
-        dist = ep.dist
-        info = PluginInfo(
-            dist.name if dist else "<unknown>", dist.version if dist else "?", ep.name
-        )
+    def register(self, ep: PluginEntryPoint) -> None:
+        info = PluginInfo(ep.distribution, ep.version, ep.name)
         plugin_name = f"{info.distribution}:{ep.name}"
         try:
             module = ep.load()
@@ -226,9 +224,8 @@ def _class_problem(cls: object) -> str | None:
 def _discover() -> PluginSet:
     loader = _Loader()
     selected = _selected()
-    for ep in entry_points(group=hookspecs.PROJECT_NAME):
-        dist_name = normalize_name(ep.dist.name) if ep.dist else ""
-        if selected is not None and dist_name not in selected:
+    for ep in plugin_entry_points(hookspecs.PROJECT_NAME):
+        if selected is not None and normalize_name(ep.distribution) not in selected:
             continue
         loader.register(ep)
     loader.check_pending()

@@ -61,6 +61,7 @@ __all__ = [
     "adownload",
     "afetch_bytes",
     "async_http_client",
+    "async_openai_client",
     "atomic_write",
     "audio_mime_type",
     "check_url",
@@ -139,7 +140,11 @@ if TYPE_CHECKING:
         parse_data_url,
         sniff_mime,
     )
-    from inference_core._openai_sdk import openai_client, translate_openai_errors
+    from inference_core._openai_sdk import (
+        async_openai_client,
+        openai_client,
+        translate_openai_errors,
+    )
     from inference_core._retry import (
         DEFAULT_RETRY_POLICY,
         NO_RETRY,
@@ -193,7 +198,11 @@ _MODULES = {
         "sniff_mime",
     ),
     "inference_core._keys": ("Secret", "redact", "resolve_key", "resolve_setting"),
-    "inference_core._openai_sdk": ("openai_client", "translate_openai_errors"),
+    "inference_core._openai_sdk": (
+        "async_openai_client",
+        "openai_client",
+        "translate_openai_errors",
+    ),
     "inference_core._retry": (
         "DEFAULT_RETRY_POLICY",
         "NO_RETRY",

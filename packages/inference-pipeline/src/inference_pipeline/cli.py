@@ -149,14 +149,34 @@ def _run(
         return asyncio.run(coro_factory(progress))
 
 
+#: Above this many outputs the summary shows counts and the failures, not one row per output.
+SUMMARY_ROWS = 50
+
+
 def _summary_table(results: list[SceneResult], out: Path, title: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    shown = results
+    if len(results) > SUMMARY_ROWS:
+        ok = [r for r in results if r.status == "ok"]
+        cached = sum(1 for r in ok if r.cached)
+        fell_back = sum(1 for r in ok if r.fallbacks)
+        failed = [r for r in results if r.status != "ok"]
+        Console().print(
+            f"{title}: {len(results)} outputs, {len(ok)} ok ({cached} from the cache, "
+            f"{fell_back} from a fallback), {len(failed)} failed",
+            highlight=False,
+            soft_wrap=True,
+        )
+        if not failed:
+            return
+        shown = failed[:SUMMARY_ROWS]
+        title = "failures" if len(failed) == len(shown) else f"the first {len(shown)} failures"
     table = Table(title=title)
     for column in ("scene", "role", "status", "file", "generator", "attempts", "note"):
         table.add_column(column)
-    for r in results:
+    for r in shown:
         note = "cached" if r.cached else ""
         if r.fallbacks:
             note = (
@@ -185,9 +205,12 @@ def _report(result: BatchResult, as_json: bool) -> None:
     else:
         _summary_table(result.results, result.out_dir, f"batch {result.status} ({result.out_dir})")
         if result.failed:
+            ids = [r.scene_id or "-" for r in result.failed]
+            more = f" and {len(ids) - SUMMARY_ROWS} more" if len(ids) > SUMMARY_ROWS else ""
             typer.echo(
                 "failed scenes: "
-                + ", ".join(r.scene_id for r in result.failed)
+                + ", ".join(ids[:SUMMARY_ROWS])
+                + more
                 + f"\nretry them with: infer regenerate --out {result.out_dir} --failed"
             )
     raise typer.Exit(0 if result.status == "completed" else 1)

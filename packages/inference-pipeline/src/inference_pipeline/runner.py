@@ -21,8 +21,9 @@ from __future__ import annotations
 import asyncio
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from inference_core import BaseGenerator
 from inference_pipeline.batch import (
     BatchConfig,
     BatchResult,
@@ -310,21 +311,35 @@ class BatchRunner:
             stage="generate",
             total=len(jobs),
         )
-        tasks: list[asyncio.Future[SceneResult]] = []
+        results: list[SceneResult | None] = [None] * len(jobs)
+
+        async def run(index: int, job: Job) -> None:
+            results[index] = await self._run_job(job, force)
+
+        # At most `window` jobs exist as tasks at once, enough to keep every generator's
+        # limiter busy: memory stays flat in the number of scenes, and the first jobs'
+        # files are written while later jobs have not been started yet.
+        step = max(1, self.config.concurrency)
+        window = max(64, 4 * step)
+        running: set[asyncio.Future[None]] = set()
         try:
-            step = max(1, self.config.concurrency)
             for index, job in enumerate(jobs):
-                tasks.append(asyncio.ensure_future(self._run_job(job, force)))
+                if len(running) >= window:
+                    done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                    for task in done:
+                        task.result()  # a job's unexpected error stops the batch, as before
+                running.add(asyncio.ensure_future(run(index, job)))
                 if (index + 1) % step == 0:
                     # Start jobs a batch per loop turn: the first requests reach the
                     # network (connect, send) while later jobs do their cache lookups.
                     await asyncio.sleep(0)
-            return list(await asyncio.gather(*tasks))
+            await asyncio.gather(*running)
         except BaseException:
-            for task in tasks:
+            for task in running:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.gather(*running, return_exceptions=True)
             raise
+        return cast("list[SceneResult]", results)
 
     def _resolve(self, generator_id: str, modality: str | None = None) -> GeneratorInfo:
         """:func:`find_generator`, remembered for this run (failures are not)."""
@@ -332,6 +347,10 @@ class BatchRunner:
         info = self._infos.get(key)
         if info is None:
             info = self._infos[key] = find_generator(generator_id, modality)
+            # Each generator runs up to `concurrency` calls at once; sync-only ones need a
+            # thread each, so the bridge gets as many as all generators of the run may use.
+            used = len({i.id for i in self._infos.values()})
+            BaseGenerator.reserve_bridge_threads(used * self.config.concurrency)
         return info
 
     def _modality_of(self, job: Job) -> str:

@@ -316,9 +316,9 @@ def _read_file(path: Path) -> Any:
     try:
         if path.suffix.lower() == ".json":
             return json.loads(text)
-        import yaml
+        from inference_pipeline._yaml import load_yaml  # imports yaml: on use
 
-        return yaml.safe_load(text)
+        return load_yaml(text)  # libyaml's parser when PyYAML has it, no node graph in memory
     except (ValueError, ImportError) as exc:  # json.JSONDecodeError is a ValueError
         raise StoryboardError(str(path), [FieldError("file", f"cannot parse: {exc}")]) from exc
     except Exception as exc:  # yaml.YAMLError

@@ -213,10 +213,13 @@ class FolderSession:
     def write_results(self) -> None:
         """``results.json``: every output record, one a line (renamed into place, not fsynced)."""
         self.flush()
-        rows = [json.dumps(r.to_dict(), default=str) for r in self.store.outputs()]
         path = self.out_dir / "results.json"
         tmp = path.with_name(f".results.json.{os.getpid()}.part")
-        tmp.write_text("[\n" + ",\n".join(rows) + "\n]\n", encoding="utf-8")
+        with tmp.open("w", encoding="utf-8") as out:  # a row at a time: flat memory
+            out.write("[")
+            for index, result in enumerate(self.store.iter_outputs()):
+                out.write(("," if index else "") + "\n" + json.dumps(result.to_dict(), default=str))
+            out.write("\n]\n")
         os.replace(tmp, path)
 
     def close(self) -> None:

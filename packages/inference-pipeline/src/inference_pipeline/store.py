@@ -25,7 +25,10 @@ import time
 import uuid
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 __all__ = ["AttemptRecord", "CacheEntry", "HistoryStore", "SceneResult", "STATE_DIR"]
 
@@ -309,8 +312,12 @@ class HistoryStore:
         return self._output(row) if row else None
 
     def outputs(self) -> list[SceneResult]:
-        rows = self._db.execute("SELECT * FROM outputs ORDER BY scene_id, role").fetchall()
-        return [self._output(r) for r in rows]
+        return list(self.iter_outputs())
+
+    def iter_outputs(self) -> Iterator[SceneResult]:
+        """:meth:`outputs` one at a time, for large batches (rows are read as they are used)."""
+        for row in self._db.execute("SELECT * FROM outputs ORDER BY scene_id, role"):
+            yield self._output(row)
 
     def attempts(self, scene_id: str | None = None) -> list[dict[str, Any]]:
         if scene_id is None:
