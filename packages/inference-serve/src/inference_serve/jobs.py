@@ -16,7 +16,7 @@ import time
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from inference_core import InferenceError, get_registry
+from inference_core import BaseGenerator, InferenceError, get_registry
 from inference_pipeline import BatchConfig, BatchRunner, ProgressEvent
 from inference_serve.assets import AssetFolder
 from inference_serve.store import ACTIVE, AssetRow, JobRow
@@ -56,6 +56,8 @@ class JobManager:
     def __init__(self, store: ServeStore, config: ServeConfig) -> None:
         self.store = store
         self.config = config
+        # single-generation jobs of sync-only generators run on the core's bridge threads
+        BaseGenerator.reserve_bridge_threads(config.workers)
         self.assets = AssetFolder(config.assets_dir)
         self._pending: list[JobRow] = []
         self._tasks: dict[str, asyncio.Task[None]] = {}
