@@ -12,9 +12,6 @@ import pathlib
 import threading
 from typing import IO, TYPE_CHECKING, Any
 
-from inference_core._media import parse_data_url
-from inference_core.errors import ConfigurationError
-
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -22,7 +19,6 @@ __all__ = [
     "EXTENSIONS",
     "atomic_write",
     "extension_for",
-    "load_file",
     "scratch_dir",
 ]
 
@@ -143,31 +139,3 @@ def discard_scratch(paths: list[pathlib.Path]) -> None:
             except OSError:
                 break
             folder = folder.parent
-
-
-def load_file(value: str | bytes | os.PathLike[str], *, max_bytes: int | None = None) -> bytes:
-    """Read input media given as bytes, a path, a ``data:`` URL or an http(s) URL.
-
-    http(s) URLs go through :func:`inference_core._download.fetch_bytes`.
-    A malformed ``data:`` URL raises :class:`~inference_core.errors.MediaError`
-    saying what is wrong; a missing file, a directory or a file over
-    ``max_bytes`` raises :class:`ConfigurationError`.
-    """
-    if isinstance(value, bytes | bytearray | memoryview):
-        return bytes(value)
-    if isinstance(value, str) and value.startswith("data:"):
-        return parse_data_url(value).data
-    if isinstance(value, str) and value.startswith(("http://", "https://")):
-        from inference_core import _download as download
-
-        return download.fetch_bytes(value, max_bytes=max_bytes)
-    path = pathlib.Path(value).expanduser()
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise ConfigurationError(f"input file not found: {path}") from None
-    if path.is_dir():
-        raise ConfigurationError(f"input is a directory, not a file: {path}")
-    if max_bytes is not None and size > max_bytes:
-        raise ConfigurationError(f"input file {path} is {size} bytes, over the {max_bytes} limit")
-    return path.read_bytes()
