@@ -211,6 +211,14 @@ def lint(session: nox.Session) -> None:
 def test_core_only(session: nox.Session) -> None:
     """inference-core alone, no extras and no plugins: its tests pass, `infer list` says what to do."""
     install(session, {CORE: ()}, "pytest>=8", "jsonschema>=4.20")
+    absent = ("PIL", "av", "litellm", "inference_llm", "inference_pipeline", "gen_mock_image")
+    session.run(
+        "python",
+        "-c",
+        "import importlib.util, sys; found = [m for m in sys.argv[1:] if importlib.util.find_spec(m)];"
+        " sys.exit(f'installed beside the core alone: {found}' if found else 0)",
+        *absent,
+    )
     listing = session.run("infer", "list", silent=True) or ""
     if "No generators are installed" not in listing or "pip install" not in listing:
         session.error(f"infer list without generators printed no install hint: {listing!r}")
@@ -243,7 +251,9 @@ def install_check(session: nox.Session) -> None:
         "-m",
         "pytest",
         *PYTEST,
+        f"{PACKAGING_TESTS}/test_versions.py",
         f"{PACKAGING_TESTS}/test_readme_installs.py",
+        "--durations=5",
         env={"WHEELHOUSE": str(wheelhouse)},
     )
 
