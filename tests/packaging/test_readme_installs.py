@@ -17,6 +17,7 @@ import shlex
 import subprocess
 import sys
 import tomllib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -98,13 +99,20 @@ def names_ours(args: list[str]) -> bool:
     return False
 
 
-README_COMMANDS = [
-    args for args in pip_commands((ROOT / "README.md").read_text()) if names_ours(args)
-]
+README_COMMANDS = list(
+    {  # each distinct command once, in README order
+        shlex.join(args): args
+        for args in pip_commands((ROOT / "README.md").read_text())
+        if names_ours(args)
+    }.values()
+)
+#: A bare name with the wheelhouse and the index: what the README must never say.
+BARE = ["--find-links", "dist", "--no-deps", "--only-binary=:all:", "inference-core"]
 
 
 def resolve(args: list[str], tmp_path: Path) -> list[dict[str, Any]]:
     """``pip install --dry-run`` of ``args`` from the repository root: what would be installed."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
     args = [
         WHEELHOUSE if (i and args[i - 1] == "--find-links" and a == "dist") else a
         for i, a in enumerate(args)
@@ -117,6 +125,16 @@ def resolve(args: list[str], tmp_path: Path) -> list[dict[str, Any]]:
     )  # fmt: skip
     assert done.returncode == 0, f"pip install {shlex.join(args)}: {done.stderr}"
     return list(json.loads(report.read_text())["install"])
+
+
+@pytest.fixture(scope="module")
+def resolutions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str, Any]]]:
+    """Every README command and the bare name resolved, concurrently (each waits on the index)."""
+    commands = [*README_COMMANDS, BARE]
+    folder = tmp_path_factory.mktemp("reports")
+    with ThreadPoolExecutor(max_workers=len(commands)) as pool:
+        results = pool.map(lambda n: resolve(commands[n], folder / str(n)), range(len(commands)))
+        return {shlex.join(args): items for args, items in zip(commands, results, strict=True)}
 
 
 def resolved(items: list[dict[str, Any]]) -> dict[str, tuple[str, str]]:
@@ -139,10 +157,10 @@ def test_the_readme_has_install_commands_for_the_core_the_pipeline_and_the_llm_l
 
 @pytest.mark.parametrize("args", README_COMMANDS, ids=" ".join)
 def test_a_readme_install_command_resolves_to_our_distributions(
-    args: list[str], tmp_path: Path
+    args: list[str], resolutions: dict[str, list[dict[str, Any]]]
 ) -> None:
     assert requirement_problems(args) == []
-    found = resolved(resolve(args, tmp_path))
+    found = resolved(resolutions[shlex.join(args)])
     assert "inference-core" in found
     for name, (version, url) in found.items():
         if name in OURS:
@@ -166,12 +184,11 @@ def test_every_markdown_install_command_pins_inference_core_away_from_the_foreig
 
 
 def test_the_check_catches_a_bare_name_which_the_index_resolves_to_the_foreign_project(
-    tmp_path: Path,
+    resolutions: dict[str, list[dict[str, Any]]],
 ) -> None:
-    args = ["--find-links", "dist", "--no-deps", "--only-binary=:all:", "inference-core"]
-    assert requirement_problems(args) == [
+    assert requirement_problems(BARE) == [
         "'inference-core' allows the unrelated inference-core 0.9, 1.0, 1.8.3"
     ]
-    version, url = resolved(resolve(args, tmp_path))["inference-core"]
+    version, url = resolved(resolutions[shlex.join(BARE)])["inference-core"]
     assert not version.startswith("0.2.")
     assert not url.startswith("file:")
