@@ -305,12 +305,9 @@ def bench(session: nox.Session) -> None:
 
 nox.options.sessions = [
     *(name for name in nox.registry.get() if name.startswith("test-")),
-<<<<<<< HEAD
     "scaffold",
-=======
     "layers",
     "install-check",
->>>>>>> 7b5c337 (README: the layers drawn, inference-llm and inference-pipeline in the table, install commands by path or wheelhouse with the range, layout; nox sessions lint (import contracts), test-core-only, layers, install-check)
     "all",
     "lint",
     "types",
