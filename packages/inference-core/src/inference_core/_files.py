@@ -1,6 +1,8 @@
-"""Atomic file writes, scratch folders and reading input media.
+"""Atomic file writes and scratch folders.
 
-Media sniffing and ``data:`` URLs live in :mod:`inference_core._media`.
+Media sniffing and ``data:`` URLs live in :mod:`inference_core._media`;
+reading input media (paths, bytes, ``data:`` and http(s) URLs) in
+:mod:`inference_core._inputs`, which builds on this module and on downloads.
 """
 
 from __future__ import annotations
