@@ -118,3 +118,18 @@ def test_completion_script_completes_commands_and_generator_ids(
 
     assert complete("infer", "gen") == ["generate"]
     assert complete("infer", "generate", "alp") == ["alpha_image_generator"]
+
+
+def test_version_is_answered_without_the_cli_framework() -> None:
+    code = (
+        "import sys; sys.argv = ['infer', '--version']\n"
+        "from inference_core._launcher import main\n"
+        "main()\n"
+        "print(sorted({'typer', 'rich', 'click'} & set(sys.modules)), file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("inference-core")
+    assert done.stderr.strip() == "[]"

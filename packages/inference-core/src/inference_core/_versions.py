@@ -10,9 +10,10 @@ is what is installed.
 from __future__ import annotations
 
 import re
+import sys
 from importlib import metadata
 
-__all__ = ["foreign_core_warning", "installed", "version_text"]
+__all__ = ["foreign_core_warning", "installed", "print_versions", "version_text"]
 
 CORE = "inference-core"
 GROUP = "inference_core"
@@ -70,3 +71,11 @@ def foreign_core_warning() -> str | None:
                 "packages/inference-core (see the README)"
             )
     return None
+
+
+def print_versions() -> None:
+    """What ``infer --version`` does: the versions on stdout, the foreign-core warning on stderr."""
+    sys.stdout.write(version_text() + "\n")
+    warning = foreign_core_warning()
+    if warning:
+        sys.stderr.write(warning + "\n")

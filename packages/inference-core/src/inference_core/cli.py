@@ -61,12 +61,9 @@ NO_GENERATORS_HINT = (
 def _print_version(value: bool) -> None:
     if not value:
         return
-    from inference_core._versions import foreign_core_warning, version_text
+    from inference_core._versions import print_versions
 
-    typer.echo(version_text())
-    warning = foreign_core_warning()
-    if warning:
-        typer.echo(warning, err=True)
+    print_versions()
     raise typer.Exit(0)
 
 
