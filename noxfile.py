@@ -67,6 +67,8 @@ TEST_DEPS = ("pytest>=8", "jsonschema>=4.20", "pillow>=10", "av>=14")
 PYTEST = ("-p", "no:cacheprovider", "-W", "error", "-q")
 #: Checks of the distributions as built and installed; run by lint, layers and install-check.
 PACKAGING_TESTS = "tests/packaging"
+#: They need none of tests/conftest.py (the seed tests' servers and every package).
+PACKAGING_PYTEST = (*PYTEST, "--noconftest")
 IMPORT_LINTER = "import-linter>=2.16,<3"
 
 
@@ -204,7 +206,9 @@ def lint(session: nox.Session) -> None:
     install(session, {p: () for p in existing(list(PACKAGES))}, IMPORT_LINTER, "pytest>=8")
     session.chdir(ROOT)
     session.run("lint-imports", "--no-cache")
-    session.run("python", "-m", "pytest", *PYTEST, f"{PACKAGING_TESTS}/test_import_contracts.py")
+    session.run(
+        "python", "-m", "pytest", *PACKAGING_PYTEST, f"{PACKAGING_TESTS}/test_import_contracts.py"
+    )
 
 
 @nox.session(name="test-core-only", python=PYTHON)
@@ -231,9 +235,11 @@ def layers(session: nox.Session) -> None:
     install(session, {CORE: (), "packages/gen-mock-image": ()}, "pytest>=8")
     tests = str(ROOT / PACKAGING_TESTS / "test_layers.py")
     session.chdir(ROOT)
-    session.run("python", "-m", "pytest", *PYTEST, tests, env={"LAYERS_EXPECT": "core"})
+    session.run("python", "-m", "pytest", *PACKAGING_PYTEST, tests, env={"LAYERS_EXPECT": "core"})
     install(session, {PIPELINE: ()})
-    session.run("python", "-m", "pytest", *PYTEST, tests, env={"LAYERS_EXPECT": "pipeline"})
+    session.run(
+        "python", "-m", "pytest", *PACKAGING_PYTEST, tests, env={"LAYERS_EXPECT": "pipeline"}
+    )
 
 
 @nox.session(name="install-check", python=PYTHON)
@@ -250,7 +256,7 @@ def install_check(session: nox.Session) -> None:
         "python",
         "-m",
         "pytest",
-        *PYTEST,
+        *PACKAGING_PYTEST,
         f"{PACKAGING_TESTS}/test_versions.py",
         f"{PACKAGING_TESTS}/test_readme_installs.py",
         "--durations=5",
