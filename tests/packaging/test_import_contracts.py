@@ -78,6 +78,13 @@ def test_the_installed_distributions_keep_every_contract() -> None:
             "inference_llm.routing -> inference_pipeline.runner",
         ),
         (
+            "inference_pipeline",
+            "inference_pipeline.runner",
+            "import inference_serve",
+            "The pipeline does not import the services BROKEN",
+            "inference_pipeline.runner -> inference_serve",
+        ),
+        (
             "gen_mock_image",
             "gen_mock_image._generator",
             "from inference_core import _registry",
