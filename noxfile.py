@@ -3,7 +3,10 @@
 ``nox`` runs the default sessions: every package's tests (each in a fresh
 environment with the package and the core installed from built wheels), the
 scaffold (``infer plugin new`` packages built, installed and run through the
-kit), the all-packages session (with the docs' code blocks), lint and types. ``nox -s demo`` runs the offline demo,
+kit), the core alone (``test-core-only``), the layers as a user installs them
+(``layers``), the README's install commands resolved against the built
+wheelhouse (``install-check``), the all-packages session (with the docs' code
+blocks), lint (ruff and the import contracts) and types. ``nox -s demo`` runs the offline demo,
 ``nox -s bench`` prints the benchmark ratios, ``nox -s build`` builds every
 distribution into ``dist/``.
 """
@@ -14,6 +17,7 @@ import os
 import pathlib
 import shutil
 import subprocess
+import tomllib
 
 import nox
 
@@ -66,6 +70,11 @@ OPENAI_PACKAGES = ("packages/gen-openai-tts", "packages/gen-openai-image")
 OFFLINE = ("packages/gen-mock-image", "packages/gen-mock-video", "packages/gen-espeak-tts")
 TEST_DEPS = ("pytest>=8", "jsonschema>=4.20", "pillow>=10", "av>=14")
 PYTEST = ("-p", "no:cacheprovider", "-W", "error", "-q")
+#: Checks of the distributions as built and installed; run by lint, layers and install-check.
+PACKAGING_TESTS = "tests/packaging"
+#: They need none of tests/conftest.py (the seed tests' servers and every package).
+PACKAGING_PYTEST = (*PYTEST, "--noconftest")
+IMPORT_LINTER = "import-linter>=2.16,<3"
 
 
 def existing(paths: tuple[str, ...] | list[str]) -> list[str]:
@@ -136,7 +145,16 @@ def all_packages(session: nox.Session) -> None:
     """Every distribution installed together: discovery, isolation and cold-start checks."""
     install(session, {p: PACKAGES[p] for p in existing(list(PACKAGES))}, *TEST_DEPS)
     session.chdir(ROOT)
-    session.run("python", "-m", "pytest", *PYTEST, "tests", *session.posargs)
+    session.run(
+        "python", "-m", "pytest", *PYTEST, "tests", f"--ignore={PACKAGING_TESTS}", *session.posargs
+    )
+
+
+def import_names(package: str) -> list[str]:
+    """The top-level import packages a distribution ships (its ``src/`` folders)."""
+    return sorted(
+        p.name for p in (ROOT / package / "src").iterdir() if (p / "__init__.py").exists()
+    )
 
 
 #: What ``infer plugin new`` is proven with: (name, modality, --http).
@@ -179,10 +197,76 @@ def scaffold(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
-    """ruff: lint and format check."""
+    """ruff (lint and format), then the import contracts (lint-imports) over the installed wheels."""
     session.install("ruff>=0.6")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    missing = sorted(
+        {n for p in existing(list(PACKAGES)) for n in import_names(p)}
+        - set(config["root_packages"])
+    )
+    if missing:
+        session.error(f"add {', '.join(missing)} to [tool.importlinter] root_packages")
+    install(session, {p: () for p in existing(list(PACKAGES))}, IMPORT_LINTER, "pytest>=8")
+    session.chdir(ROOT)
+    session.run("lint-imports", "--no-cache")
+    session.run(
+        "python", "-m", "pytest", *PACKAGING_PYTEST, f"{PACKAGING_TESTS}/test_import_contracts.py"
+    )
+
+
+@nox.session(name="test-core-only", python=PYTHON)
+def test_core_only(session: nox.Session) -> None:
+    """inference-core alone, no extras and no plugins: its tests pass, `infer list` says what to do."""
+    install(session, {CORE: ()}, "pytest>=8", "jsonschema>=4.20")
+    absent = ("PIL", "av", "litellm", "inference_llm", "inference_pipeline", "gen_mock_image")
+    session.run(
+        "python",
+        "-c",
+        "import importlib.util, sys; found = [m for m in sys.argv[1:] if importlib.util.find_spec(m)];"
+        " sys.exit(f'installed beside the core alone: {found}' if found else 0)",
+        *absent,
+    )
+    listing = session.run("infer", "list", silent=True) or ""
+    if "No generators are installed" not in listing or "pip install" not in listing:
+        session.error(f"infer list without generators printed no install hint: {listing!r}")
+    run_tests(session, CORE)
+
+
+@nox.session(python=PYTHON)
+def layers(session: nox.Session) -> None:
+    """The core and one generator install neither subsystem; adding the pipeline adds `infer batch`."""
+    install(session, {CORE: (), "packages/gen-mock-image": ()}, "pytest>=8")
+    tests = str(ROOT / PACKAGING_TESTS / "test_layers.py")
+    session.chdir(ROOT)
+    session.run("python", "-m", "pytest", *PACKAGING_PYTEST, tests, env={"LAYERS_EXPECT": "core"})
+    install(session, {PIPELINE: ()})
+    session.run(
+        "python", "-m", "pytest", *PACKAGING_PYTEST, tests, env={"LAYERS_EXPECT": "pipeline"}
+    )
+
+
+@nox.session(name="install-check", python=PYTHON)
+def install_check(session: nox.Session) -> None:
+    """Every install command of the README resolves to our distributions (public index reachable)."""
+    wheelhouse = WHEELS / "wheelhouse"
+    shutil.rmtree(wheelhouse, ignore_errors=True)
+    wheelhouse.mkdir(parents=True)
+    for package in existing(list(PACKAGES)):
+        shutil.copy2(wheel(session, package), wheelhouse)
+    session.install("pip>=24", "packaging>=24", "pytest>=8")
+    session.chdir(ROOT)
+    session.run(
+        "python",
+        "-m",
+        "pytest",
+        *PACKAGING_PYTEST,
+        f"{PACKAGING_TESTS}/test_versions.py",
+        f"{PACKAGING_TESTS}/test_readme_installs.py",
+        "--durations=5",
+        env={"WHEELHOUSE": str(wheelhouse)},
+    )
 
 
 @nox.session(python=PYTHON)
@@ -242,6 +326,8 @@ def bench(session: nox.Session) -> None:
 nox.options.sessions = [
     *(name for name in nox.registry.get() if name.startswith("test-")),
     "scaffold",
+    "layers",
+    "install-check",
     "all",
     "lint",
     "types",

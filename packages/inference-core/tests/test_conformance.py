@@ -9,6 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+# The kit decodes media with Pillow and PyAV (the `testing` extra); a core-only install skips it.
+pytest.importorskip("PIL", reason="the conformance kit needs the testing extra (Pillow)")
+pytest.importorskip("av", reason="the conformance kit needs the testing extra (PyAV)")
+
 from inference_core.plugins import get_plugins, reload_plugins
 from inference_core.testing.conformance import (
     check_generator,

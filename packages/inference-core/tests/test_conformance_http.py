@@ -140,11 +140,13 @@ def run_http_kit(generator_id: str) -> None:
 
 @pytest.mark.usefixtures("http_plugin")
 def test_a_plugin_that_translates_http_errors_passes_every_fault() -> None:
+    pytest.importorskip("PIL", reason="the kit decodes images with Pillow (the testing extra)")
     run_http_kit("http_image")
 
 
 @pytest.mark.usefixtures("http_plugin")
 def test_a_plugin_that_flattens_errors_fails_naming_each_fault() -> None:
+    pytest.importorskip("PIL", reason="the kit decodes images with Pillow (the testing extra)")
     with pytest.raises(AssertionError) as info:
         run_http_kit("plain_error_image")
     assert str(info.value).split("; ") == [
@@ -165,6 +167,7 @@ def test_a_plugin_that_flattens_errors_fails_naming_each_fault() -> None:
 
 @pytest.mark.usefixtures("http_plugin")
 def test_a_plugin_that_leaves_a_partial_file_on_a_fault_fails() -> None:
+    pytest.importorskip("PIL", reason="the kit decodes images with Pillow (the testing extra)")
     with pytest.raises(AssertionError) as info:
         run_http_kit("partial_file_image")
     assert str(info.value).startswith(

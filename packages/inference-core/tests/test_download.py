@@ -203,7 +203,7 @@ def test_load_file_reads_http_urls_through_fetch_bytes(tmp_path: pathlib.Path) -
 def test_image_dimensions_of_common_formats() -> None:
     import io
 
-    from PIL import Image
+    Image = pytest.importorskip("PIL.Image", reason="needs Pillow (the testing extra)")
 
     assert image_dimensions(png(7, 5)) == (7, 5)
     for fmt, kwargs in [("JPEG", {}), ("GIF", {}), ("WEBP", {}), ("WEBP", {"lossless": True})]:

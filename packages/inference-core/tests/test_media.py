@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 
 def image(fmt: str, size: tuple[int, int] = (33, 17)) -> bytes:
-    from PIL import Image
+    Image = pytest.importorskip("PIL.Image", reason="needs Pillow (the testing extra)")
 
     buffer = io.BytesIO()
     Image.new("RGB", size, (200, 30, 30)).save(buffer, format=fmt)
@@ -70,7 +70,7 @@ def test_wav_duration_and_rate_from_bytes_and_file(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("faststart", [False, True])
 def test_mp4_size_and_duration_from_its_boxes(tmp_path: Path, faststart: bool) -> None:
-    import av
+    av = pytest.importorskip("av", reason="needs PyAV (the testing extra)")
 
     path = tmp_path / "clip.mp4"
     options = {"movflags": "faststart"} if faststart else {}
@@ -90,7 +90,7 @@ def test_mp4_size_and_duration_from_its_boxes(tmp_path: Path, faststart: bool) -
 
 
 def _frame(i: int) -> Any:
-    from PIL import Image
+    Image = pytest.importorskip("PIL.Image", reason="needs Pillow (the testing extra)")
 
     return Image.new("RGB", (64, 48), (i * 10, 0, 0))
 
@@ -146,7 +146,7 @@ def test_cut_or_corrupted_headers_never_raise(tmp_path: Path) -> None:
     """Whatever the bytes, the header readers answer (perhaps with less), they never raise."""
     import random
 
-    import av
+    av = pytest.importorskip("av", reason="needs PyAV (the testing extra)")
 
     clip = tmp_path / "clip.mp4"
     with av.open(str(clip), "w") as container:

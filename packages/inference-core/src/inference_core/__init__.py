@@ -52,7 +52,6 @@ __all__ = [
 __version__ = "0.2.0"
 
 from inference_core._files import atomic_write
-from inference_core._files import load_file
 from inference_core._files import scratch_dir
 from inference_core._generator import BaseAudioGenerator
 from inference_core._generator import BaseGenerator
@@ -60,6 +59,7 @@ from inference_core._generator import BaseImageGenerator
 from inference_core._generator import BaseVideoGenerator
 from inference_core._generator import GeneratorMetadata
 from inference_core._generator import KeySpec
+from inference_core._inputs import load_file
 from inference_core._media import sniff_mime
 from inference_core._registry import GeneratorRegistry
 from inference_core._registry import get_audio_generator_registry

@@ -96,8 +96,8 @@ def _import_av() -> ModuleType:
         import av
     except ImportError as exc:
         raise ConfigurationError(
-            "this audio operation needs PyAV; install it with "
-            "`pip install 'inference-core[media]'` (or `pip install av`)"
+            "this audio operation needs PyAV; install it with `pip install av` "
+            "(the media extra of inference-core)"
         ) from exc
     return av
 

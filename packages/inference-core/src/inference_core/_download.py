@@ -27,7 +27,7 @@ Example::
     result.path, result.mime_type, result.size, result.sha256
 
 :func:`fetch_bytes` returns a (small) body in memory with the same checks;
-:func:`inference_core.load_file` uses it for http(s) inputs. :func:`http_client`
+:func:`inference_core.load_file` (:mod:`inference_core._inputs`) uses it for http(s) inputs. :func:`http_client`
 and :func:`async_http_client` build httpx clients with a shared TLS context,
 which makes creating one cheap. (``image_dimensions`` is re-exported from
 :mod:`inference_core._media` for the 0.1 path ``inference_core.download``.)
@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any
 
 from inference_core._files import atomic_write
 from inference_core._http_errors import HTTPErrorContext
-from inference_core._media import data_url, image_dimensions, sniff_mime
+from inference_core._media import image_dimensions, sniff_mime
 from inference_core.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -68,7 +68,6 @@ __all__ = [
     "fetch_bytes",
     "http_client",
     "image_dimensions",
-    "input_url",
 ]
 
 DEFAULT_MAX_BYTES = 512 * 2**20
@@ -140,38 +139,6 @@ def async_http_client(
     kwargs.setdefault("follow_redirects", True)
     client: httpx.AsyncClient = sdk.AsyncClient(timeout=timeout, headers=headers, **kwargs)
     return client
-
-
-def input_url(
-    value: str | bytes | os.PathLike[str],
-    *,
-    accept: Collection[str] | None = None,
-    field: str = "images",
-    generator_id: str = "generator",
-) -> str:
-    """A URL a provider can fetch for an input file given as a generator input.
-
-    http(s) and ``data:`` URLs are returned as given; paths and bytes are read
-    (:func:`inference_core.load_file`) and returned as a base64 ``data:`` URL
-    of their sniffed media type. Content that is not a recognised media type,
-    or not one of ``accept`` (``("image/",)``), is an
-    :class:`~inference_core.InputValidationError` for ``field``.
-    """
-    if isinstance(value, str) and value.startswith(("http://", "https://", "data:")):
-        return value
-    from inference_core._files import load_file
-    from inference_core.errors import FieldError, InputValidationError
-
-    raw = load_file(value)
-    mime = sniff_mime(raw[:_SNIFF])
-    if mime is None or (accept is not None and not _accepted(mime, accept)):
-        shown = f"{len(raw)} bytes" if isinstance(value, bytes) else str(value)
-        wanted = " or ".join(accept) if accept else "a known media type"
-        problem = FieldError(
-            field, f"{shown} is {mime or 'not a recognised media type'}, expected {wanted}"
-        )
-        raise InputValidationError(generator_id, [problem])
-    return data_url(raw, mime)
 
 
 def _accepted(mime: str, accept: Collection[str]) -> bool:

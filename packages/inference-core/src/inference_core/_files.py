@@ -1,6 +1,8 @@
-"""Atomic file writes, scratch folders and reading input media.
+"""Atomic file writes and scratch folders.
 
-Media sniffing and ``data:`` URLs live in :mod:`inference_core._media`.
+Media sniffing and ``data:`` URLs live in :mod:`inference_core._media`;
+reading input media (paths, bytes, ``data:`` and http(s) URLs) in
+:mod:`inference_core._inputs`, which builds on this module and on downloads.
 """
 
 from __future__ import annotations
@@ -12,9 +14,6 @@ import pathlib
 import threading
 from typing import IO, TYPE_CHECKING, Any
 
-from inference_core._media import parse_data_url
-from inference_core.errors import ConfigurationError
-
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -22,7 +21,6 @@ __all__ = [
     "EXTENSIONS",
     "atomic_write",
     "extension_for",
-    "load_file",
     "scratch_dir",
 ]
 
@@ -143,37 +141,3 @@ def discard_scratch(paths: list[pathlib.Path]) -> None:
             except OSError:
                 break
             folder = folder.parent
-
-
-def load_file(value: str | bytes | os.PathLike[str], *, max_bytes: int | None = None) -> bytes:
-    """Read input media given as bytes, a path, a ``data:`` URL or an http(s) URL.
-
-    http(s) URLs go through :func:`inference_core._download.fetch_bytes`.
-    A malformed ``data:`` URL raises :class:`~inference_core.errors.MediaError`
-    saying what is wrong; a missing file, a directory or a file over
-    ``max_bytes`` raises :class:`ConfigurationError`.
-    """
-    if isinstance(value, bytes | bytearray | memoryview):
-        return bytes(value)
-    if isinstance(value, str) and value.startswith("data:"):
-        return parse_data_url(value).data
-    if isinstance(value, str) and value.startswith(("http://", "https://")):
-        from inference_core import _download as download
-        from inference_core._boundary import input_fetch_client
-
-        client = input_fetch_client()  # during a tool call: every hop checked for private hosts
-        try:
-            return download.fetch_bytes(value, max_bytes=max_bytes, client=client)
-        finally:
-            if client is not None:
-                client.close()
-    path = pathlib.Path(value).expanduser()
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise ConfigurationError(f"input file not found: {path}") from None
-    if path.is_dir():
-        raise ConfigurationError(f"input is a directory, not a file: {path}")
-    if max_bytes is not None and size > max_bytes:
-        raise ConfigurationError(f"input file {path} is {size} bytes, over the {max_bytes} limit")
-    return path.read_bytes()

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import functools
-import re
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from inference_core import _observers
+from inference_core._metadata import GeneratorMetadata, KeySpec
 from inference_core._result import GenerationResult
 from inference_core.errors import InferenceError
 
@@ -17,7 +16,7 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
     from inference_core._keys import Secret
-    from inference_core._schema import CompiledSchema, SchemaSpec
+    from inference_core._schema import CompiledSchema
 
 __all__ = [
     "BaseAudioGenerator",
@@ -30,57 +29,6 @@ __all__ = [
 ]
 
 MODALITIES = ("image", "video", "audio")
-_ID = re.compile(r"^[a-z][a-z0-9_]*$")
-
-
-@dataclass(frozen=True, slots=True)
-class KeySpec:
-    """The API key a generator needs: a short ``name`` and the ``env_var`` that holds it.
-
-    ``KeySpec("openai", "OPENAI_API_KEY")`` lets a user run ``infer keys set openai``
-    (or set ``OPENAI_API_KEY``); the generator reads the key with
-    :meth:`BaseGenerator.get_api_key`.
-    """
-
-    name: str
-    env_var: str
-
-    def __post_init__(self) -> None:
-        if not re.match(r"^[A-Za-z][A-Za-z0-9_.-]*$", self.name):
-            raise ValueError(f"key name {self.name!r} must be letters, digits, '_', '-' or '.'")
-        if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", self.env_var):
-            raise ValueError(f"key env_var {self.env_var!r} is not an environment variable name")
-
-
-@dataclass(frozen=True, slots=True)
-class GeneratorMetadata:
-    """What a generator is and what it takes.
-
-    ``input_schema`` is the seed dict format (field name to ``type``,
-    ``required``, ``default``, ``description``, ``enum``, ``minimum``,
-    ``maximum``, ``min_length``, ``max_length``, ``items``; a field marked
-    ``secret: True`` is never stored in results) or a pydantic model class.
-    ``capabilities`` lists what the generator accepts, for example
-    ``{"input_media": ["image"]}``. ``key`` declares the API key the generator
-    needs (:class:`KeySpec`); the core finds it. Leave ``version`` out:
-    discovery fills it from the version of the distribution that registered
-    the generator.
-    """
-
-    id: str
-    name: str
-    description: str
-    version: str = ""
-    input_schema: SchemaSpec = field(default_factory=dict)
-    output_schema: Mapping[str, Any] = field(default_factory=dict)
-    capabilities: Mapping[str, Any] = field(default_factory=dict)
-    key: KeySpec | None = None
-
-    def __post_init__(self) -> None:
-        if not _ID.match(self.id):
-            raise ValueError(
-                f"generator id {self.id!r} must be lowercase letters, digits and underscores"
-            )
 
 
 def _wrap_sync(impl: Callable[..., GenerationResult]) -> Callable[..., GenerationResult]:
@@ -281,7 +229,7 @@ class BaseGenerator:
         cls._compiled = None
         own = cls.__dict__
         if "get_metadata" in own:  # the seed's form: an instance method returning the metadata
-            from inference_core._seed import adopt_get_metadata
+            from inference_core._seed_forms import adopt_get_metadata
 
             adopt_get_metadata(cls)
         if "generate" in own and not getattr(own["generate"], "__inference_core_wrapped__", False):
@@ -392,7 +340,7 @@ class BaseGenerator:
 
     def _finish(self, result: GenerationResult, params: dict[str, Any]) -> GenerationResult:
         if isinstance(result, Mapping):  # the seed's result dict
-            from inference_core._seed import result_from_dict
+            from inference_core._seed_forms import result_from_dict
 
             result = result_from_dict(result, self.metadata.id)
         if not isinstance(result, GenerationResult):

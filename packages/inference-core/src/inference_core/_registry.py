@@ -156,17 +156,17 @@ class GeneratorRegistry:
 
     def as_tools(self) -> list[dict[str, Any]]:
         """OpenAI-style tool definitions of every generator of this modality."""
-        from inference_core.tools import as_tools
+        from inference_core._tools import definitions
 
-        return as_tools(self)
+        return definitions([self])
 
     def execute_tool_call(
         self, tool_call: Any, *, out_dir: str | os.PathLike[str]
     ) -> dict[str, Any]:
         """Run a model's tool call: validate, generate, save; return the tool message."""
-        from inference_core.tools import execute_tool_call
+        from inference_core._tools import run
 
-        return execute_tool_call(self, tool_call, out_dir=out_dir)
+        return run([self], tool_call, out_dir=out_dir)
 
     # -- registration ------------------------------------------------------------
 

@@ -30,12 +30,57 @@ __all__ = ["app", "exit_code", "fail", "handle_errors", "main"]
 app = typer.Typer(
     name="infer",
     help="Generate images, video and audio through installed inference-core plugins.",
-    add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def _complete_generator_id(incomplete: str) -> list[str]:
+    """Shell completion of generator ids: the installed ones starting with what was typed."""
+    try:
+        return [row["id"] for row in generator_rows() if row["id"].startswith(incomplete)]
+    except InferenceError:
+        return []
+
+
+GeneratorId = Annotated[
+    str,
+    typer.Argument(help="A generator id (see infer list).", autocompletion=_complete_generator_id),
+]
+
+#: What ``infer list`` prints when no generator is installed.
+NO_GENERATORS_HINT = (
+    "No generators are installed. Each generator is its own distribution: install one beside "
+    "inference-core, for example `pip install packages/gen-mock-image` from a clone of the "
+    "repository; `infer plugins` shows plugins that failed to load."
+)
+
+
+def _print_version(value: bool) -> None:
+    if not value:
+        return
+    from inference_core._versions import print_versions
+
+    print_versions()
+    raise typer.Exit(0)
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print the installed distributions of inference-core and their versions.",
+            is_eager=True,
+            callback=_print_version,
+        ),
+    ] = False,
+) -> None:
+    """Generate images, video and audio through installed inference-core plugins."""
+
 
 #: Input fields that take each kind of media, in order of preference.
 _MEDIA_FIELDS = {
@@ -132,6 +177,11 @@ def list_command(
     if as_json:
         print_json(rows)
         return
+    if not rows:
+        typer.echo(
+            NO_GENERATORS_HINT if modality is None else f"No {modality} generators are installed."
+        )
+        return
     _print_table(
         "Generators",
         ["id", "modality", "name", "distribution"],
@@ -143,7 +193,7 @@ def list_command(
 
 
 @app.command("info")
-def info_command(generator_id: str, as_json: JsonOption = False) -> None:
+def info_command(generator_id: GeneratorId, as_json: JsonOption = False) -> None:
     """Show a generator's description, input schema and output schema."""
     with handle_errors():
         info = _find_generator_class(generator_id).get_info()
@@ -242,7 +292,7 @@ def add_inputs(params: dict[str, Any], files: list[str], schema: dict[str, Any])
 
 @app.command("generate")
 def generate_command(
-    generator_id: str,
+    generator_id: GeneratorId,
     out: Annotated[str, typer.Option("--out", "-o", help="Folder to save the files in.")],
     param: Annotated[
         list[str] | None, typer.Option("--param", "-p", help="An input as key=value; repeatable.")

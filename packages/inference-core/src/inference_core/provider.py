@@ -120,9 +120,8 @@ if TYPE_CHECKING:
         download,
         fetch_bytes,
         http_client,
-        input_url,
     )
-    from inference_core._files import atomic_write, load_file, scratch_dir
+    from inference_core._files import atomic_write, scratch_dir
     from inference_core._http_errors import (
         HTTPErrorContext,
         StatusVerdict,
@@ -130,6 +129,7 @@ if TYPE_CHECKING:
         error_for_status,
         provider_message,
     )
+    from inference_core._inputs import input_url, load_file
     from inference_core._keys import Secret, redact, resolve_key, resolve_setting
     from inference_core._media import (
         DataURL,
@@ -178,9 +178,8 @@ _MODULES = {
         "download",
         "fetch_bytes",
         "http_client",
-        "input_url",
     ),
-    "inference_core._files": ("atomic_write", "load_file", "scratch_dir"),
+    "inference_core._files": ("atomic_write", "scratch_dir"),
     "inference_core._http_errors": (
         "HTTPErrorContext",
         "StatusVerdict",
@@ -188,6 +187,7 @@ _MODULES = {
         "error_for_status",
         "provider_message",
     ),
+    "inference_core._inputs": ("input_url", "load_file"),
     "inference_core._media": (
         "DataURL",
         "MediaInfo",

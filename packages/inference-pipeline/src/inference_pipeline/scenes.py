@@ -33,7 +33,6 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from inference_core.errors import FieldError, InputValidationError
-from inference_pipeline.styles import StyleSpec  # noqa: TC001 (pydantic needs it at runtime)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
@@ -43,6 +42,7 @@ __all__ = [
     "Scene",
     "Storyboard",
     "StoryboardError",
+    "StyleSpec",
     "load_storyboard",
     "output_stem",
 ]
@@ -50,6 +50,23 @@ __all__ = [
 VisualType = Literal["image", "video"]
 _NUMERIC_ID = re.compile(r"^(?:scene[-_ ]?)?0*(\d{1,9})$", re.IGNORECASE)
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+class StyleSpec(BaseModel):
+    """A named style: ``prompt`` is a template with a ``{prompt}`` placeholder."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    prompt: str = "{prompt}"
+    negative_prompt: str | None = None
+    description: str = ""
+
+    @field_validator("prompt")
+    @classmethod
+    def _has_placeholder(cls, value: str) -> str:
+        if "{prompt}" not in value:
+            return "{prompt}, " + value
+        return value
 
 
 class StoryboardError(InputValidationError):

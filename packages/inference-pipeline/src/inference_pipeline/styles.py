@@ -22,9 +22,10 @@ import difflib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import ValidationError
 
 from inference_core.errors import ConfigurationError, FieldError, InputValidationError
+from inference_pipeline.scenes import StyleSpec
 
 if TYPE_CHECKING:
     import os
@@ -40,23 +41,6 @@ __all__ = [
     "StyleSpec",
     "load_styles",
 ]
-
-
-class StyleSpec(BaseModel):
-    """A named style: ``prompt`` is a template with a ``{prompt}`` placeholder."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    prompt: str = "{prompt}"
-    negative_prompt: str | None = None
-    description: str = ""
-
-    @field_validator("prompt")
-    @classmethod
-    def _has_placeholder(cls, value: str) -> str:
-        if "{prompt}" not in value:
-            return "{prompt}, " + value
-        return value
 
 
 BUILTIN_STYLES: dict[str, StyleSpec] = {
