@@ -45,8 +45,8 @@ def set_command(
     name: Annotated[str, typer.Argument(help="The key's name, as `infer keys list` shows it.")],
 ) -> None:
     """Store the key NAME, read from a hidden prompt (or from stdin when piped)."""
+    from inference_core._cli_common import handle_errors
     from inference_core._keystore import set_key
-    from inference_core.cli import handle_errors
 
     with handle_errors():
         path = set_key(name, _read_value(name))
@@ -56,8 +56,8 @@ def set_command(
 @keys_app.command("remove")
 def remove_command(name: str) -> None:
     """Remove the stored key NAME."""
+    from inference_core._cli_common import fail, handle_errors
     from inference_core._keystore import remove_key
-    from inference_core.cli import fail, handle_errors
 
     with handle_errors():
         removed = remove_key(name)
@@ -71,10 +71,10 @@ def list_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """List the keys generators need and the stored ones, with where each would come from."""
+    from inference_core._cli_common import handle_errors, print_table
     from inference_core._keys import key_source
     from inference_core._keystore import stored_keys
     from inference_core._listing import print_json
-    from inference_core.cli import _print_table, handle_errors
 
     with handle_errors():
         declared = declared_keys()
@@ -95,7 +95,7 @@ def list_command(
     if as_json:
         print_json(rows)
         return
-    _print_table(
+    print_table(
         "Keys",
         ["name", "variable", "source", "generators"],
         [[r["name"], r["env_var"], r["source"], ", ".join(r["generators"])] for r in rows],

@@ -45,6 +45,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from inference_core import config
+from inference_core._paths import CONFIG_ENV_VAR, config_path
 from inference_core.errors import ConfigurationError, MissingAPIKeyError
 
 __all__ = [
@@ -61,7 +62,6 @@ __all__ = [
     "resolve_setting",
 ]
 
-CONFIG_ENV_VAR = "INFERENCE_CORE_CONFIG"
 MASK = "***"
 _MIN_SECRET_LEN = 4
 
@@ -130,16 +130,6 @@ class RedactingFilter(logging.Filter):
         if cleaned != message:
             record.msg, record.args = cleaned, None
         return True
-
-
-def config_path() -> pathlib.Path:
-    """The config file in use: ``$INFERENCE_CORE_CONFIG`` or the platform's user config file."""
-    explicit = os.environ.get(CONFIG_ENV_VAR)
-    if explicit:
-        return pathlib.Path(explicit).expanduser()
-    import platformdirs
-
-    return platformdirs.user_config_path("inference-core") / "config.yaml"
 
 
 def _cached(path: pathlib.Path, parse: Callable[[pathlib.Path], dict[str, Any]]) -> dict[str, Any]:

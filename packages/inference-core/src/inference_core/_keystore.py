@@ -28,7 +28,7 @@ def keys_path() -> pathlib.Path:
     explicit = os.environ.get(KEYS_ENV_VAR)
     if explicit:
         return pathlib.Path(explicit).expanduser()
-    from inference_core._keys import config_path
+    from inference_core._paths import config_path
 
     return config_path().parent / "keys.json"
 

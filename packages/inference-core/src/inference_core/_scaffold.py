@@ -189,7 +189,7 @@ def new_command(
     ] = None,
 ) -> None:
     """Write a plugin package NAME that builds, installs and passes the conformance kit."""
-    from inference_core.cli import fail
+    from inference_core._cli_common import fail
 
     try:
         root = write_plugin(name, modality, http=http, out=out)

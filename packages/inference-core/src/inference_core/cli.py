@@ -10,17 +10,17 @@ import contextlib
 import json
 import mimetypes
 import sys
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from inference_core._cli_common import fail, handle_errors, print_table
 from inference_core._generator import MODALITIES
 from inference_core._listing import exit_code, generator_rows, plugin_entries, print_json
 from inference_core._registry import get_registry
 from inference_core.errors import GeneratorNotFoundError, InferenceError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from pathlib import Path
 
     from inference_core._generator import BaseGenerator
@@ -90,36 +90,6 @@ _MEDIA_FIELDS = {
 }
 
 
-def fail(message: str, code: int) -> NoReturn:
-    """Print ``error: message`` on stderr and exit with ``code``."""
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-@contextlib.contextmanager
-def handle_errors() -> Iterator[None]:
-    """Turn library errors into one-line messages and the documented exit codes."""
-    try:
-        yield
-    except InferenceError as exc:
-        fail(" ".join(str(exc).split()), exit_code(exc))
-    except KeyboardInterrupt:
-        fail("interrupted", 130)
-
-
-def _print_table(title: str, columns: list[str], rows: list[list[str]]) -> None:
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
-
-    table = Table(title=title)
-    for column in columns:
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*(escape(cell) for cell in row))
-    Console().print(table)
-
-
 def _find_generator_class(generator_id: str) -> type[BaseGenerator]:
     not_found: GeneratorNotFoundError | None = None
     for modality in MODALITIES:
@@ -152,7 +122,7 @@ def plugins_command(as_json: JsonOption = False) -> None:
     if as_json:
         print_json(entries)
         return
-    _print_table(
+    print_table(
         "Plugins",
         ["distribution", "version", "generators", "error"],
         [
@@ -182,7 +152,7 @@ def list_command(
             NO_GENERATORS_HINT if modality is None else f"No {modality} generators are installed."
         )
         return
-    _print_table(
+    print_table(
         "Generators",
         ["id", "modality", "name", "distribution"],
         [
@@ -215,7 +185,7 @@ def info_command(generator_id: GeneratorId, as_json: JsonOption = False) -> None
         kind = " | ".join(str(p["type"]) for p in options if "type" in p) or "any"
         default = "(required)" if name in required else json.dumps(prop.get("default"))
         rows.append([name, kind, default, _allowed(options), prop.get("description", "")])
-    _print_table("Inputs", ["field", "type", "default", "allowed", "description"], rows)
+    print_table("Inputs", ["field", "type", "default", "allowed", "description"], rows)
     if info["output_schema"]:
         typer.echo("Output: " + json.dumps(info["output_schema"]))
 
