@@ -133,6 +133,27 @@ def _unreachable(ctx: HTTPErrorContext, detail: str) -> ProviderError:
     )
 
 
+def _redacted(value: object, secrets: tuple[str, ...]) -> object:
+    if isinstance(value, str):
+        return redact(value, *secrets)
+    if isinstance(value, dict):
+        return {k: _redacted(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redacted(v, secrets) for v in value]
+    return value
+
+
+def _scrub(exc: Any, secrets: tuple[str, ...]) -> None:
+    """Redact the SDK's status error in place before it is chained (``from exc``).
+
+    Its message and body quote the provider's answer, and some providers echo
+    the key they were sent in a 401 ("Incorrect API key provided: sk-...").
+    """
+    exc.args = tuple(_redacted(arg, secrets) for arg in exc.args)
+    exc.message = redact(str(exc.message), *secrets)
+    exc.body = _redacted(exc.body, secrets)
+
+
 @contextlib.contextmanager
 def translate_openai_errors(ctx: HTTPErrorContext) -> Iterator[None]:
     """Raise the core error for what the openai SDK raised in the block (``from exc``).
@@ -153,7 +174,7 @@ def translate_openai_errors(ctx: HTTPErrorContext) -> Iterator[None]:
         body = exc.body
         if isinstance(body, dict) and "error" not in body:
             body = {"error": body}  # the SDK hands over the inner error object
-        raise error_for_status(
+        error = error_for_status(
             exc.status_code,
             headers=exc.response.headers,
             body=body if body is not None else exc.message,
@@ -161,7 +182,9 @@ def translate_openai_errors(ctx: HTTPErrorContext) -> Iterator[None]:
             generator_id=ctx.generator_id,
             key_env=ctx.key_env,
             secrets=ctx.secrets,
-        ) from exc
+        )
+        _scrub(exc, ctx.secrets)
+        raise error from exc
     except openai.APITimeoutError as exc:
         raise ctx.timeout(f"{ctx.provider} did not answer in time") from exc
     except openai.APIConnectionError as exc:
