@@ -7,7 +7,7 @@ import asyncio
 import time
 from typing import TYPE_CHECKING, Any
 
-from inference_core import GenerationResult, InferenceError
+from inference_core import BaseGenerator, GenerationResult, InferenceError
 from inference_core.testing._conformance_checks import (
     describe_error,
     gid,
@@ -96,6 +96,8 @@ def check_concurrent_calls(
     gen = instance(generator)
     label = gid(gen)
     sets = variants(gen, valid_inputs, count)
+    # as the pipeline does: a sync-only generator gets a bridge thread per call asked for
+    BaseGenerator.reserve_bridge_threads(count)
 
     async def run_all() -> list[GenerationResult | BaseException]:
         return await asyncio.gather(
