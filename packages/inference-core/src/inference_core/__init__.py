@@ -39,6 +39,7 @@ __all__ = [
     "RateLimitError",
     "__version__",
     "atomic_write",
+    "find_generator_class",
     "get_audio_generator_registry",
     "get_image_generator_registry",
     "get_registry",
@@ -62,6 +63,7 @@ from inference_core._generator import KeySpec
 from inference_core._inputs import load_file
 from inference_core._media import sniff_mime
 from inference_core._registry import GeneratorRegistry
+from inference_core._registry import find_generator_class
 from inference_core._registry import get_audio_generator_registry
 from inference_core._registry import get_image_generator_registry
 from inference_core._registry import get_registry

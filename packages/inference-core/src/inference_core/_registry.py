@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "GeneratorRegistry",
+    "find_generator_class",
     "get_audio_generator_registry",
     "get_image_generator_registry",
     "get_registry",
@@ -91,35 +92,7 @@ class GeneratorRegistry:
         entry = found.generators.get(generator_id)
         if entry is not None and entry[0].modality == self.modality:
             return entry[0]
-        raise self._not_found(generator_id, found)
-
-    def _not_found(self, generator_id: str, found: plugins.PluginSet) -> PluginError:
-        if generator_id in found.duplicates:
-            return found.duplicate_error(generator_id)
-        entry = found.generators.get(generator_id)
-        if entry is not None:
-            other = entry[0].modality
-            return GeneratorNotFoundError(
-                f"{generator_id!r} is a {other} generator, not a {self.modality} one; "
-                f"use get_{other}_generator_registry()",
-                generator_id=generator_id,
-            )
-        wanted = _tokens(generator_id)
-        for failure in found.failures:
-            if wanted & (_tokens(failure.distribution) | _tokens(failure.entry_point)):
-                return failure.as_error()
-        known = self.list_generators()
-        close = difflib.get_close_matches(generator_id, known, n=3, cutoff=0.5)
-        message = f"no {self.modality} generator {generator_id!r}"
-        if close:
-            message += f"; did you mean {', '.join(repr(c) for c in close)}?"
-        elif known:
-            message += f"; known: {', '.join(known)}"
-        else:
-            message += "; no generators of this modality are installed"
-        if found.failures:
-            message += f" ({len(found.failures)} plugin(s) failed to load: see `infer plugins`)"
-        return GeneratorNotFoundError(message, generator_id=generator_id, suggestions=close)
+        raise _not_found(generator_id, self.modality, found)
 
     def get_generator(self, generator_id: str, **config: Any) -> BaseGenerator:
         """An instance of the generator; with ``config``, a new one built with those arguments."""
@@ -215,6 +188,68 @@ class GeneratorRegistry:
 
 
 _registries = {modality: GeneratorRegistry(modality) for modality in MODALITIES}
+
+
+def find_generator_class(generator_id: str, modality: str | None = None) -> type[BaseGenerator]:
+    """The class registered under ``generator_id`` in the registry of ``modality`` (``None``: any).
+
+    The one lookup across modalities: the CLI, the pipeline and the agent tools
+    use it. Raises :class:`GeneratorNotFoundError` whose attributes say what
+    happened (``suggestions``, the closest ids; ``actual_modality``, when the id
+    belongs to another modality than the one asked for), or the
+    :class:`DuplicateGeneratorError` / :class:`PluginLoadError` that keeps the
+    id from being used.
+
+    >>> find_generator_class("mock_image_generator").modality  # doctest: +SKIP
+    'image'
+    """
+    if modality is not None:
+        return get_registry(modality).get_generator_class(generator_id)
+    for registry in _registries.values():
+        cls = registry._manual.get(generator_id)
+        if cls is not None:
+            return cls
+    found = plugins.get_plugins()
+    entry = found.generators.get(generator_id)
+    if entry is not None:
+        return entry[0]
+    raise _not_found(generator_id, None, found)
+
+
+def _not_found(generator_id: str, modality: str | None, found: plugins.PluginSet) -> PluginError:
+    """The error for an id that ``modality``'s registry (``None``: every registry) lacks."""
+    if generator_id in found.duplicates:
+        return found.duplicate_error(generator_id)
+    entry = found.generators.get(generator_id)
+    if entry is not None and modality is not None:
+        other = entry[0].modality
+        return GeneratorNotFoundError(
+            f"{generator_id!r} is a {other} generator, not a {modality} one; "
+            f"use get_{other}_generator_registry()",
+            generator_id=generator_id,
+            modality=modality,
+            actual_modality=other,
+        )
+    wanted = _tokens(generator_id)
+    for failure in found.failures:
+        if wanted & (_tokens(failure.distribution) | _tokens(failure.entry_point)):
+            return failure.as_error()
+    searched = [modality] if modality is not None else list(MODALITIES)
+    known = sorted({g for name in searched for g in _registries[name].list_generators()})
+    close = difflib.get_close_matches(generator_id, known, n=3, cutoff=0.5)
+    kind = f"{modality} generator" if modality is not None else "generator"
+    message = f"no {kind} {generator_id!r}"
+    if close:
+        message += f"; did you mean {', '.join(repr(c) for c in close)}?"
+    elif known:
+        message += f"; known: {', '.join(known)}"
+    else:
+        message += f"; no {kind}s are installed"
+    if found.failures:
+        message += f" ({len(found.failures)} plugin(s) failed to load: see `infer plugins`)"
+    return GeneratorNotFoundError(
+        message, generator_id=generator_id, suggestions=close, modality=modality
+    )
 
 
 def get_registry(modality: str) -> GeneratorRegistry:

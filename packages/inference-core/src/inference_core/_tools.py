@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from inference_core._generator import BaseGenerator
     from inference_core._result import GenerationResult
 
-__all__ = ["ToolRegistry", "arun", "definitions", "run", "tool_result_message"]
+__all__ = ["ToolRegistry", "arun", "call_name", "definitions", "run", "tool_result_message"]
 
 
 class ToolRegistry(Protocol):
@@ -70,6 +70,11 @@ def _parse_call(tool_call: Any) -> tuple[str, str, Any]:
         _field(function, "arguments") if function is not None else _field(tool_call, "arguments")
     )
     return str(_field(tool_call, "id") or ""), str(name or ""), arguments
+
+
+def call_name(tool_call: Any) -> str:
+    """The function name of an OpenAI-shaped tool call."""
+    return _parse_call(tool_call)[1]
 
 
 def _message(call_id: str, payload: dict[str, Any]) -> dict[str, Any]:

@@ -17,13 +17,11 @@ import typer
 from inference_core._cli_common import fail, handle_errors, print_table
 from inference_core._generator import MODALITIES
 from inference_core._listing import exit_code, generator_rows, plugin_entries, print_json
-from inference_core._registry import get_registry
-from inference_core.errors import GeneratorNotFoundError, InferenceError
+from inference_core._registry import find_generator_class, get_registry
+from inference_core.errors import InferenceError
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-    from inference_core._generator import BaseGenerator
 
 __all__ = ["app", "exit_code", "fail", "handle_errors", "main"]
 
@@ -90,30 +88,6 @@ _MEDIA_FIELDS = {
 }
 
 
-def _find_generator_class(generator_id: str) -> type[BaseGenerator]:
-    not_found: GeneratorNotFoundError | None = None
-    for modality in MODALITIES:
-        try:
-            return get_registry(modality).get_generator_class(generator_id)
-        except GeneratorNotFoundError as exc:
-            if not exc.suggestions and "is a" in str(exc):
-                continue
-            if not_found is None or (exc.suggestions and not not_found.suggestions):
-                not_found = exc
-    assert not_found is not None
-    known = sorted(g for m in MODALITIES for g in get_registry(m).list_generators())
-    import difflib
-
-    close = difflib.get_close_matches(generator_id, known, n=3, cutoff=0.5)
-    message = f"no generator {generator_id!r}"
-    message += (
-        f"; did you mean {', '.join(map(repr, close))}?"
-        if close
-        else (f"; installed: {', '.join(known)}" if known else "; no generators are installed")
-    )
-    raise GeneratorNotFoundError(message, generator_id=generator_id, suggestions=close)
-
-
 @app.command("plugins")
 def plugins_command(as_json: JsonOption = False) -> None:
     """List installed plugin distributions, their generators and load errors."""
@@ -166,7 +140,7 @@ def list_command(
 def info_command(generator_id: GeneratorId, as_json: JsonOption = False) -> None:
     """Show a generator's description, input schema and output schema."""
     with handle_errors():
-        info = _find_generator_class(generator_id).get_info()
+        info = find_generator_class(generator_id).get_info()
     if as_json:
         print_json(info)
         return
@@ -275,7 +249,7 @@ def generate_command(
 ) -> None:
     """Generate with GENERATOR_ID and print the paths of the saved files."""
     with handle_errors():
-        cls = _find_generator_class(generator_id)
+        cls = find_generator_class(generator_id)
         schema = cls.get_input_schema()
         params = parse_params(param or [], schema)
         add_inputs(params, input_file or [], schema)

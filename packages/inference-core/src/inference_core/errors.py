@@ -106,12 +106,27 @@ class DuplicateGeneratorError(PluginError):
 
 
 class GeneratorNotFoundError(PluginError):
-    """No generator has the requested id; ``suggestions`` holds the closest known ids."""
+    """No generator of the requested modality has the requested id.
 
-    def __init__(self, message: str, *, generator_id: str, suggestions: Sequence[str] = ()) -> None:
+    ``suggestions`` holds the closest known ids; ``modality`` is the modality
+    that was searched (``None``: every one); ``actual_modality`` is set when
+    the id names a generator of another modality (and ``suggestions`` is empty).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        generator_id: str,
+        suggestions: Sequence[str] = (),
+        modality: str | None = None,
+        actual_modality: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.generator_id = generator_id
         self.suggestions = list(suggestions)
+        self.modality = modality
+        self.actual_modality = actual_modality
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,8 +26,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from inference_core._generator import MODALITIES
-from inference_core._registry import GeneratorRegistry, get_registry
-from inference_core._tools import arun, definitions, run, tool_result_message
+from inference_core._registry import GeneratorRegistry, find_generator_class, get_registry
+from inference_core._tools import arun, call_name, definitions, run, tool_result_message
+from inference_core.errors import GeneratorNotFoundError
 
 if TYPE_CHECKING:
     import os
@@ -44,6 +45,20 @@ def _registries(
     if isinstance(registries, GeneratorRegistry):
         return [registries]
     return list(registries)
+
+
+def _for_call(
+    registries: GeneratorRegistry | Iterable[GeneratorRegistry] | None, tool_call: Any
+) -> list[GeneratorRegistry]:
+    """The registries to run ``tool_call`` with: with ``None``, the one
+    :func:`~inference_core.find_generator_class` finds the tool in (every one if none has it,
+    so that the tool error lists the closest names)."""
+    if registries is None:
+        try:
+            return [get_registry(find_generator_class(call_name(tool_call)).modality)]
+        except GeneratorNotFoundError:
+            pass
+    return _registries(registries)
 
 
 def as_tools(
@@ -80,7 +95,7 @@ def execute_tool_call(
     ``allow_private_urls``, and keys or base URLs cannot be set.
     """
     return run(
-        _registries(registries),
+        _for_call(registries, tool_call),
         tool_call,
         out_dir=out_dir,
         workspace=workspace,
@@ -98,7 +113,7 @@ async def aexecute_tool_call(
 ) -> dict[str, Any]:
     """The async counterpart of :func:`execute_tool_call` (generates with ``agenerate``)."""
     return await arun(
-        _registries(registries),
+        _for_call(registries, tool_call),
         tool_call,
         out_dir=out_dir,
         workspace=workspace,

@@ -25,10 +25,9 @@ from inference_core import (
     InvalidResponseError,
     ProviderTimeoutError,
     RateLimitError,
+    find_generator_class,
     get_registry,
 )
-from inference_core._generator import MODALITIES
-from inference_core.errors import GeneratorNotFoundError
 from inference_core.provider import DEFAULT_RETRY_POLICY, RetryAttempt, RetryPolicy, is_retryable
 from inference_pipeline.limiter import AdaptiveLimiter
 
@@ -72,25 +71,13 @@ class GeneratorInfo:
 def find_generator(generator_id: str, modality: str | None = None) -> GeneratorInfo:
     """Resolve ``generator_id`` in the registry of ``modality`` (or any modality).
 
-    Raises the registry's :class:`GeneratorNotFoundError` / plugin errors.
+    Raises :func:`inference_core.find_generator_class`'s :class:`GeneratorNotFoundError` /
+    plugin errors.
     """
-    modalities = [modality] if modality else list(MODALITIES)
-    error: InferenceError | None = None
-    for name in modalities:
-        registry = get_registry(name)
-        try:
-            cls = registry.get_generator_class(generator_id)
-        except GeneratorNotFoundError as exc:
-            error = error or exc
-            continue
-        instance = registry.get_generator(generator_id)
-        meta = cls.get_metadata()
-        return GeneratorInfo(generator_id, meta.version, name, instance, _declared_fields(cls))
-    if modality is None:
-        # Let the image registry word the error (suggestions, plugin failures).
-        get_registry("image").get_generator_class(generator_id)
-    assert error is not None
-    raise error
+    cls = find_generator_class(generator_id, modality)
+    instance = get_registry(cls.modality).get_generator(generator_id)
+    meta = cls.get_metadata()
+    return GeneratorInfo(generator_id, meta.version, cls.modality, instance, _declared_fields(cls))
 
 
 _FIELDS: dict[type[BaseGenerator], frozenset[str] | None] = {}

@@ -22,6 +22,7 @@ from inference_core import (
     GeneratorNotFoundError,
     InferenceError,
     InputValidationError,
+    find_generator_class,
     get_registry,
 )
 
@@ -52,13 +53,12 @@ _VERSION = re.compile(r"^\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?(\+[a-z
 def resolve_generator(generator_id: str) -> type[BaseGenerator]:
     """The class registered under ``generator_id`` in whichever modality's registry has it."""
     __tracebackhide__ = True
-    for modality in MODALITIES:
-        try:
-            return get_registry(modality).get_generator_class(generator_id)
-        except GeneratorNotFoundError:
-            continue
-        except InferenceError as exc:
-            raise AssertionError(f"{generator_id}: cannot be loaded: {exc}") from exc
+    try:
+        return find_generator_class(generator_id)
+    except GeneratorNotFoundError:
+        pass
+    except InferenceError as exc:
+        raise AssertionError(f"{generator_id}: cannot be loaded: {exc}") from exc
     known = sorted(g for m in MODALITIES for g in get_registry(m).list_generators())
     raise AssertionError(
         f"{generator_id}: no generator with this id is registered (known: {', '.join(known) or 'none'}); "
