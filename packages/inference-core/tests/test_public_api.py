@@ -36,6 +36,7 @@ EXPECTED = [
     "RateLimitError",
     "__version__",
     "atomic_write",
+    "find_generator_class",
     "get_audio_generator_registry",
     "get_image_generator_registry",
     "get_registry",
