@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -116,3 +117,57 @@ def test_an_uninstall_and_an_install_show_at_once_with_the_entry_point_index(
             capture_output=True,
         )
     assert "example_echo_image" in listed()
+
+
+def test_every_exception_class_of_the_core_and_subsystems_lives_in_errors() -> None:
+    """The tree in ``inference_core/errors.py`` is the whole tree: no module defines another.
+
+    Private classes (``_Unsupported`` in the pipeline's YAML loader) are signals caught
+    in the module that raises them, not errors a caller sees.
+    """
+    import importlib
+    import pkgutil
+    import warnings
+
+    import inference_core.errors
+
+    outside = []
+    for top in ("inference_core", "inference_llm", "inference_pipeline"):
+        package = importlib.import_module(top)
+        for info in pkgutil.walk_packages(package.__path__, f"{top}."):
+            if info.name.endswith("__main__"):
+                continue
+            with warnings.catch_warnings():  # the 0.1 shims warn on import
+                warnings.simplefilter("ignore", DeprecationWarning)
+                module = importlib.import_module(info.name)
+            for value in vars(module).values():
+                if (
+                    isinstance(value, type)
+                    and issubclass(value, BaseException)
+                    and value.__module__ == info.name != "inference_core.errors"
+                    and not value.__name__.startswith("_")  # private control flow, never raised out
+                ):
+                    outside.append(f"{info.name}.{value.__qualname__}")
+    assert outside == []
+    tree = inference_core.errors.__doc__ or ""
+    for name in inference_core.errors.__all__:
+        if isinstance(getattr(inference_core.errors, name), type) and name != "FieldError":
+            assert re.search(rf"^[│├└─ ]*{name}\b", tree, re.M), (
+                f"{name} is not drawn in the errors docstring"
+            )
+
+
+def test_subsystems_re_export_their_errors_under_the_old_names() -> None:
+    import inference_core.errors as errors
+    import inference_llm
+    import inference_pipeline
+    from inference_llm._json_output import ParseFailure
+    from inference_pipeline.execute import AllGeneratorsFailed
+    from inference_pipeline.scenes import StoryboardError
+
+    assert (
+        inference_pipeline.AllGeneratorsFailed is AllGeneratorsFailed is errors.AllGeneratorsFailed
+    )
+    assert inference_pipeline.StoryboardError is StoryboardError is errors.StoryboardError
+    assert inference_llm.JSONOutputError is errors.JSONOutputError
+    assert ParseFailure is errors.ParseFailure

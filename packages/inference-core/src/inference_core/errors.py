@@ -3,21 +3,28 @@
 ```
 InferenceError
 ├── ConfigurationError
-│   └── MissingAPIKeyError
+│   └── MissingAPIKeyError(env_var)
 ├── PluginError
-│   ├── PluginLoadError
-│   ├── DuplicateGeneratorError
-│   └── GeneratorNotFoundError
-├── InputValidationError
-│   └── MediaError(reason)
-└── ProviderError(provider, status_code, retryable)
+│   ├── PluginLoadError(distribution, version, error)
+│   ├── DuplicateGeneratorError(distributions)
+│   └── GeneratorNotFoundError(suggestions, modality, actual_modality)
+├── InputValidationError(errors)                  also a ValueError
+│   ├── MediaError(reason)                        bytes or a data URL that are not the media expected
+│   └── StoryboardError(source)                   a scenes file or scene list (pipeline)
+├── AllGeneratorsFailed(fallbacks, attempts)      a fallback chain gave up (pipeline)
+└── ProviderError(provider, status_code, retryable, retry_after)
     ├── AuthenticationError
     ├── RateLimitError(retry_after)
     ├── ProviderTimeoutError
     ├── ContentPolicyError
     └── InvalidResponseError
+        ├── ParseFailure                          one LLM answer is not the JSON asked for
+        └── JSONOutputError(raw_text, attempts)   still not, after the repair round-trip
 ```
 
+Every exception class of the ecosystem is defined here; the subsystems
+re-export theirs under the old names (``inference_pipeline.AllGeneratorsFailed``,
+``inference_pipeline.StoryboardError``, ``inference_llm.JSONOutputError``).
 Errors carry their context as attributes so callers never parse messages.
 Provider plugins translate SDK and HTTP errors into this tree at one boundary
 (``raise RateLimitError(...) from exc``). Messages name the generator and never
@@ -27,12 +34,13 @@ contain an API key.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
 __all__ = [
+    "AllGeneratorsFailed",
     "AuthenticationError",
     "ConfigurationError",
     "ContentPolicyError",
@@ -42,13 +50,16 @@ __all__ = [
     "InferenceError",
     "InputValidationError",
     "InvalidResponseError",
+    "JSONOutputError",
     "MediaError",
     "MissingAPIKeyError",
+    "ParseFailure",
     "PluginError",
     "PluginLoadError",
     "ProviderError",
     "ProviderTimeoutError",
     "RateLimitError",
+    "StoryboardError",
 ]
 
 
@@ -186,6 +197,54 @@ class MediaError(InputValidationError):
             self.args = (f"invalid {field}: {reason}",)
 
 
+class StoryboardError(InputValidationError):
+    """A scenes file or scene list is invalid; ``errors`` names every scene and field at fault.
+
+    ``source`` names the file (or ``"<scenes>"`` for scenes given in code).
+    """
+
+    def __init__(self, source: str, errors: Sequence[FieldError]) -> None:
+        super().__init__("storyboard", errors)
+        self.source = source
+        self.args = (
+            f"{source}: invalid storyboard:\n  " + "\n  ".join(str(e) for e in self.errors),
+        )
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class _FallbackReason(Protocol):
+    """Why a fallback chain moved past one generator (the pipeline's ``Fallback``)."""
+
+    @property
+    def generator_id(self) -> str: ...
+
+    @property
+    def reason(self) -> str: ...
+
+    def to_dict(self) -> dict[str, str]: ...
+
+
+class AllGeneratorsFailed(InferenceError):
+    """Every generator of a fallback chain failed.
+
+    ``fallbacks`` holds each one's reason (``generator_id``, ``error_type``,
+    ``reason``), in order; ``attempts`` counts the provider calls made;
+    ``generator_id`` is the last generator tried.
+    """
+
+    def __init__(self, fallbacks: Sequence[_FallbackReason], attempts: int) -> None:
+        self.fallbacks = list(fallbacks)
+        self.attempts = attempts
+        detail = (
+            "; ".join(f"{f.generator_id}: {f.reason}" for f in fallbacks) or "empty generator chain"
+        )
+        super().__init__(f"all generators failed ({detail})")
+        last = fallbacks[-1] if fallbacks else None
+        self.generator_id = last.generator_id if last else None
+
+
 class ProviderError(InferenceError):
     """A provider failed to produce a result.
 
@@ -256,3 +315,25 @@ class ContentPolicyError(ProviderError):
 
 class InvalidResponseError(ProviderError):
     """The provider answered with something unusable (bad JSON, no media, undecodable bytes)."""
+
+
+class ParseFailure(InvalidResponseError):
+    """One model answer is not valid JSON for the requested schema; ``str()`` says why.
+
+    The LLM layer answers it with a repair round-trip; when that fails too it
+    raises :class:`JSONOutputError`.
+    """
+
+
+class JSONOutputError(InvalidResponseError):
+    """A model did not return valid JSON for the requested schema, even after a repair round-trip.
+
+    ``raw_text`` is the model's last answer; ``attempts`` how many were made.
+    """
+
+    def __init__(
+        self, message: str, *, raw_text: str, attempts: int, provider: str | None = None
+    ) -> None:
+        super().__init__(message, provider=provider)
+        self.raw_text = raw_text
+        self.attempts = attempts

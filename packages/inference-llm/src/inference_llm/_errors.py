@@ -15,6 +15,7 @@ from inference_core.errors import (
     ContentPolicyError,
     InferenceError,
     InvalidResponseError,
+    JSONOutputError,
     ProviderError,
     ProviderTimeoutError,
 )
@@ -26,20 +27,6 @@ if TYPE_CHECKING:
 __all__ = ["JSONOutputError", "to_inference_error", "translate_errors"]
 
 _NOISE = re.compile(r"^(?:(?:litellm\.)?\w*(?:Error|Exception|Timeout): |\w+Exception - )+")
-
-
-class JSONOutputError(InvalidResponseError):
-    """A model did not return valid JSON for the requested schema, even after a repair round-trip.
-
-    ``raw_text`` is the model's last answer; ``attempts`` how many were made.
-    """
-
-    def __init__(
-        self, message: str, *, raw_text: str, attempts: int, provider: str | None = None
-    ) -> None:
-        super().__init__(message, provider=provider)
-        self.raw_text = raw_text
-        self.attempts = attempts
 
 
 def _headers(exc: BaseException) -> Mapping[str, str] | None:

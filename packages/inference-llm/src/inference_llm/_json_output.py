@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from inference_core.errors import ParseFailure
+
 __all__ = [
     "ParseFailure",
     "parse_answer",
@@ -17,10 +19,6 @@ __all__ = [
 ]
 
 _FENCE = re.compile(r"^\s*```(?:json|JSON)?\s*\n(.*?)\n?```\s*$", re.S)
-
-
-class ParseFailure(Exception):
-    """The answer was not valid JSON for the schema; ``str()`` says why."""
 
 
 def json_schema_of(schema: type[BaseModel] | dict[str, Any] | None) -> dict[str, Any] | None:

@@ -21,13 +21,13 @@ from typing import TYPE_CHECKING, Any
 from inference_core import (
     BaseGenerator,
     GenerationResult,
-    InferenceError,
     InvalidResponseError,
     ProviderTimeoutError,
     RateLimitError,
     find_generator_class,
     get_registry,
 )
+from inference_core.errors import AllGeneratorsFailed
 from inference_core.provider import DEFAULT_RETRY_POLICY, RetryAttempt, RetryPolicy, is_retryable
 from inference_pipeline.limiter import AdaptiveLimiter
 
@@ -149,20 +149,6 @@ class ChainOutcome:
     params: dict[str, Any]
     attempts: int
     fallbacks: list[Fallback] = field(default_factory=list)
-
-
-class AllGeneratorsFailed(InferenceError):
-    """Every generator of the chain failed; ``fallbacks`` holds each one's reason."""
-
-    def __init__(self, fallbacks: Sequence[Fallback], attempts: int) -> None:
-        self.fallbacks = list(fallbacks)
-        self.attempts = attempts
-        detail = (
-            "; ".join(f"{f.generator_id}: {f.reason}" for f in fallbacks) or "empty generator chain"
-        )
-        super().__init__(f"all generators failed ({detail})")
-        last = fallbacks[-1] if fallbacks else None
-        self.generator_id = last.generator_id if last else None
 
 
 def _reason(exc: BaseException) -> str:

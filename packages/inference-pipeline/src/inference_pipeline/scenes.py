@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from inference_core.errors import FieldError, InputValidationError
+from inference_core.errors import FieldError, StoryboardError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
@@ -67,20 +67,6 @@ class StyleSpec(BaseModel):
         if "{prompt}" not in value:
             return "{prompt}, " + value
         return value
-
-
-class StoryboardError(InputValidationError):
-    """A scenes file or scene list is invalid; ``errors`` names every scene and field at fault."""
-
-    def __init__(self, source: str, errors: Sequence[FieldError]) -> None:
-        super().__init__("storyboard", errors)
-        self.source = source
-        self.args = (
-            f"{source}: invalid storyboard:\n  " + "\n  ".join(str(e) for e in self.errors),
-        )
-
-    def __str__(self) -> str:
-        return str(self.args[0])
 
 
 class Character(BaseModel):
