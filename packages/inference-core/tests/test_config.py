@@ -134,3 +134,23 @@ def test_env_file_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     (tmp_path / "bad.env").write_text("OK=1\nthis is not an assignment\n")
     with pytest.raises(ConfigurationError, match=r"bad\.env:2: expected NAME=value"):
         load_env_file(tmp_path / "bad.env", environ={})
+
+
+def test_user_config_reads_the_user_file_and_load_config_reads_any_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from inference_core import _keys
+    from inference_core.config import load_config, user_config, user_config_path
+
+    user = tmp_path / "config.yaml"
+    monkeypatch.setenv("INFERENCE_CORE_CONFIG", str(user))
+    assert user_config_path() == user
+    assert user_config() == {}  # no file yet
+    user.write_text("settings: {A: b}\nstyles: {noir: 'black and white, {prompt}'}\n")
+    assert user_config()["styles"] == {"noir": "black and white, {prompt}"}
+    other = tmp_path / "other.yaml"
+    other.write_text("x: 1\n")
+    assert load_config(other) == {"x": 1}
+
+    with pytest.deprecated_call(match="user_config"):  # the 0.1 name, kept with a warning
+        assert _keys.load_config() == user_config()

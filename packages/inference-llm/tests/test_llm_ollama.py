@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from inference_core import ProviderError
-from inference_llm import CustomModelClient, LLMClient, ModelRegistry
+from inference_llm import CustomModelClient, LLMClient, ModelRegistry, OllamaClient
 
 if TYPE_CHECKING:
     from ollama_app import OllamaApp
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 
 def test_call_ollama(ollama_server: LoopbackServer) -> None:
-    answer = CustomModelClient(ollama_server.url).call_ollama(
+    answer = OllamaClient(ollama_server.url).call_ollama(
         "llama3.2", "Say hi", system="Be nice", options={"temperature": 0}
     )
     assert answer.text == "Hello from llama"
@@ -28,19 +28,19 @@ def test_call_ollama(ollama_server: LoopbackServer) -> None:
 
 
 def test_stream_ollama(ollama_server: LoopbackServer) -> None:
-    pieces = list(CustomModelClient(ollama_server.url).stream_ollama("llama3.2", "hi"))
+    pieces = list(OllamaClient(ollama_server.url).stream_ollama("llama3.2", "hi"))
     assert pieces == ["Hello ", "from ", "llama"]
 
 
 def test_list_models(ollama_server: LoopbackServer) -> None:
-    models = CustomModelClient(ollama_server.url).list_ollama_models()
+    models = OllamaClient(ollama_server.url).list_ollama_models()
     assert [m["name"] for m in models] == ["llama3.2:latest"]
     assert models[0]["details"]["parameter_size"] == "3.2B"
 
 
 def test_pull_reports_progress(ollama_server: LoopbackServer) -> None:
     events: list[dict[str, Any]] = []
-    client = CustomModelClient(ollama_server.url)
+    client = OllamaClient(ollama_server.url)
 
     final = client.pull_ollama_model("qwen2.5", progress=events.append)
 
@@ -50,7 +50,7 @@ def test_pull_reports_progress(ollama_server: LoopbackServer) -> None:
 
 
 def test_pull_error_and_unknown_model(ollama_server: LoopbackServer) -> None:
-    client = CustomModelClient(ollama_server.url)
+    client = OllamaClient(ollama_server.url)
     with pytest.raises(ProviderError, match="file does not exist"):
         client.pull_ollama_model("missing-model")
     with pytest.raises(ProviderError, match="not found, try pulling it first") as info:
@@ -63,7 +63,7 @@ def test_unreachable_server_says_where_it_looked() -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     with pytest.raises(ProviderError, match=f"127.0.0.1:{port}") as info:
-        CustomModelClient(f"http://127.0.0.1:{port}").list_ollama_models()
+        OllamaClient(f"http://127.0.0.1:{port}").list_ollama_models()
     assert info.value.retryable is True
 
 
@@ -89,5 +89,6 @@ def test_registered_model_goes_through_litellm(
 
 def test_ollama_host_env(monkeypatch: pytest.MonkeyPatch, ollama_server: LoopbackServer) -> None:
     monkeypatch.setenv("OLLAMA_HOST", ollama_server.url.removeprefix("http://"))
+    assert CustomModelClient is OllamaClient  # the seed's name
     assert CustomModelClient().base_url == ollama_server.url
     assert LLMClient("ollama/llama3.2").call("hi").text == "Hello from llama"

@@ -166,3 +166,16 @@ def test_count_tokens_includes_images(png_file: Path) -> None:
     assert (
         InputUtils.count_tokens_multimodal(remote) == 4 + 85 + 170 * 4
     )  # 1024x1024 -> 768x768: 4 tiles
+
+
+def test_plain_functions_beside_the_seed_classes(png_file: Path) -> None:
+    from inference_llm import multimodal
+
+    url = multimodal.encode_image_to_base64(png_file)
+    assert url == ImageUtils.encode_image_to_base64(png_file)
+    message = multimodal.create_multimodal_message("What is this?", images=[url])
+    multimodal.validate_multimodal_message(message)
+    assert multimodal.extract_images_from_message(message) == [url]
+    assert multimodal.get_image_info(url) == ImageUtils.get_image_info(url)
+    for name in multimodal.__all__:
+        assert callable(getattr(multimodal, name))

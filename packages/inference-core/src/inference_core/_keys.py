@@ -6,7 +6,8 @@ Lookup order for a name such as ``OPENROUTER_API_KEY`` (first hit wins):
 2. for a key declared with a name (``GeneratorMetadata(key=KeySpec("openrouter",
    "OPENROUTER_API_KEY"))``), the key store that ``infer keys set openrouter``
    writes (:mod:`inference_core._keystore`);
-3. the config file: ``$INFERENCE_CORE_CONFIG`` or, when unset,
+3. the user config file (:func:`inference_core.config.user_config`):
+   ``$INFERENCE_CORE_CONFIG`` or, when unset,
    ``<user config dir>/inference-core/config.yaml`` (platformdirs), whose
    ``keys:`` map holds secrets and ``settings:`` map holds everything else::
 
@@ -46,7 +47,7 @@ from typing import TYPE_CHECKING, Any
 
 from inference_core import config
 from inference_core._paths import CONFIG_ENV_VAR, config_path
-from inference_core.errors import ConfigurationError, MissingAPIKeyError
+from inference_core.errors import MissingAPIKeyError
 
 __all__ = [
     "CONFIG_ENV_VAR",
@@ -150,21 +151,18 @@ def _cached(path: pathlib.Path, parse: Callable[[pathlib.Path], dict[str, Any]])
     return hit
 
 
-def _parse_config(path: pathlib.Path) -> dict[str, Any]:
-    data = config.load_config(path)
-    for section in ("keys", "settings"):
-        if not isinstance(data.get(section) or {}, dict):
-            raise ConfigurationError(f"{path}: '{section}' must be a mapping of NAME: value")
-    return data
-
-
 def load_config(path: pathlib.Path | None = None) -> dict[str, Any]:
-    """The parsed config file (:func:`config_path` by default), or ``{}`` when there is none.
+    """Deprecated since 0.2: :func:`inference_core.config.user_config` (``load_config`` of
+    :mod:`inference_core.config` reads any file you name; this one read the user's)."""
+    import warnings
 
-    Raises :class:`ConfigurationError` when the file exists but is not a valid
-    YAML/JSON mapping with ``keys:`` and ``settings:`` mappings.
-    """
-    return _cached(config_path() if path is None else path, _parse_config)
+    warnings.warn(
+        "inference_core.keys.load_config is deprecated since 0.2; "
+        "use inference_core.config.user_config()",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return config.user_config(path)
 
 
 def dotenv_values(start: pathlib.Path | None = None) -> dict[str, str]:
@@ -199,7 +197,7 @@ def _find(name: str, section: str, store_name: str | None = None) -> tuple[str |
         value = stored_keys().get(store_name)
         if value:
             return value, f"key store ({keys_path()})"
-    data = load_config()
+    data = config.user_config()
     value = (data.get(section) or {}).get(name)
     if value not in (None, ""):
         return str(value), f"config file ({config_path()})"

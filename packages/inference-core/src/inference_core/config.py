@@ -8,6 +8,12 @@ Example::
     data = ConfigLoader.load(path) if path else {}
     ConfigLoader.load_env_file()          # .env found upward; never overrides set variables
 
+Two readers, two names: :func:`load_config` reads *a* YAML/JSON file you
+name; :func:`user_config` reads *the* user's inference-core config file
+(``$INFERENCE_CORE_CONFIG`` or ``<user config dir>/inference-core/config.yaml``,
+see :func:`user_config_path`), the one with the ``keys:``, ``settings:`` and
+``styles:`` sections.
+
 Substitution happens in string values after parsing, so a value can never
 inject YAML structure:
 
@@ -22,20 +28,30 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
+from inference_core import _paths
 from inference_core.errors import ConfigurationError
 
 __all__ = [
+    "USER_CONFIG_ENV_VAR",
     "ConfigLoader",
     "find_file_upwards",
     "load_config",
     "load_env_file",
     "parse_env_file",
     "substitute_env",
+    "user_config",
+    "user_config_path",
 ]
+
+#: The environment variable that names the user config file.
+USER_CONFIG_ENV_VAR = _paths.CONFIG_ENV_VAR
+_user_cache: dict[tuple[str, int, int], dict[str, Any]] = {}
+_user_lock = threading.Lock()
 
 _ENV_PATTERN = re.compile(r"\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(.*)$")
@@ -149,6 +165,38 @@ def load_config(
             f"{file}: expected a mapping at the top level, got {type(data).__name__}"
         )
     return substitute_env(data, environ, source=str(file)) if substitute else data
+
+
+def user_config_path() -> Path:
+    """The user config file in use: ``$INFERENCE_CORE_CONFIG`` or the platform's user config file."""
+    return _paths.config_path()
+
+
+def user_config(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """The user's inference-core config file (:func:`user_config_path`), parsed; ``{}`` if none.
+
+    Read again only when the file changes. Raises
+    :class:`~inference_core.ConfigurationError` when the file exists but is not
+    a valid YAML/JSON mapping whose ``keys:`` and ``settings:`` are mappings.
+    """
+    file = user_config_path() if path is None else Path(path)
+    try:
+        stat = file.stat()
+    except OSError:
+        return {}
+    stamp = (str(file), stat.st_mtime_ns, stat.st_size)
+    with _user_lock:
+        hit = _user_cache.get(stamp)
+    if hit is None:
+        hit = load_config(file)
+        for section in ("keys", "settings"):
+            if not isinstance(hit.get(section) or {}, dict):
+                raise ConfigurationError(f"{file}: '{section}' must be a mapping of NAME: value")
+        with _user_lock:
+            if len(_user_cache) > 16:
+                _user_cache.clear()
+            _user_cache[stamp] = hit
+    return hit
 
 
 def _unquote(raw: str) -> str:

@@ -32,6 +32,7 @@ __all__ = [
     "MediaRequest",
     "ModelConfig",
     "ModelRegistry",
+    "OllamaClient",
     "Route",
     "RuntimeConfig",
     "Usage",
@@ -64,6 +65,7 @@ if TYPE_CHECKING:
     from inference_llm.models import get_model_config
     from inference_llm.models import get_model_registry
     from inference_llm.ollama import CustomModelClient
+    from inference_llm.ollama import OllamaClient
     from inference_llm.response import AsyncLLMStream
     from inference_llm.response import LLMResponse
     from inference_llm.response import LLMStream
@@ -89,6 +91,7 @@ _EXPORTS = {
     "MediaRequest": "inference_llm.descriptor_config",
     "ModelConfig": "inference_llm.models",
     "ModelRegistry": "inference_llm.models",
+    "OllamaClient": "inference_llm.ollama",
     "Route": "inference_llm.routing",
     "RuntimeConfig": "inference_llm.routing",
     "Usage": "inference_llm.response",

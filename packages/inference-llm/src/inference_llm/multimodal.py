@@ -1,5 +1,9 @@
 """Images in LLM messages: encode, decode, inspect, resize, and build OpenAI-style content.
 
+Each method of the seed's ``ImageUtils`` and ``InputUtils`` is also a plain
+function of this module (``encode_image_to_base64(...)`` is
+``ImageUtils.encode_image_to_base64(...)``).
+
 Example::
 
     from inference_llm.multimodal import ImageUtils, InputUtils
@@ -39,7 +43,26 @@ from inference_core.provider import image_dimensions, parse_data_url
 if TYPE_CHECKING:
     from PIL import Image
 
-__all__ = ["ImageUtils", "InputUtils", "MultimodalUtils", "sniff_image_mime"]
+__all__ = [
+    "ImageUtils",
+    "InputUtils",
+    "MultimodalUtils",
+    "count_tokens_multimodal",
+    "create_multimodal_message",
+    "decode_base64_to_bytes",
+    "decode_base64_to_image",
+    "encode_image_to_base64",
+    "extract_images_from_message",
+    "extract_text_from_message",
+    "get_image_info",
+    "image_to_bytes",
+    "prepare_multimodal_content",
+    "resize_image",
+    "save_base64_image",
+    "sniff_image_mime",
+    "to_pil",
+    "validate_multimodal_message",
+]
 
 _PIL_FORMATS = {
     "image/png": "PNG",
@@ -496,3 +519,19 @@ def _image_tokens(part: Mapping[str, Any]) -> int:
 
 MultimodalUtils = InputUtils
 """The name older code uses for :class:`InputUtils`."""
+
+# The plain functions: the seed's classes are namespaces of these.
+encode_image_to_base64 = ImageUtils.encode_image_to_base64
+decode_base64_to_bytes = ImageUtils.decode_base64_to_bytes
+decode_base64_to_image = ImageUtils.decode_base64_to_image
+save_base64_image = ImageUtils.save_base64_image
+to_pil = ImageUtils.to_pil
+image_to_bytes = ImageUtils.image_to_bytes
+resize_image = ImageUtils.resize_image
+get_image_info = ImageUtils.get_image_info
+prepare_multimodal_content = InputUtils.prepare_multimodal_content
+create_multimodal_message = InputUtils.create_multimodal_message
+extract_images_from_message = InputUtils.extract_images_from_message
+extract_text_from_message = InputUtils.extract_text_from_message
+validate_multimodal_message = InputUtils.validate_multimodal_message
+count_tokens_multimodal = InputUtils.count_tokens_multimodal

@@ -1,10 +1,12 @@
-"""CustomModelClient: local models served by Ollama, over its HTTP API and through LiteLLM.
+"""OllamaClient: local models served by Ollama, over its HTTP API and through LiteLLM.
+
+``CustomModelClient``, the seed's name, is the same class.
 
 Example::
 
-    from inference_llm import CustomModelClient
+    from inference_llm import OllamaClient
 
-    ollama = CustomModelClient()                          # $OLLAMA_HOST or http://localhost:11434
+    ollama = OllamaClient()                               # $OLLAMA_HOST or http://localhost:11434
     ollama.pull_ollama_model("llama3.2", progress=print)
     print(ollama.call_ollama("llama3.2", "Say hi").text)
     for piece in ollama.stream_ollama("llama3.2", "Count to 3"):
@@ -41,7 +43,7 @@ if TYPE_CHECKING:
 
     from inference_llm.client import LLMClient, Messages
 
-__all__ = ["CustomModelClient", "ollama_base_url"]
+__all__ = ["CustomModelClient", "OllamaClient", "ollama_base_url"]
 
 PROVIDER = "ollama"
 
@@ -65,12 +67,12 @@ def _bare(model: str) -> str:
     return model.split("/", 1)[1] if model.startswith(("ollama/", "ollama_chat/")) else model
 
 
-class CustomModelClient:
+class OllamaClient:
     """Talks to an Ollama server: chat, streaming, listing and pulling models, registering them.
 
     ``default_model`` is used by the calls given no ``model``::
 
-        client = CustomModelClient("http://localhost:11434", default_model="llama3")
+        client = OllamaClient("http://localhost:11434", default_model="llama3")
         client.call_ollama(messages=[{"role": "user", "content": "Hello!"}])
     """
 
@@ -352,3 +354,7 @@ class CustomModelClient:
     ) -> LLMResponse:
         """A chat completion through LiteLLM (usage, streaming and JSON helpers as for any model)."""
         return self.llm_client(model).call(self._messages(messages), **params)
+
+
+CustomModelClient = OllamaClient
+"""The seed's name of :class:`OllamaClient`."""

@@ -1,4 +1,9 @@
-"""Progress events: what a batch reports while it runs.
+"""Progress events, the transport: what an event is and how it reaches its consumers.
+
+This module owns the event *vocabulary and delivery*: :class:`ProgressEvent`,
+the event types, the :class:`EventBus` that hands events to callbacks and async
+subscribers, and :func:`format_sse` for web back ends. It knows nothing about
+jobs; :mod:`inference_pipeline.progress` decides *which* events a batch emits.
 
 Event types: ``stage_update``, ``info``, ``progress`` (``current``, ``total``),
 ``image_generated`` / ``audio_generated`` / ``video_generated``, ``warning``,

@@ -1,4 +1,11 @@
-"""The events a batch emits about its jobs."""
+"""Progress reporting, the policy: which events a batch emits about its jobs, and when.
+
+This module owns the *decisions*: :class:`JobProgress` counts finished jobs and
+turns what happens to each one (generated, cached, retried, fell back, failed,
+inputs dropped) into events. It delivers them through the
+:class:`~inference_pipeline.events.EventBus` of :mod:`inference_pipeline.events`,
+which owns the event types and their transport (callbacks, async iterators, SSE).
+"""
 
 from __future__ import annotations
 

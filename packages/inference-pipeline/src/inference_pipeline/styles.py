@@ -94,10 +94,10 @@ def load_styles(path: str | os.PathLike[str]) -> dict[str, StyleSpec]:
 def config_styles() -> dict[str, StyleSpec]:
     """The ``styles:`` section of the inference-core config file (``$INFERENCE_CORE_CONFIG``
     or ``<user config dir>/inference-core/config.yaml``), ``{}`` when there is none."""
-    from inference_core._keys import config_path, load_config
+    from inference_core.config import user_config, user_config_path
 
-    raw = load_config().get("styles") or {}
-    return parse_styles(raw, source=str(config_path())) if raw else {}
+    raw = user_config().get("styles") or {}
+    return parse_styles(raw, source=str(user_config_path())) if raw else {}
 
 
 def parse_styles(raw: Any, *, source: str = "styles") -> dict[str, StyleSpec]:

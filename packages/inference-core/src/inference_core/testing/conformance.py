@@ -283,8 +283,8 @@ class GeneratorConformance:
         tmp_path: pathlib.Path,
         conformance_secrets: Mapping[str, str],
     ) -> None:
-        from inference_core._keys import CONFIG_ENV_VAR
         from inference_core._keystore import KEYS_ENV_VAR
+        from inference_core.config import USER_CONFIG_ENV_VAR as CONFIG_ENV_VAR
 
         monkeypatch.setenv(CONFIG_ENV_VAR, str(tmp_path / "no-config.yaml"))  # no user config keys
         monkeypatch.setenv(KEYS_ENV_VAR, str(tmp_path / "no-keys.json"))  # nor stored keys
