@@ -70,8 +70,8 @@ def test_result_reports_voice_rate_and_usage(generator: EspeakTTSGenerator) -> N
     assert result.metadata["rate_wpm"] == 200
     assert result.metadata["pitch"] == 70
     assert result.metadata["engine"].startswith("eSpeak NG ")
-    assert result.usage["characters"] == len(SHORT)
-    assert result.usage["audio_seconds"] > 0
+    assert result.usage.characters == len(SHORT)
+    assert result.usage.extra["audio_seconds"] > 0
 
 
 @pytest.mark.parametrize(

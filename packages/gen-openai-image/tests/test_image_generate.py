@@ -51,7 +51,7 @@ def test_gpt_image_1_base64_with_usage_and_several_images(gen, server):
 
     assert len(result.assets) == 3
     assert all(decode_png(a.read_bytes()) == (32, 24) for a in result.assets)
-    assert result.usage["total_tokens"] == 4172
+    assert (result.usage.total_tokens, result.usage.images) == (4172, 3)
     assert "revised_prompt" not in result.metadata
     assert "response_format" not in server.requests[0].json()
 

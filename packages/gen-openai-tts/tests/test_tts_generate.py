@@ -30,7 +30,7 @@ def test_wav_is_saved_with_true_sizes(tts, server, tmp_path):
     asset = result.assets[0]
     assert (asset.mime_type, asset.sample_rate, saved.suffix) == ("audio/wav", 24000, ".wav")
     assert asset.duration_s == pytest.approx(len(expected) / 48000)
-    assert result.usage == {"characters": 31}
+    assert result.usage.to_dict() == {"characters": 31}
 
 
 def test_request_carries_every_field_and_the_key(tts, server):

@@ -51,7 +51,8 @@ def test_text_to_image_returns_a_decodable_png(
     assert decode(saved.read_bytes()).format == "PNG"
     assert result.metadata["text"] == "Here is your image."
     assert result.metadata["generation_id"] == "gen-000001"
-    assert result.usage["cost"] == 0.0387 and result.usage["image_tokens"] == 1290
+    assert result.usage.cost_usd == 0.0387 and result.usage.extra["image_tokens"] == 1290
+    assert result.usage.images == 1
     (request,) = openrouter.requests
     assert request.path == PATH and request.header("authorization") == f"Bearer {API_KEY}"
     assert request.json() == {

@@ -63,7 +63,7 @@ def test_create_poll_download(
         assert (image.format, image.size) == ("PNG", (512, 384))
     assert result.metadata["seed"] == 1234
     assert result.metadata["prediction_id"] in asset.path.parts
-    assert result.usage["predict_time"] == 3.2
+    assert result.usage.seconds == 3.2 and result.usage.images == 1
     create, *rest = replicate.requests
     assert create.header("prefer") == "wait=60"
     assert create.header("authorization") == f"Bearer {TOKEN}"

@@ -33,7 +33,7 @@ class Sized(BaseImageGenerator):
             raise ProviderError("sized_image: the provider is down", provider="test", status_code=503)
         meta = {"width": inputs["width"], "images": [str(i) for i in inputs["images"]]}
         return GenerationResult(assets=[MediaAsset(data=b"\\x89PNG\\r\\n\\x1a\\nxx", mime_type="image/png")],
-                                metadata=meta)
+                                metadata=meta, usage={"cost": 0.01, "predict_time": 2})
 
 @hookimpl
 def register_generators():
@@ -95,6 +95,7 @@ def test_generate_saves_and_prints_paths(
     (saved,) = report["files"]
     assert Path(saved).read_bytes().startswith(b"\x89PNG")
     assert report["metadata"] == {"width": 640, "images": [str(picture)]}
+    assert report["usage"] == {"seconds": 2.0, "cost_usd": 0.01}  # a 0.1 dict, typed
     plain = infer("generate", "sized_image", "-p", "prompt=x", "--out", str(tmp_path / "o2"))
     assert plain.stdout.strip().endswith(".png")
 

@@ -34,6 +34,7 @@ EXPECTED = [
     "ProviderError",
     "ProviderTimeoutError",
     "RateLimitError",
+    "Usage",
     "__version__",
     "atomic_write",
     "find_generator_class",

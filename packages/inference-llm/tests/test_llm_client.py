@@ -5,12 +5,14 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+import inference_llm
 from inference_core import (
     AuthenticationError,
     MissingAPIKeyError,
     ProviderError,
     ProviderTimeoutError,
     RateLimitError,
+    Usage,
 )
 from inference_core.provider import NO_RETRY
 from inference_core.testing import Fault
@@ -39,6 +41,9 @@ def test_call_returns_text_usage_and_cost(
     ) == (1000, 500, 1500)
     # gpt-4o-mini: $0.15 / M input, $0.60 / M output
     assert answer.cost == pytest.approx(1000 * 0.15e-6 + 500 * 0.6e-6)
+    # the LLM layer's usage is the generators' one type
+    assert isinstance(answer.usage, Usage) and Usage is inference_llm.Usage
+    assert (answer.usage.input_tokens, answer.usage.cost_usd) == (1000, answer.cost)
     assert answer.finish_reason == "stop"
     request = openai_server.requests_to("/v1/chat/completions")[0]
     assert request.header("authorization") == "Bearer sk-loopback-test"

@@ -13,6 +13,7 @@ from inference_core import (
     InputValidationError,
     MediaAsset,
     ProviderError,
+    Usage,
 )
 
 if TYPE_CHECKING:
@@ -176,7 +177,7 @@ class EspeakTTSGenerator(BaseAudioGenerator):
                 "format": fmt,
                 "engine": f"eSpeak NG {engine.version}",
             },
-            usage={"characters": len(text), "audio_seconds": round(info.duration_s, 3)},
+            usage=Usage(characters=len(text), extra={"audio_seconds": round(info.duration_s, 3)}),
         )
 
     @staticmethod

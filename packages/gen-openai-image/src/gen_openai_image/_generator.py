@@ -18,6 +18,7 @@ from inference_core import (
     KeySpec,
     MediaAsset,
     MediaError,
+    Usage,
     scratch_dir,
 )
 from inference_core.provider import (
@@ -210,10 +211,11 @@ class OpenAIImageGenerator(BaseImageGenerator):
             metadata["warnings"] = list(fitted.warnings)
         if revised:
             metadata["revised_prompt"], metadata["revised_prompts"] = revised[0], revised
-        usage = answer.get("usage")
-        return GenerationResult(
-            assets=assets, metadata=metadata, usage=usage if isinstance(usage, dict) else {}
+        usage = Usage.from_raw(
+            answer.get("usage") if isinstance(answer.get("usage"), dict) else None
         )
+        usage.images = len(assets)
+        return GenerationResult(assets=assets, metadata=metadata, usage=usage)
 
     def _request(
         self,

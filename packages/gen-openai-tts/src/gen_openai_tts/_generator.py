@@ -15,6 +15,7 @@ from inference_core import (
     InputValidationError,
     KeySpec,
     MediaAsset,
+    Usage,
     atomic_write,
     scratch_dir,
     sniff_mime,
@@ -190,7 +191,7 @@ class OpenAITTSGenerator(BaseAudioGenerator):
                 "response_format": saved_as,
                 **meta,
             },
-            usage={"characters": len(inputs["text"])},
+            usage=Usage(characters=len(inputs["text"])),
         )
 
     def _directory(self) -> Path:

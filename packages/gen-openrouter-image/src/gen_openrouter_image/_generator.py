@@ -14,6 +14,7 @@ from inference_core import (
     KeySpec,
     MediaAsset,
     MediaError,
+    Usage,
 )
 from inference_core.provider import (
     DEFAULT_RETRY_POLICY,
@@ -230,8 +231,8 @@ class OpenRouterImageGenerator(BaseImageGenerator):
         count = len(errors.dig(data, *path, kind=list))
         urls = [errors.dig(data, *path, i, "image_url", "url", kind=str) for i in range(count)]
         assets = [self._asset(url, errors) for url in urls]
-        usage: dict[str, Any] = data["usage"] if isinstance(data.get("usage"), dict) else {}
-        details = usage.get("completion_tokens_details") or {}
+        usage = Usage.from_raw(data.get("usage") if isinstance(data.get("usage"), dict) else None)
+        usage.images = len(assets)
         return GenerationResult(
             assets=assets,
             metadata={
@@ -241,13 +242,7 @@ class OpenRouterImageGenerator(BaseImageGenerator):
                 "text": text,
                 "finish_reason": choice.get("finish_reason"),
             },
-            usage={
-                "prompt_tokens": usage.get("prompt_tokens"),
-                "completion_tokens": usage.get("completion_tokens"),
-                "total_tokens": usage.get("total_tokens"),
-                "image_tokens": details.get("image_tokens"),
-                "cost": usage.get("cost"),
-            },
+            usage=usage,
         )
 
     def _asset(self, url: str, errors: HTTPErrorContext) -> MediaAsset:

@@ -18,6 +18,7 @@ from inference_core import (
     KeySpec,
     MediaAsset,
     ProviderError,
+    Usage,
     scratch_dir,
 )
 from inference_core.provider import (
@@ -279,10 +280,11 @@ class ReplicateSDGenerator(BaseImageGenerator):
                 "seed": int(seed[1]) if seed else None,
                 "web_url": (pred.get("urls") or {}).get("web"),
             },
-            usage={
-                "predict_time": metrics.get("predict_time"),
-                "total_time": metrics.get("total_time"),
-            },
+            usage=Usage(
+                images=len(assets),
+                seconds=_seconds(metrics.get("predict_time")),
+                extra={"total_time": metrics["total_time"]} if "total_time" in metrics else {},
+            ),
         )
 
 
@@ -291,6 +293,10 @@ def _prediction(data: Any, errors: HTTPErrorContext) -> dict[str, Any]:
     for path in (("id",), ("status",), ("urls", "get")):
         errors.dig(data, *path, kind=str)
     return dict(data)
+
+
+def _seconds(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 def _not_sent(exc: ProviderError) -> bool:

@@ -37,6 +37,7 @@ __all__ = [
     "ProviderError",
     "ProviderTimeoutError",
     "RateLimitError",
+    "Usage",
     "__version__",
     "atomic_write",
     "find_generator_class",
@@ -73,6 +74,7 @@ from inference_core._seed import BaseServiceAudioGenerator
 from inference_core._seed import BaseServiceImageGenerator
 from inference_core._seed import BaseServiceVideoGenerator
 from inference_core._result import MediaAsset
+from inference_core._usage import Usage
 from inference_core.errors import AuthenticationError
 from inference_core.errors import ConfigurationError
 from inference_core.errors import ContentPolicyError

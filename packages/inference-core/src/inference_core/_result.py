@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from inference_core._files import atomic_write, extension_for
+from inference_core._usage import Usage
 
 if TYPE_CHECKING:
     import os
@@ -158,7 +159,9 @@ class GenerationResult:
     """The outcome of one generation.
 
     ``assets`` holds the media; ``metadata`` what the provider said beside it
-    (revised prompt, seed, ids); ``usage`` tokens and ``cost_usd`` when known;
+    (revised prompt, seed, ids); ``usage`` a :class:`~inference_core.Usage` (tokens,
+    images, seconds, cost in USD where the provider reports them; a dict given
+    here is read with :meth:`Usage.from_raw <inference_core.Usage.from_raw>`);
     ``parameters`` the validated inputs. The result also reads like the older
     dicts: ``result["images"]`` (a list of base64 strings), ``result["video"]``
     and ``result["audio"]`` (base64 of the first such asset, or ``None``),
@@ -169,11 +172,15 @@ class GenerationResult:
 
     assets: list[MediaAsset] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
-    usage: dict[str, Any] = field(default_factory=dict)
+    usage: Usage = field(default_factory=Usage)
     generator_id: str | None = None
     parameters: dict[str, Any] = field(default_factory=dict)
     #: The files the last :meth:`save` wrote, one per asset.
     saved: list[pathlib.Path] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.usage, Usage):  # a 0.1 plugin's dict, typed or not
+            self.usage = Usage.from_raw(self.usage)  # type: ignore[unreachable]
 
     def of_kind(self, kind: str) -> list[MediaAsset]:
         """The assets whose media type starts with ``kind`` (``image``, ``video``, ``audio``)."""

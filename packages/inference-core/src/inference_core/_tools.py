@@ -110,7 +110,7 @@ def tool_result_message(
         "tool": result.generator_id,
         "files": files,
         "metadata": result.metadata,
-        "usage": result.usage,
+        "usage": result.usage.to_dict(),
     }
     return _message(call_id, payload)
 

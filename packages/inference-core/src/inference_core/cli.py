@@ -262,7 +262,7 @@ def generate_command(
                 "generator_id": generator_id,
                 "files": [str(p) for p in paths],
                 "metadata": result.metadata,
-                "usage": result.usage,
+                "usage": result.usage.to_dict(),
             }
         )
         return

@@ -99,5 +99,6 @@ def generation_finished(
     """Observe the end of a generation: ``result`` on success, ``error`` on failure.
 
     ``elapsed_s`` is the wall time of the generation; usage and cost are in
-    ``result.usage``. Exceptions raised here are logged and ignored.
+    ``result.usage`` (a :class:`~inference_core.Usage`). Exceptions raised here
+    are logged and ignored.
     """

@@ -236,12 +236,7 @@ class OllamaClient:
         return LLMResponse(
             text=str(message.get("content") or ""),
             model=f"ollama/{data.get('model') or _bare(model)}",
-            usage=Usage(
-                prompt_tokens=prompt,
-                completion_tokens=completion,
-                total_tokens=prompt + completion,
-                cost=0.0,
-            ),
+            usage=Usage(input_tokens=prompt, output_tokens=completion, cost_usd=0.0),
             finish_reason=data.get("done_reason") or ("stop" if data.get("done") else None),
             raw=data,
             latency_s=time.perf_counter() - started,

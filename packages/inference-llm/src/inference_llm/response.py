@@ -1,4 +1,8 @@
-"""What LLM calls return: :class:`LLMResponse` with :class:`Usage`, and streams of chunks."""
+"""What LLM calls return: :class:`LLMResponse` with its :class:`Usage`, and streams of chunks.
+
+``Usage`` is :class:`inference_core.Usage`, the one usage type that generators
+share (``prompt_tokens``, ``completion_tokens`` and ``cost`` read as before).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ import json
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from inference_core import Usage
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
@@ -17,47 +23,6 @@ def _get(obj: Any, name: str, default: Any = None) -> Any:
     if isinstance(obj, dict):
         return obj.get(name, default)
     return getattr(obj, name, default)
-
-
-@dataclass(slots=True)
-class Usage:
-    """Token counts and cost (USD, ``None`` when unknown) of one call."""
-
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    total_tokens: int = 0
-    cost: float | None = None
-    reasoning_tokens: int | None = None
-
-    @classmethod
-    def from_raw(cls, usage: Any) -> Usage:
-        """Read an OpenAI-shaped ``usage`` object or dict (missing parts count as zero)."""
-        if usage is None:
-            return cls()
-        prompt = int(_get(usage, "prompt_tokens", 0) or 0)
-        completion = int(_get(usage, "completion_tokens", 0) or 0)
-        details = _get(usage, "completion_tokens_details")
-        reasoning = _get(details, "reasoning_tokens") if details is not None else None
-        cost = _get(usage, "cost")
-        return cls(
-            prompt_tokens=prompt,
-            completion_tokens=completion,
-            total_tokens=int(_get(usage, "total_tokens", 0) or prompt + completion),
-            cost=float(cost) if isinstance(cost, int | float) else None,
-            reasoning_tokens=int(reasoning) if isinstance(reasoning, int) else None,
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data, as ``GenerationResult.usage`` holds it."""
-        data: dict[str, Any] = {
-            "prompt_tokens": self.prompt_tokens,
-            "completion_tokens": self.completion_tokens,
-            "total_tokens": self.total_tokens,
-            "cost": self.cost,
-        }
-        if self.reasoning_tokens is not None:
-            data["reasoning_tokens"] = self.reasoning_tokens
-        return data
 
 
 @dataclass(slots=True)

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from inference_core import Usage
 from inference_core.provider import DEFAULT_RETRY_POLICY, RetryPolicy
 from inference_pipeline.fingerprint import redact
 from inference_pipeline.store import AttemptRecord, SceneResult
@@ -185,11 +186,10 @@ def attempt_record(
     error: BaseException | None = None,
     record: SceneResult | None = None,
     status: str = "error",
-    usage: dict[str, Any] | None = None,
+    usage: Usage | None = None,
     batch_id: str | None = None,
 ) -> AttemptRecord:
-    usage = usage or {}
-    cost = usage.get("cost_usd", usage.get("cost"))
+    usage = usage or Usage()
     rec = AttemptRecord(
         job.scene_id,
         job.role,
@@ -201,8 +201,8 @@ def attempt_record(
         started_at,
         duration_s,
         batch_id=batch_id,
-        usage=jsonable(usage),
-        cost_usd=float(cost) if isinstance(cost, int | float) else None,
+        usage=jsonable(usage.to_dict()),
+        cost_usd=usage.cost_usd,
     )
     if error is not None:
         rec.error_type = type(error).__name__

@@ -70,7 +70,7 @@ class ServiceResult:
             "generator_id": self.generator_id,
             "fallbacks": [f.to_dict() for f in self.fallbacks],
             "metadata": self.result.metadata,
-            "usage": self.result.usage,
+            "usage": self.result.usage.to_dict(),
         }
 
 

@@ -167,7 +167,7 @@ class FolderSession:
         # The file first, then its records: a kill in between costs a repeated
         # request, never a record pointing at a bad file.
         stored, target = await self.in_worker(write)
-        usage = dict(result.usage)
+        usage = result.usage
         entry = CacheEntry(
             key,
             info.id,
@@ -178,7 +178,7 @@ class FolderSession:
             stored.width,
             stored.height,
             stored.duration,
-            usage,
+            jsonable(usage.to_dict()),
             jsonable(result.metadata),
         )
         record = success_record(

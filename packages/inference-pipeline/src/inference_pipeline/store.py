@@ -84,6 +84,7 @@ class AttemptRecord:
     error_type: str | None = None
     error: str | None = None
     usage: dict[str, Any] = field(default_factory=dict)
+    """The attempt's :class:`inference_core.Usage`, as ``to_dict()`` gives it."""
     cost_usd: float | None = None
     path: str | None = None
     sha256: str | None = None
