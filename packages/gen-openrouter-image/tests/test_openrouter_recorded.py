@@ -140,8 +140,8 @@ def test_recorded_images_are_decoded(replay: tuple[Replay, LoopbackServer]) -> N
     assert result.metadata["text"].startswith(expected.text)
     assert result.metadata["provider"] == expected.provider
     assert result.metadata["generation_id"].startswith("gen-")
-    assert result.usage["image_tokens"] == expected.image_tokens
-    assert result.usage["cost"] == expected.cost
+    assert result.usage.extra.get("image_tokens") == expected.image_tokens
+    assert result.usage.cost_usd == expected.cost
     assert len(server.requests) == 1
 
 

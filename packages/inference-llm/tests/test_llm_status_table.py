@@ -14,7 +14,7 @@ import pytest
 from inference_core import ProviderError
 from inference_core.provider import NO_RETRY
 from inference_core.testing import STATUS_CASES, StatusCase
-from inference_llm import CustomModelClient, LLMClient
+from inference_llm import LLMClient, OllamaClient
 
 if TYPE_CHECKING:
     from inference_core.testing import LoopbackServer
@@ -36,7 +36,7 @@ def test_every_status_row_through_the_ollama_client(
 ) -> None:
     ollama_server.script(case.fault())
     with pytest.raises(ProviderError) as info:
-        CustomModelClient(ollama_server.url).list_ollama_models()
+        OllamaClient(ollama_server.url).list_ollama_models()
     case.check(info.value)
     assert case.message in str(info.value) and f"HTTP {case.status}" in str(info.value)
     assert info.value.provider == "ollama"
