@@ -39,6 +39,13 @@ def test_openai_names_are_the_same_fields() -> None:
     usage.cost = 0.25
     usage.completion_tokens = 5
     assert (usage.cost_usd, usage.output_tokens) == (0.25, 5)
+    assert usage.to_openai() == {
+        "prompt_tokens": 3,
+        "completion_tokens": 5,
+        "total_tokens": 7,
+        "cost": 0.25,
+    }
+    assert Usage.from_raw(usage.to_openai()) == usage
 
 
 def test_to_dict_is_json_with_only_what_is_known() -> None:

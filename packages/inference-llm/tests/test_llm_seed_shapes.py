@@ -71,6 +71,7 @@ def test_response_reads_as_the_seed_dict(
     assert response["choices"][0]["message"]["content"] == "Hi there!"
     assert response["choices"][0]["finish_reason"] == "stop"
     assert response["usage"]["total_tokens"] == response.usage.total_tokens
+    assert response["usage"]["prompt_tokens"] == response.usage.input_tokens
     assert "choices" in response and response.get("nope") is None
 
 

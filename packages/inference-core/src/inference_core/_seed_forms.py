@@ -16,6 +16,7 @@ from typing import Any
 from inference_core._media import image_dimensions, sniff_mime
 from inference_core._metadata import GeneratorMetadata
 from inference_core._result import GenerationResult, MediaAsset
+from inference_core._usage import Usage
 from inference_core.errors import InferenceError
 
 __all__ = ["adopt_get_metadata", "metadata_from", "result_from_dict"]
@@ -131,5 +132,5 @@ def result_from_dict(data: Mapping[str, Any], generator_id: str) -> GenerationRe
             f"{generator_id}: the result dict holds no media (images, image_paths, video, audio ...)"
         )
     metadata = dict(data.get("metadata") or {})
-    usage = dict(data.get("usage") or {})
+    usage = Usage.from_raw(data.get("usage") if isinstance(data.get("usage"), Mapping) else None)
     return GenerationResult(assets=assets, metadata=metadata, usage=usage)

@@ -156,6 +156,20 @@ class Usage:
             data.setdefault(key, value)
         return data
 
+    def to_openai(self) -> dict[str, Any]:
+        """The OpenAI ``usage`` object's shape (``prompt_tokens``, ``completion_tokens``,
+        ``total_tokens``, ``cost`` when known), as a ``chat.completion`` dict carries it."""
+        data: dict[str, Any] = {
+            "prompt_tokens": self.input_tokens,
+            "completion_tokens": self.output_tokens,
+            "total_tokens": self.total_tokens,
+        }
+        if self.reasoning_tokens:
+            data["completion_tokens_details"] = {"reasoning_tokens": self.reasoning_tokens}
+        if self.cost_usd is not None:
+            data["cost"] = self.cost_usd
+        return data
+
     # -- the 0.1 dict interface, deprecated -------------------------------------------
 
     def _lookup(self, key: str) -> Any:

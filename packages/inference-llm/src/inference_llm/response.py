@@ -70,7 +70,7 @@ class LLMResponse:
             "object": "chat.completion",
             "model": self.model,
             "choices": [{"index": 0, "message": self.message, "finish_reason": self.finish_reason}],
-            "usage": self.usage.to_dict(),
+            "usage": self.usage.to_openai(),
         }
 
     def __getitem__(self, key: str) -> Any:
