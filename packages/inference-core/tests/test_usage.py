@@ -65,16 +65,15 @@ def test_a_0_1_plugin_returning_a_dict_gets_a_usage() -> None:
     assert result["usage"] is result.usage
 
 
-def test_dict_reads_keep_working_with_a_deprecation_warning() -> None:
+def test_reads_as_a_mapping_and_the_0_1_names_warn() -> None:
     usage = Usage.from_raw({"cost": 0.04, "predict_time": 2.0, "image_tokens": 5})
-    with pytest.deprecated_call():
-        assert usage["cost"] == 0.04
-    with pytest.deprecated_call():
-        assert usage["predict_time"] == 2.0
-    with pytest.deprecated_call():
-        assert usage["image_tokens"] == 5
-    with pytest.deprecated_call():
-        assert usage.get("nothing", "default") == "default"
-    with pytest.deprecated_call(), pytest.raises(KeyError):
+    assert dict(usage) == usage.to_dict() == {"seconds": 2.0, "cost_usd": 0.04, "image_tokens": 5}
+    assert usage["cost_usd"] == 0.04 and usage["image_tokens"] == 5
+    assert usage.get("nothing", "default") == "default" and not Usage()
+    with pytest.raises(KeyError):
         usage["nothing"]
+    with pytest.deprecated_call(match=r"usage\.cost_usd"):
+        assert usage["cost"] == 0.04
+    with pytest.deprecated_call(match=r"usage\.seconds"):
+        assert usage.get("predict_time") == 2.0
     assert "cost" in usage and "image_tokens" in usage and "characters" not in usage

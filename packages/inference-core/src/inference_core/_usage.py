@@ -9,10 +9,12 @@ Generators put it in ``GenerationResult.usage``; the LLM layer in
 {'input_tokens': 12, 'output_tokens': 1290, 'total_tokens': 1302, 'images': 1, 'cost_usd': 0.0387}
 
 Provider fields the class does not name (OpenRouter's ``image_tokens``,
-Replicate's ``total_time``) are kept in ``extra``. The dicts of 0.1 still
-read: ``usage["cost"]``, ``usage["predict_time"]`` and the like work with a
-:class:`DeprecationWarning`, and a plugin that still returns a dict gets it
-converted by :meth:`Usage.from_raw`.
+Replicate's ``total_time``) are kept in ``extra``. A ``Usage`` also reads as a
+mapping of its :meth:`~Usage.to_dict` (``dict(usage)``, ``usage["cost_usd"]``,
+falsy when empty, like the dicts of 0.1); the 0.1 key names
+(``usage["cost"]``, ``usage["predict_time"]``, ``usage["prompt_tokens"]``) still
+read, with a :class:`DeprecationWarning`. A plugin that still returns a dict
+gets it converted by :meth:`Usage.from_raw`.
 """
 
 from __future__ import annotations
@@ -20,7 +22,10 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import ItemsView, Iterator, KeysView
 
 __all__ = ["Usage"]
 
@@ -170,32 +175,43 @@ class Usage:
             data["cost"] = self.cost_usd
         return data
 
-    # -- the 0.1 dict interface, deprecated -------------------------------------------
+    # -- a read-only mapping view of to_dict(); the 0.1 key names deprecated ----------
 
-    def _lookup(self, key: str) -> Any:
-        name = _ALIASES.get(key, key)
-        if name in _INTS or name in _FLOATS:
-            return getattr(self, name)
-        return self.extra[key]
+    def keys(self) -> KeysView[str]:
+        """The keys of :meth:`to_dict` (so ``dict(usage)`` is ``usage.to_dict()``)."""
+        return self.to_dict().keys()
+
+    def items(self) -> ItemsView[str, Any]:
+        """The items of :meth:`to_dict`."""
+        return self.to_dict().items()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.to_dict())
+
+    def __len__(self) -> int:
+        return len(self.to_dict())
+
+    def _read(self, key: str) -> Any:
+        view = self.to_dict()
+        if key in view:
+            return view[key]
+        name = _ALIASES.get(key)
+        if name is None:
+            raise KeyError(key)
+        warnings.warn(
+            f"usage[{key!r}] is deprecated since 0.2; read usage.{name}",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        return getattr(self, name)
 
     def __getitem__(self, key: str) -> Any:
-        warnings.warn(
-            f"usage[{key!r}] is deprecated since 0.2; read the Usage attribute "
-            f"({_ALIASES.get(key, key) if key not in self.extra else 'extra[...]'}) instead",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return self._lookup(key)
+        return self._read(key)
 
     def get(self, key: str, default: Any = None) -> Any:
-        """Deprecated dict-style read (``usage.get("cost")``); use the attributes."""
-        warnings.warn(
-            f"usage.get({key!r}) is deprecated since 0.2; read the Usage attribute instead",
-            DeprecationWarning,
-            stacklevel=2,
-        )
+        """``usage[key]``, or ``default`` when the key is absent or unknown."""
         try:
-            value = self._lookup(key)
+            value = self._read(key)
         except KeyError:
             return default
         return default if value is None else value
@@ -204,6 +220,4 @@ class Usage:
         if not isinstance(key, str):
             return False
         name = _ALIASES.get(key, key)
-        if name in _INTS or name in _FLOATS:
-            return getattr(self, name) not in (None, 0)
-        return key in self.extra
+        return key in self.to_dict() or name in self.to_dict()
