@@ -140,6 +140,31 @@ def test_server_errors_are_retried_and_bad_bodies_fail(
     assert not list((tmp_path / "b").glob("scene-*"))
 
 
+def test_the_batch_retry_replaces_the_generator_retry(
+    tmp_path: Path,
+    register_generator: Callable[..., None],
+    loopback_server: Callable[..., LoopbackServer],
+) -> None:
+    """Three attempts set for the batch are three requests, not three times the generator's three."""
+
+    class RetryingHttpImage(HttpImage):
+        retry_policy = RetryPolicy(max_attempts=3, base_delay=0.0)
+
+    server = loopback_server(Admission(capacity=10, latency=0.0))
+    RetryingHttpImage.base_url = server.url
+    register_generator(RetryingHttpImage)
+    busy = Fault.status(503, {"error": {"message": "overloaded"}}, headers={"Retry-After": "0.01"})
+    server.script(*[busy] * 20)
+    config = BatchConfig(
+        generator="http_image", concurrency=1, retry=RetryPolicy(max_attempts=3, base_delay=0.0)
+    )
+
+    result = BatchRunner(tmp_path, config).run_sync(board(1))
+
+    assert result.status == "failed" and result.results[0].attempts == 3
+    assert len(server.requests_to("/v1/images", method="POST")) == 3
+
+
 class Flaky(Admission):
     """Refuses prompts that contain a word from ``refuse`` with HTTP 400 until healed."""
 

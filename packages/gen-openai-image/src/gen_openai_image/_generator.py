@@ -6,6 +6,7 @@ import base64
 import binascii
 import json
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,7 @@ from inference_core import (
     KeySpec,
     MediaAsset,
     MediaError,
+    ProviderError,
     Usage,
     scratch_dir,
 )
@@ -50,6 +52,8 @@ __all__ = ["OpenAIImageGenerator"]
 GENERATOR_ID = "openai_image_generator"
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 KEY_ENV = "OPENAI_API_KEY"
+#: How long (seconds) and how many answers with a failed download are kept for the retry.
+_PENDING_TTL, _PENDING_MAX = 600.0, 16
 
 INPUT_SCHEMA: dict[str, Any] = {
     "prompt": {"type": "string", "required": True, "min_length": 1, "max_length": 32000,
@@ -140,6 +144,8 @@ class OpenAIImageGenerator(BaseImageGenerator):
         self._durable = output_dir is not None
         self._downloader: httpx.Client | None = None
         self._lock = threading.Lock()
+        #: Answers whose image download failed, by request, for the retry to download.
+        self._pending: dict[str, tuple[float, dict[str, Any]]] = {}
 
     def validate_inputs(
         self, inputs: Mapping[str, Any] | None = None, **kwargs: Any
@@ -153,25 +159,53 @@ class OpenAIImageGenerator(BaseImageGenerator):
 
     def generate(self, **inputs: Any) -> GenerationResult:
         key, base_url, errors, request, extra, fitted = self._prepare(inputs)
-        client = openai_client(key.reveal(), base_url, self.timeout)
-        answer = self.retry_policy.call(self._request, client, errors, request, extra)
-        return self._result(inputs, fitted, answer, self._assets(answer, errors))
+        fingerprint = json.dumps([base_url, request, extra], sort_keys=True, default=str)
+        answer = self._take_pending(fingerprint)
+        if answer is None:
+            client = openai_client(key.reveal(), base_url, self.timeout)
+            answer = self._request(client, errors, request, extra)
+        try:
+            assets = self._assets(answer, errors)
+        except ProviderError as exc:
+            if exc.retryable:  # the retry downloads the images made, it does not pay for new ones
+                self._keep_pending(fingerprint, answer)
+            raise
+        return self._result(inputs, fitted, answer, assets)
 
     async def agenerate(self, **inputs: Any) -> GenerationResult:
         key, base_url, errors, request, extra, fitted = self._prepare(inputs)
-        client = async_openai_client(key.reveal(), base_url, self.timeout)
-        answer = await self.retry_policy.acall(self._arequest, client, errors, request, extra)
+        fingerprint = json.dumps([base_url, request, extra], sort_keys=True, default=str)
+        answer = self._take_pending(fingerprint)
+        if answer is None:
+            client = async_openai_client(key.reveal(), base_url, self.timeout)
+            answer = await self._arequest(client, errors, request, extra)
         downloaded: dict[int, MediaAsset] = {}
         try:
             for index, item in enumerate(answer["data"]):
                 url = item.get("url") if isinstance(item, dict) else None
                 if isinstance(url, str) and url.startswith(("http://", "https://")):
-                    downloaded[index] = await self.retry_policy.acall(self._adownload, url, errors)
+                    downloaded[index] = await self._adownload(url, errors)
             assets = self._assets(answer, errors, downloaded)
-        except BaseException:
+        except BaseException as exc:
             _discard(downloaded.values())
+            if isinstance(exc, ProviderError) and exc.retryable:
+                self._keep_pending(fingerprint, answer)  # the retry downloads, not regenerates
             raise
         return self._result(inputs, fitted, answer, assets)
+
+    def _keep_pending(self, fingerprint: str, answer: dict[str, Any]) -> None:
+        with self._lock:
+            self._pending[fingerprint] = (time.monotonic(), answer)
+            while len(self._pending) > _PENDING_MAX:
+                self._pending.pop(next(iter(self._pending)))
+
+    def _take_pending(self, fingerprint: str) -> dict[str, Any] | None:
+        """The answer of the same request whose download failed moments ago, if any."""
+        with self._lock:
+            kept = self._pending.pop(fingerprint, None)
+        if kept is None or time.monotonic() - kept[0] > _PENDING_TTL:
+            return None
+        return kept[1]
 
     def _prepare(
         self, inputs: dict[str, Any]
@@ -265,7 +299,7 @@ class OpenAIImageGenerator(BaseImageGenerator):
                     if downloaded is not None and index in downloaded:
                         asset = downloaded[index]
                     else:
-                        asset = self.retry_policy.call(self._download, item["url"], errors)
+                        asset = self._download(item["url"], errors)
                 else:
                     raise errors.invalid("an entry of 'data' has neither 'b64_json' nor 'url'")
                 if isinstance(item.get("revised_prompt"), str):

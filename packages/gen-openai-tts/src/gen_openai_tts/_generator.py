@@ -132,15 +132,13 @@ class OpenAITTSGenerator(BaseAudioGenerator):
     def generate(self, **inputs: Any) -> GenerationResult:
         key, base_url, errors, request, path, saved_as, wrap = self._prepare(inputs)
         client = openai_client(key.reveal(), base_url, self.timeout)
-        meta = self.retry_policy.call(self._download, client, errors, request, path, saved_as, wrap)
+        meta = self._download(client, errors, request, path, saved_as, wrap)
         return self._result(inputs, meta, path, saved_as)
 
     async def agenerate(self, **inputs: Any) -> GenerationResult:
         key, base_url, errors, request, path, saved_as, wrap = self._prepare(inputs)
         client = async_openai_client(key.reveal(), base_url, self.timeout)
-        meta = await self.retry_policy.acall(
-            self._adownload, client, errors, request, path, saved_as, wrap
-        )
+        meta = await self._adownload(client, errors, request, path, saved_as, wrap)
         return self._result(inputs, meta, path, saved_as)
 
     def _prepare(

@@ -112,7 +112,11 @@ class OpenRouterImageGenerator(BaseImageGenerator):
     ) -> None:
         super().__init__(api_key=api_key)
         self._base_url = base_url
-        self.timeout, self.retry, self.max_response_bytes = timeout, retry, max_response_bytes
+        self.timeout, self.retry_policy, self.max_response_bytes = (
+            timeout,
+            retry,
+            max_response_bytes,
+        )
         self._referer, self._title = http_referer, app_title
         self._client: httpx.Client | None = None
         self._lock = threading.Lock()
@@ -135,7 +139,7 @@ class OpenRouterImageGenerator(BaseImageGenerator):
                 data = errors.dig(data, kind=dict)
                 return data, response.headers.get("x-generation-id")
 
-        data, generation_id = self.retry.call(call)
+        data, generation_id = call()
         return self._result(data, generation_id, errors)
 
     async def agenerate(self, **inputs: Any) -> GenerationResult:
@@ -154,7 +158,7 @@ class OpenRouterImageGenerator(BaseImageGenerator):
                         data = errors.dig(errors.json(response, status=(200,)), kind=dict)
                         return data, response.headers.get("x-generation-id")
 
-            data, generation_id = await self.retry.acall(call)
+            data, generation_id = await call()
         return self._result(data, generation_id, errors)
 
     def _prepare(

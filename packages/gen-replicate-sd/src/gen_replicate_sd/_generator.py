@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 
 __all__ = ["SDXL_VERSION", "ReplicateSDGenerator"]
 
+#: Consecutive retryable failures of the status request before a prediction is given up.
+MAX_POLL_FAILURES = 3
 GENERATOR_ID = "replicate_sd_generator"
 KEY_ENV = "REPLICATE_API_TOKEN"
 DEFAULT_BASE_URL = "https://api.replicate.com"
@@ -131,7 +133,8 @@ class ReplicateSDGenerator(BaseImageGenerator):
         super().__init__(api_key=api_key)
         self._base_url = base_url
         self.timeout, self.wait, self.poll_interval = timeout, max(1, min(wait, 60)), poll_interval
-        self.retry, self.max_output_bytes, self.output_dir = retry, max_output_bytes, output_dir
+        self.retry_policy, self.max_output_bytes = retry, max_output_bytes
+        self.output_dir = output_dir
         self._adopted: set[str] = set()  # predictions found after an ambiguous create
 
     async def agenerate(self, **inputs: Any) -> GenerationResult:
@@ -150,14 +153,24 @@ class ReplicateSDGenerator(BaseImageGenerator):
         ) as client:
             pred = await self._create(client, base, body, errors)
             try:
+                failures, delay = 0, self.poll_interval
                 while pred["status"] not in TERMINAL:
-                    if time.monotonic() + self.poll_interval > deadline:
+                    if time.monotonic() + delay > deadline:
                         raise errors.timeout(
                             f"prediction {pred['id']} did not finish within {self.timeout:g}s"
                         )
-                    await asyncio.sleep(self.poll_interval)
-                    polled = await self.retry.acall(self._get, client, pred["urls"]["get"], errors)
-                    pred = _prediction(polled, errors)
+                    await asyncio.sleep(delay)
+                    try:
+                        polled = await self._get(client, pred["urls"]["get"], errors)
+                        pred = _prediction(polled, errors)
+                        failures, delay = 0, self.poll_interval
+                    except ProviderError as exc:
+                        # Polling is not a new attempt: the prediction runs on, so a
+                        # transient status failure is asked again, a few times at most.
+                        failures += 1
+                        if not exc.retryable or failures >= MAX_POLL_FAILURES:
+                            raise
+                        delay = max(self.poll_interval, exc.retry_after or 0.0)
             except BaseException:  # timeout, caller cancellation, Ctrl-C: stop paying for it
                 if pred["status"] not in TERMINAL:
                     await asyncio.shield(self._cancel(client, pred, errors))
@@ -192,7 +205,7 @@ class ReplicateSDGenerator(BaseImageGenerator):
                     )
                 raise
 
-        return await self.retry.acall(attempt)
+        return await attempt()
 
     async def _find(
         self,

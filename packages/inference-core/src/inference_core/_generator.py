@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import time
 from collections.abc import Mapping
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from inference_core import _observers
 from inference_core._metadata import GeneratorMetadata, KeySpec
 from inference_core._result import GenerationResult
+from inference_core._retry import DEFAULT_RETRY_POLICY, RetryPolicy, active_policy
 from inference_core.errors import InferenceError
 
 if TYPE_CHECKING:
@@ -31,25 +33,58 @@ __all__ = [
 MODALITIES = ("image", "video", "audio")
 
 
+def _attempt(
+    self: BaseGenerator, impl: Callable[..., GenerationResult], params: dict[str, Any]
+) -> GenerationResult:
+    """One call of the plugin's ``generate``, seen by the observers."""
+    generator_id = self.metadata.id
+    observed = _observers.active()
+    if observed:
+        _observers.started(generator_id, params)
+    start = time.perf_counter()
+    try:
+        result = impl(self, **params)
+    except BaseException as exc:
+        if observed:
+            _observers.finished(generator_id, params, None, exc, time.perf_counter() - start)
+        raise
+    result = self._finish(result, params)
+    if observed:
+        _observers.finished(generator_id, params, result, None, time.perf_counter() - start)
+    return result
+
+
+async def _aattempt(
+    self: BaseGenerator,
+    impl: Callable[..., Awaitable[GenerationResult]],
+    params: dict[str, Any],
+) -> GenerationResult:
+    """One call of the plugin's ``agenerate``, seen by the observers."""
+    generator_id = self.metadata.id
+    observed = _observers.active()
+    if observed:
+        _observers.started(generator_id, params)
+    start = time.perf_counter()
+    try:
+        result = await impl(self, **params)
+    except BaseException as exc:
+        if observed:
+            _observers.finished(generator_id, params, None, exc, time.perf_counter() - start)
+        raise
+    result = self._finish(result, params)
+    if observed:
+        _observers.finished(generator_id, params, result, None, time.perf_counter() - start)
+    return result
+
+
 def _wrap_sync(impl: Callable[..., GenerationResult]) -> Callable[..., GenerationResult]:
     @functools.wraps(impl)
     def generate(self: BaseGenerator, **inputs: Any) -> GenerationResult:
         params = self.validate_inputs(inputs)
-        generator_id = self.metadata.id
-        observed = _observers.active()
-        if observed:
-            _observers.started(generator_id, params)
-        start = time.perf_counter()
-        try:
-            result = impl(self, **params)
-        except BaseException as exc:
-            if observed:
-                _observers.finished(generator_id, params, None, exc, time.perf_counter() - start)
-            raise
-        result = self._finish(result, params)
-        if observed:
-            _observers.finished(generator_id, params, result, None, time.perf_counter() - start)
-        return result
+        policy = active_policy(self.retry_policy)
+        if policy.max_attempts == 1:
+            return _attempt(self, impl, params)
+        return policy.call(_attempt, self, impl, params)
 
     generate.__inference_core_wrapped__ = True  # type: ignore[attr-defined]
     return generate
@@ -61,21 +96,10 @@ def _wrap_async(
     @functools.wraps(impl)
     async def agenerate(self: BaseGenerator, **inputs: Any) -> GenerationResult:
         params = self.validate_inputs(inputs)
-        generator_id = self.metadata.id
-        observed = _observers.active()
-        if observed:
-            _observers.started(generator_id, params)
-        start = time.perf_counter()
-        try:
-            result = await impl(self, **params)
-        except BaseException as exc:
-            if observed:
-                _observers.finished(generator_id, params, None, exc, time.perf_counter() - start)
-            raise
-        result = self._finish(result, params)
-        if observed:
-            _observers.finished(generator_id, params, result, None, time.perf_counter() - start)
-        return result
+        policy = active_policy(self.retry_policy)
+        if policy.max_attempts == 1:
+            return await _aattempt(self, impl, params)
+        return await policy.acall(_aattempt, self, impl, params)
 
     agenerate.__inference_core_wrapped__ = True  # type: ignore[attr-defined]
     return agenerate
@@ -102,7 +126,8 @@ def run_sync(awaitable: Awaitable[GenerationResult]) -> GenerationResult:
         running = True
     if not running:
         return asyncio.run(main())
-    result: GenerationResult = _worker_pool().submit(asyncio.run, main()).result()
+    context = contextvars.copy_context()  # e.g. single_attempt() crosses into the worker
+    result: GenerationResult = _worker_pool().submit(context.run, asyncio.run, main()).result()
     return result
 
 
@@ -217,9 +242,16 @@ class BaseGenerator:
     A generator that declares ``key=KeySpec(...)`` in its metadata takes
     ``api_key=`` in its constructor (pass it on with ``super().__init__(api_key=api_key)``
     from your own ``__init__``) and calls :meth:`get_api_key` when it needs the key.
+
+    Retries happen here, never in the plugin's code: the wrapped ``generate`` /
+    ``agenerate`` call the plugin's implementation again for retryable errors,
+    as the instance's ``retry_policy`` says (a constructor argument of the
+    provider plugins). A plugin's implementation makes one attempt.
     """
 
     modality: ClassVar[str] = ""
+    #: How ``generate`` / ``agenerate`` retry retryable errors; set per instance.
+    retry_policy: RetryPolicy = DEFAULT_RETRY_POLICY
     metadata: ClassVar[GeneratorMetadata]
     _compiled: ClassVar[CompiledSchema | None] = None
     _secret_fields: ClassVar[frozenset[str]] = frozenset()

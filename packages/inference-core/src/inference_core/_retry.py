@@ -28,12 +28,21 @@ for real::
     slept: list[float] = []
     RetryPolicy(sleep=slept.append).call(flaky)
 
+Retries happen at one layer. Generators never loop: ``BaseGenerator.generate``
+and ``agenerate`` run the plugin's code under the generator's ``retry_policy``,
+so direct callers (``registry.generate``, ``infer generate``, agent tools) get
+retries by default and the attempts a user sets are the attempts made. A caller
+that retries itself (the batch pipeline, whose adaptive limiter must see every
+attempt) makes each call inside :func:`single_attempt`, so the two never stack.
+
 :func:`parse_retry_after` turns ``Retry-After`` (seconds or an HTTP date) and
 ``retry-after-ms`` headers into seconds.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import logging
 import math
 import random
@@ -42,7 +51,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Mapping
+    from collections.abc import Awaitable, Callable, Iterator, Mapping
 
 __all__ = [
     "DEFAULT_RETRY_POLICY",
@@ -50,8 +59,10 @@ __all__ = [
     "RetryAttempt",
     "RetryPolicy",
     "is_retryable",
+    "active_policy",
     "parse_retry_after",
     "parse_retry_after_value",
+    "single_attempt",
 ]
 
 P = ParamSpec("P")
@@ -263,3 +274,33 @@ DEFAULT_RETRY_POLICY = RetryPolicy()
 
 NO_RETRY = RetryPolicy(max_attempts=1)
 """A policy that calls once and never retries."""
+
+
+_SINGLE_ATTEMPT: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "inference_core_single_attempt", default=False
+)
+
+
+@contextlib.contextmanager
+def single_attempt() -> Iterator[None]:
+    """Inside the block, every generation makes exactly one attempt: the caller retries.
+
+    For callers that run their own retry loop around a generator (the batch
+    pipeline: each attempt passes its rate limiter), so that the generator's
+    ``retry_policy`` does not retry inside each of their attempts. The setting
+    follows the context into ``asyncio`` tasks and the worker threads the
+    generator bases use.
+
+    >>> with single_attempt():  # doctest: +SKIP
+    ...     result = await generator.agenerate(prompt="a red fox")
+    """
+    token = _SINGLE_ATTEMPT.set(True)
+    try:
+        yield
+    finally:
+        _SINGLE_ATTEMPT.reset(token)
+
+
+def active_policy(policy: RetryPolicy) -> RetryPolicy:
+    """``policy``, or :data:`NO_RETRY` inside :func:`single_attempt`."""
+    return NO_RETRY if _SINGLE_ATTEMPT.get() else policy

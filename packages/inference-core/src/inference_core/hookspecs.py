@@ -81,7 +81,9 @@ def register_commands(cli: Any) -> None:
 
 @hookspec
 def generation_started(generator_id: str, inputs: dict[str, Any]) -> None:
-    """Observe the start of a generation, after its inputs were validated.
+    """Observe the start of a generation attempt, after its inputs were validated.
+
+    A generation retried by its ``retry_policy`` is observed once per attempt.
 
     Observers must not change ``inputs``. An exception raised here is logged
     and ignored: observers never break a generation.

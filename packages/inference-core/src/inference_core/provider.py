@@ -92,6 +92,7 @@ __all__ = [
     "resolve_setting",
     "scratch_dir",
     "silence_wav",
+    "single_attempt",
     "sniff_mime",
     "translate_openai_errors",
 ]
@@ -152,6 +153,7 @@ if TYPE_CHECKING:
         RetryPolicy,
         is_retryable,
         parse_retry_after,
+        single_attempt,
     )
 
 _MODULES = {
@@ -210,6 +212,7 @@ _MODULES = {
         "RetryPolicy",
         "is_retryable",
         "parse_retry_after",
+        "single_attempt",
     ),
 }
 _EXPORTS = {name: module for module, names in _MODULES.items() for name in names}

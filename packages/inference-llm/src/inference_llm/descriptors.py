@@ -34,7 +34,7 @@ from inference_core import (
     atomic_write,
     get_registry,
 )
-from inference_core.provider import RetryPolicy
+from inference_core.provider import RetryPolicy, single_attempt
 from inference_llm.descriptor_config import (
     Descriptor,
     ExecutorConfig,
@@ -198,9 +198,10 @@ class _MediaRunner:
         cls = registry.get_generator_class(generator_id)
         declared = set(cls.compiled_schema().field_names)
         kept = {k: v for k, v in inputs.items() if k in declared}
-        return await asyncio.wait_for(
-            registry.agenerate(generator_id, **kept), timeout=self.config.timeout_s
-        )
+        with single_attempt():  # one request per attempt: ``run`` retries with self.retry
+            return await asyncio.wait_for(
+                registry.agenerate(generator_id, **kept), timeout=self.config.timeout_s
+            )
 
     async def run(
         self, request: MediaRequest, index: int, where: str, value: str

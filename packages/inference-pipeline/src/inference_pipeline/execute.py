@@ -4,8 +4,11 @@ Shared by the batch runner and the agent services. For each generator of the
 chain, in order: resolve it (a missing plugin or API key is a reason to fall
 back), keep only the parameters its schema declares, then call it under the
 provider's :class:`~inference_pipeline.limiter.AdaptiveLimiter` with a
-per-attempt timeout. Retryable errors are retried by the shared
-:class:`~inference_core.provider.RetryPolicy`; rate limits (429) have their own,
+per-attempt timeout. Retryable errors are retried here, by the chain's
+:class:`~inference_core.provider.RetryPolicy`, and only here: each call runs
+inside :func:`~inference_core.provider.single_attempt`, so the generator's own
+``retry_policy`` does not retry within an attempt (the attempts the user sets are
+the requests made); rate limits (429) have their own,
 larger budget because the limiter turns them into a slower pace rather than a
 failure. When a generator gives up, the next one is tried and the reason is
 kept.
@@ -28,7 +31,13 @@ from inference_core import (
     get_registry,
 )
 from inference_core.errors import AllGeneratorsFailed
-from inference_core.provider import DEFAULT_RETRY_POLICY, RetryAttempt, RetryPolicy, is_retryable
+from inference_core.provider import (
+    DEFAULT_RETRY_POLICY,
+    RetryAttempt,
+    RetryPolicy,
+    is_retryable,
+    single_attempt,
+)
 from inference_pipeline.limiter import AdaptiveLimiter
 
 if TYPE_CHECKING:
@@ -170,18 +179,20 @@ async def _call(
     await limiter.acquire()
     clock[:] = [time.time(), time.perf_counter()]
     try:
-        if timeout is not None:
-            try:
-                async with asyncio.timeout(timeout):  # no extra task, unlike wait_for
-                    result = await info.instance.agenerate(**params)
-            except TimeoutError:
-                raise ProviderTimeoutError(
-                    f"{info.id}: no result within {timeout:g}s",
-                    generator_id=info.id,
-                    retryable=True,
-                ) from None
-        else:
-            result = await info.instance.agenerate(**params)
+        # One attempt per call: this module's loop retries, under the limiter.
+        with single_attempt():
+            if timeout is not None:
+                try:
+                    async with asyncio.timeout(timeout):  # no extra task, unlike wait_for
+                        result = await info.instance.agenerate(**params)
+                except TimeoutError:
+                    raise ProviderTimeoutError(
+                        f"{info.id}: no result within {timeout:g}s",
+                        generator_id=info.id,
+                        retryable=True,
+                    ) from None
+            else:
+                result = await info.instance.agenerate(**params)
         if not result.assets:
             raise InvalidResponseError(
                 f"{info.id}: the result holds no {modality}", generator_id=info.id
