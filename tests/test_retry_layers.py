@@ -84,6 +84,42 @@ def test_registry_generate_makes_the_attempts_of_the_policy(
     assert _posts(server, path) == 5
 
 
+@pytest.mark.parametrize("generator_id", sorted(PLUGINS))
+def test_registry_agenerate_makes_the_attempts_of_the_policy(
+    generator_id: str, server: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The async path too: the base class retries, the plugin's ``agenerate`` never loops."""
+    import asyncio
+
+    from inference_core.provider import single_attempt
+
+    modality, url_env, key_env, suffix, path, inputs = PLUGINS[generator_id]
+    monkeypatch.setenv(url_env, server.url + suffix)
+    monkeypatch.setenv(key_env, "sk-test-not-a-real-key")
+    registry = get_registry(modality)
+
+    with pytest.raises(ProviderError):  # the default policy: three attempts
+        asyncio.run(registry.agenerate(generator_id, **inputs))
+    assert _posts(server, path) == 3
+
+    server.clear()
+    option = "retry_policy" if generator_id.startswith("openai_") else "retry"
+    five = registry.get_generator(generator_id, **{option: RetryPolicy(max_attempts=5)})
+    with pytest.raises(ProviderError):
+        asyncio.run(five.agenerate(**inputs))
+    assert _posts(server, path) == 5
+
+    server.clear()
+
+    async def once() -> None:
+        with single_attempt():  # a caller that retries itself gets one request per call
+            await five.agenerate(**inputs)
+
+    with pytest.raises(ProviderError):
+        asyncio.run(once())
+    assert _posts(server, path) == 1
+
+
 @pytest.mark.parametrize("retries", [0, 2])
 def test_infer_batch_makes_the_attempts_it_is_told(
     retries: int, server: LoopbackServer, tmp_path: Path
