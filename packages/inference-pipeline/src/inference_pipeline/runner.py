@@ -157,7 +157,7 @@ class BatchRunner:
                 board, started, style, wanted, failed_only, force, manifest_extra, emit_done
             )
         finally:
-            self._close()
+            await self._close()
 
     async def _run(
         self,
@@ -252,11 +252,10 @@ class BatchRunner:
         self._store = self._session.store
         return self._store
 
-    def _close(self) -> None:
-        if self._session is not None:
-            self._session.close()
-        self._session = None
-        self._store = None
+    async def _close(self) -> None:
+        session, self._session, self._store = self._session, None, None
+        if session is not None:
+            await session.aclose()
 
     def _record(
         self,
@@ -283,7 +282,7 @@ class BatchRunner:
             self._write_results()
             return results
         finally:
-            self._close()
+            await self._close()
 
     # -- jobs ------------------------------------------------------------------
 

@@ -222,11 +222,17 @@ class FolderSession:
             out.write("\n]\n")
         os.replace(tmp, path)
 
-    def close(self) -> None:
+    async def aclose(self) -> None:
+        """:meth:`close`, returning once the writes still running on the I/O threads
+        (after a cancel) are finished, so that no temporary file outlives the run."""
+        await asyncio.to_thread(self.close().join)
+
+    def close(self) -> threading.Thread:
         """Commit, then close the database and release the lock in the background.
 
         Writes still running on the I/O threads (after a cancel) finish first;
         the next run on this folder waits for the lock, so nothing overlaps.
+        Returns the thread doing it (:meth:`aclose` waits for it).
         """
         self.flush()
         self._closed = True
@@ -239,7 +245,9 @@ class FolderSession:
             finally:
                 lock.release()
 
-        threading.Thread(target=close, name="inference-core-close").start()
+        thread = threading.Thread(target=close, name="inference-core-close")
+        thread.start()
+        return thread
 
 
 def _verify_and_link(blob: Path, target: Path, sha256: str) -> bool:
