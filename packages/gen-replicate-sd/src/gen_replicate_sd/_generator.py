@@ -17,6 +17,7 @@ from inference_core import (
     GeneratorMetadata,
     KeySpec,
     MediaAsset,
+    MediaError,
     ProviderError,
     Usage,
     scratch_dir,
@@ -30,6 +31,8 @@ from inference_core.provider import (
     async_http_client,
     image_dimensions,
     input_url,
+    media_info,
+    parse_data_url,
     resolve_setting,
 )
 
@@ -268,6 +271,9 @@ class ReplicateSDGenerator(BaseImageGenerator):
         assets = []
         try:
             for i, url in enumerate(urls):
+                if url.startswith("data:"):  # what `Prefer: wait` may answer with
+                    assets.append(self._inline(url, errors))
+                    continue
                 path = folder / f"{i}-{Path(urlsplit(url).path).name or 'output'}"
                 got = await adownload(
                     url, path, client=client, errors=errors, accept=("image/",),
@@ -299,6 +305,21 @@ class ReplicateSDGenerator(BaseImageGenerator):
                 extra={"total_time": metrics["total_time"]} if "total_time" in metrics else {},
             ),
         )
+
+
+    def _inline(self, url: str, errors: HTTPErrorContext) -> MediaAsset:
+        """An output sent inline as a ``data:`` URL, checked as a download would be."""
+        if len(url) > self.max_output_bytes * 4 // 3 + 256:
+            raise errors.invalid(f"an inline output exceeds the {self.max_output_bytes}-byte cap")
+        try:
+            data = parse_data_url(url, field="output").data
+        except MediaError as exc:
+            raise errors.invalid(f"an output is a {exc.reason}") from exc
+        info = media_info(data)
+        if info.mime_type is None or not info.mime_type.startswith("image/"):
+            found = info.mime_type or "unrecognised"
+            raise errors.invalid(f"an inline output is not an image ({found})")
+        return MediaAsset(mime_type=info.mime_type, data=data, width=info.width, height=info.height)
 
 
 def _prediction(data: Any, errors: HTTPErrorContext) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """What plugin authors need to test generators: a loopback HTTP server with fault
-injection, the status-to-error table as test cases (:data:`STATUS_CASES`),
+injection, replay of responses recorded from real services (:class:`Recording`,
+:class:`Replay`), the status-to-error table as test cases (:data:`STATUS_CASES`),
 generator registration for one test, and the conformance kit
 (:mod:`inference_core.testing.conformance`).
 
@@ -14,12 +15,16 @@ __all__ = [
     "Fault",
     "LoopbackServer",
     "RecordedRequest",
+    "Recording",
+    "Replay",
     "STATUS_CASES",
     "StatusCase",
     "registered",
 ]
 
 from inference_core.testing._fixtures import registered
+from inference_core.testing._recorded import Recording
+from inference_core.testing._recorded import Replay
 from inference_core.testing._server import Fault
 from inference_core.testing._server import LoopbackServer
 from inference_core.testing._server import RecordedRequest
