@@ -75,6 +75,12 @@ def test_width_and_height_become_size(gen, server):
         ({"model": "dall-e-3", "background": "transparent"}, ["background"], ["dall-e-3"]),
         ({"model": "dall-e-3", "seed": 3}, ["seed"], ["dall-e-3"]),
         ({"model": "dall-e-2", "prompt": "x" * 1001}, ["prompt"], ["1000"]),
+        ({"model": "dall-e-2", "quality": "standard"}, ["quality"], ["dall-e-2", "leave it out"]),
+        ({"model": "dall-e-2", "style": "vivid"}, ["style"], ["dall-e-2", "use dall-e-3"]),
+        ({"model": "dall-e-2", "size": "1792x1024"}, ["size"], ["256x256, 512x512, 1024x1024"]),
+        ({"model": "dall-e-3", "output_format": "webp"}, ["output_format"], ["use gpt-image-1"]),
+        ({"model": "gpt-image-1", "background": "transparent", "output_format": "jpeg"},
+         ["background"], ["transparent JPEG", "png or webp"]),
         ({"model": "dall-e-3", "size": "512x512", "n": 2, "style": "odd"}, ["style"], ["vivid"]),
         ({"width": 1024}, ["height"], ["together"]),
         ({"size": "1024x1024", "width": 1024, "height": 1024}, ["size"], ["not both"]),
@@ -85,6 +91,7 @@ def test_model_rules_are_checked_before_the_call(gen, server, inputs, fields, wo
         gen.generate(**{"prompt": "a fox", **inputs})
 
     assert set(fields) <= set(info.value.fields)
+    assert str(info.value).startswith("invalid input for openai_image_generator: ")
     assert all(word in str(info.value) for word in words)
     assert server.requests == []
 

@@ -68,7 +68,8 @@ INPUT_SCHEMA: dict[str, Any] = {
     "width": {"type": "integer", "default": None, "minimum": 1, "description": "With height, instead of size."},
     "height": {"type": "integer", "default": None, "minimum": 1, "description": "With width, instead of size."},
     "quality": {"type": "string", "default": None, "enum": ["standard", "hd", "low", "medium", "high", "auto"],
-                "description": "dall-e-3: standard, hd; gpt-image-1: low, medium, high, auto."},
+                "description": "dall-e-3: standard, hd; gpt-image-1: low, medium, high, auto; "
+                               "dall-e-2 takes none."},
     "style": {"type": "string", "default": None, "enum": ["vivid", "natural"], "description": "dall-e-3 only."},
     "response_format": {"type": "string", "default": None, "enum": ["url", "b64_json"],
                         "description": "dall-e models: url (downloaded) or b64_json; gpt-image-1 always "
@@ -78,7 +79,7 @@ INPUT_SCHEMA: dict[str, Any] = {
     "output_compression": {"type": "integer", "default": None, "minimum": 0, "maximum": 100,
                            "description": "gpt-image-1 only, jpeg/webp compression 0-100."},
     "background": {"type": "string", "default": None, "enum": ["transparent", "opaque", "auto"],
-                   "description": "gpt-image-1 only."},
+                   "description": "gpt-image-1 only; transparent needs output_format png or webp."},
     "moderation": {"type": "string", "default": None, "enum": ["low", "auto"], "description": "gpt-image-1 only."},
     "user": {"type": "string", "default": None, "description": "End-user id for abuse monitoring."},
     "resolution": {"type": "string", "default": None,

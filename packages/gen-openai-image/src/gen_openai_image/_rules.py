@@ -74,12 +74,13 @@ _GPT_IMAGE = ModelRules(
     ),
 )
 MODEL_RULES: dict[str, ModelRules] = {
+    # The API refuses `quality` for dall-e-2: "Unknown parameter: 'quality'." (recorded, 2026).
     "dall-e-2": ModelRules(
         sizes=("256x256", "512x512", "1024x1024"),
-        qualities=("standard",),
+        qualities=(),
         max_n=10,
         max_prompt=1000,
-        fields=frozenset({"size", "quality", "response_format", "user"}),
+        fields=frozenset({"size", "response_format", "user"}),
     ),
     "dall-e-3": ModelRules(
         sizes=("1024x1024", "1792x1024", "1024x1792"),
@@ -176,6 +177,14 @@ def _listed(values: tuple[str, ...] | frozenset[str]) -> str:
     return ", ".join(sorted(values) if isinstance(values, frozenset) else values)
 
 
+def _fix(name: str) -> str:
+    """How to get ``name`` past the API: leave it out, or the models that take it."""
+    takers = [model for model, rules in MODEL_RULES.items() if name in rules.fields]
+    if not takers:
+        return "leave it out; only OpenAI-compatible endpoints take it"
+    return f"leave it out, or use {' or '.join(takers)}"
+
+
 def check(params: Mapping[str, Any]) -> list[FieldError]:
     """Every way ``params`` (validated by the schema) break the rules of their model."""
     model = params["model"]
@@ -216,13 +225,7 @@ def check(params: Mapping[str, Any]) -> list[FieldError]:
         if name == "negative_prompt":
             continue  # folded into the prompt or dropped by adapt(), with a warning
         if params.get(name) is not None and name not in rules.fields:
-            problems.append(
-                FieldError(
-                    name,
-                    f"not supported by {model}",
-                    hint=f"{model} takes: {_listed(rules.fields)}",
-                )
-            )
+            problems.append(FieldError(name, f"not supported by {model}", hint=_fix(name)))
     size = params.get("size")
     if size is None and params.get("width") is not None:
         size = f"{params['width']}x{params['height']}"
@@ -236,12 +239,21 @@ def check(params: Mapping[str, Any]) -> list[FieldError]:
             )
         )
     quality = params.get("quality")
-    if quality is not None and quality not in rules.qualities:
+    if quality is not None and "quality" in rules.fields and quality not in rules.qualities:
         problems.append(
             FieldError(
                 "quality",
                 f"{quality!r} is not a quality of {model}",
                 hint=f"allowed: {_listed(rules.qualities)}",
+            )
+        )
+    if params.get("background") == "transparent" and params.get("output_format") == "jpeg":
+        # the API: "Transparent background is not supported for JPEG output format"
+        problems.append(
+            FieldError(
+                "background",
+                f"{model} makes no transparent JPEG",
+                hint="use output_format png or webp, or an opaque background",
             )
         )
     if params["n"] > rules.max_n:
