@@ -79,8 +79,11 @@ def test_width_and_height_become_size(gen, server):
         ({"model": "dall-e-2", "style": "vivid"}, ["style"], ["dall-e-2", "use dall-e-3"]),
         ({"model": "dall-e-2", "size": "1792x1024"}, ["size"], ["256x256, 512x512, 1024x1024"]),
         ({"model": "dall-e-3", "output_format": "webp"}, ["output_format"], ["use gpt-image-1"]),
-        ({"model": "gpt-image-1", "background": "transparent", "output_format": "jpeg"},
-         ["background"], ["transparent JPEG", "png or webp"]),
+        (
+            {"model": "gpt-image-1", "background": "transparent", "output_format": "jpeg"},
+            ["background"],
+            ["transparent JPEG", "png or webp"],
+        ),
         ({"model": "dall-e-3", "size": "512x512", "n": 2, "style": "odd"}, ["style"], ["vivid"]),
         ({"width": 1024}, ["height"], ["together"]),
         ({"size": "1024x1024", "width": 1024, "height": 1024}, ["size"], ["not both"]),

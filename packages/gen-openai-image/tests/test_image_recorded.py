@@ -83,30 +83,48 @@ EXPECTED: dict[str, Success | Failure] = {
     "gptimage1_n2_webp": Success([(1, 1)] * 2, usage=(22, 3168, 3190)),
     "gptimage1_usage": Success([(1, 1)], usage=(11, 6240, 6251)),
     "400_azure_content_filter": Failure(
-        ContentPolicyError, False, ("HTTP 400: Your request was rejected as a result of our safety system",
-                                    "refused by the content policy"),
+        ContentPolicyError,
+        False,
+        (
+            "HTTP 400: Your request was rejected as a result of our safety system",
+            "refused by the content policy",
+        ),
         inputs={"prompt": STOP_SIGN, "model": "dall-e-3"},
-    ),  # fmt: skip
+    ),
     "400_content_policy_violation": Failure(
-        ContentPolicyError, False, ("HTTP 400: Your request was rejected as a result of our safety system",
-                                    "refused by the content policy"),
+        ContentPolicyError,
+        False,
+        (
+            "HTTP 400: Your request was rejected as a result of our safety system",
+            "refused by the content policy",
+        ),
         inputs={"prompt": STOP_SIGN, "model": "dall-e-3"},
-    ),  # fmt: skip
+    ),
     # We refuse quality for dall-e-2 before sending (test_the_recorded_refusal_is_made_before_sending);
     # a caller can still force it through extra_body, and then reads the API's own words.
     "400_unknown_parameter_quality": Failure(
-        ProviderError, False, ("HTTP 400: Unknown parameter: 'quality'.",),
-        inputs={"prompt": "a white siamese cat", "model": "dall-e-2", "size": "256x256",
-                "extra_body": {"quality": "standard"}},
-    ),  # fmt: skip
+        ProviderError,
+        False,
+        ("HTTP 400: Unknown parameter: 'quality'.",),
+        inputs={
+            "prompt": "a white siamese cat",
+            "model": "dall-e-2",
+            "size": "256x256",
+            "extra_body": {"quality": "standard"},
+        },
+    ),
     "401_invalid_api_key": Failure(
-        AuthenticationError, False, ("HTTP 401: Incorrect API key provided: ***.", "OPENAI_API_KEY"),
+        AuthenticationError,
+        False,
+        ("HTTP 401: Incorrect API key provided: ***.", "OPENAI_API_KEY"),
         inputs={"prompt": STOP_SIGN, "model": "gpt-image-1", "api_key": "fake_key"},
-    ),  # fmt: skip
+    ),
     "429_images_per_minute": Failure(
-        RateLimitError, True, ("HTTP 429: Rate limit exceeded for images per minute",),
+        RateLimitError,
+        True,
+        ("HTTP 429: Rate limit exceeded for images per minute",),
         inputs={"prompt": STOP_SIGN, "model": "dall-e-3"},
-    ),  # fmt: skip
+    ),
 }
 
 
@@ -126,7 +144,9 @@ def replay(request: pytest.FixtureRequest) -> Iterator[tuple[str, LoopbackServer
         yield name, server
 
 
-def generator(server: LoopbackServer, out_dir: pathlib.Path, api_key: str = KEY) -> OpenAIImageGenerator:
+def generator(
+    server: LoopbackServer, out_dir: pathlib.Path, api_key: str = KEY
+) -> OpenAIImageGenerator:
     return OpenAIImageGenerator(
         api_key=api_key, base_url=f"{server.url}/v1", retry_policy=NO_RETRY, output_dir=out_dir
     )
@@ -135,7 +155,8 @@ def generator(server: LoopbackServer, out_dir: pathlib.Path, api_key: str = KEY)
 def test_every_recorded_response_has_an_expectation() -> None:
     assert set(RECORDED) == set(EXPECTED)
     assert {p.name for p in HERE.iterdir()} == {
-        *(f"{n}.{ext}" for n in RECORDED for ext in ("body", "json")), "dalle3_real_image.png"
+        *(f"{n}.{ext}" for n in RECORDED for ext in ("body", "json")),
+        "dalle3_real_image.png",
     }
 
 
@@ -215,9 +236,8 @@ def test_the_recorded_refusal_is_made_before_sending(tmp_path: pathlib.Path) -> 
     """The request the real API refused with a 400 is refused here, and nothing is sent."""
     recording = RECORDED["400_unknown_parameter_quality"]
     assert recording.request["quality"] == "standard"
-    with LoopbackServer(serving(recording)) as server:
-        with pytest.raises(InputValidationError) as info:
-            generator(server, tmp_path).generate(**recording.request)
+    with LoopbackServer(serving(recording)) as server, pytest.raises(InputValidationError) as info:
+        generator(server, tmp_path).generate(**recording.request)
 
     assert info.value.fields == ["quality"]
     assert str(info.value) == (
@@ -227,7 +247,9 @@ def test_the_recorded_refusal_is_made_before_sending(tmp_path: pathlib.Path) -> 
     assert server.requests == []
 
 
-def infer(server: LoopbackServer, cwd: pathlib.Path, *params: str) -> subprocess.CompletedProcess[str]:
+def infer(
+    server: LoopbackServer, cwd: pathlib.Path, *params: str
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
     env.update({"OPENAI_BASE_URL": f"{server.url}/v1", "OPENAI_API_KEY": KEY, "TMPDIR": str(cwd)})
     args = [arg for param in params for arg in ("-p", param)]

@@ -62,7 +62,9 @@ def replay(request: pytest.FixtureRequest) -> Iterator[tuple[Recording, Loopback
         yield recording, server
 
 
-def generator(server: LoopbackServer, out_dir: pathlib.Path, api_key: str = KEY) -> OpenAITTSGenerator:
+def generator(
+    server: LoopbackServer, out_dir: pathlib.Path, api_key: str = KEY
+) -> OpenAITTSGenerator:
     return OpenAITTSGenerator(
         api_key=api_key, base_url=f"{server.url}/v1", retry_policy=NO_RETRY, output_dir=out_dir
     )
@@ -152,7 +154,9 @@ def test_recorded_401_is_one_line_naming_the_variable(
     assert not out_dir.exists() or list(out_dir.iterdir()) == []
 
 
-def infer(server: LoopbackServer, cwd: pathlib.Path, *params: str) -> subprocess.CompletedProcess[str]:
+def infer(
+    server: LoopbackServer, cwd: pathlib.Path, *params: str
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
     env.update({"OPENAI_BASE_URL": f"{server.url}/v1", "OPENAI_API_KEY": KEY, "TMPDIR": str(cwd)})
     args = [arg for param in params for arg in ("-p", param)]
@@ -175,7 +179,9 @@ def test_cli_saves_the_recorded_mp3(tmp_path: pathlib.Path) -> None:
 
 
 @pytest.mark.parametrize("model", ["tts-1", "tts-1-hd"])
-def test_cli_refuses_instructions_for_tts_1_before_sending(tmp_path: pathlib.Path, model: str) -> None:
+def test_cli_refuses_instructions_for_tts_1_before_sending(
+    tmp_path: pathlib.Path, model: str
+) -> None:
     with LoopbackServer(Replay().route("POST", ENDPOINT, SPEECH["mp3"])) as server:
         done = infer(server, tmp_path, "text=Hi", f"model={model}", "instructions=Whisper.")
 

@@ -9,10 +9,9 @@ provider's own words (for upstream errors: the upstream provider and reason).
 from __future__ import annotations
 
 import io
-import json
 import pathlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 from openrouter_protocol import API_KEY
@@ -21,36 +20,12 @@ from PIL import Image
 from gen_openrouter_image import OpenRouterImageGenerator
 from inference_core import AuthenticationError, ProviderError, RateLimitError
 from inference_core.provider import NO_RETRY
-from inference_core.testing import LoopbackServer
+from inference_core.testing import LoopbackServer, Recording, Replay
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Iterator
 
-    from _typeshed.wsgi import StartResponse, WSGIEnvironment
-
-RECORDED = pathlib.Path(__file__).parent / "recorded" / "openrouter"
-
-
-class Replay:
-    """A WSGI app that answers every request with one recorded response."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        meta = json.loads((RECORDED / f"{name}.json").read_text())
-        self.status: int = meta["status"]
-        self.headers: list[tuple[str, str]] = [(k, v) for k, v in meta["headers"]]
-        self.chunked: bool = meta["chunked"]
-        self.body = (RECORDED / f"{name}.body").read_bytes()
-        self.request: dict[str, Any] | None = None
-
-    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        self.request = json.loads(environ["wsgi.input"].read(length))
-        headers = list(self.headers)
-        if not self.chunked:
-            headers.append(("Content-Length", str(len(self.body))))
-        start_response(f"{self.status} Recorded", headers)
-        return [self.body]
+RECORDED = Recording.load_all(pathlib.Path(__file__).parent / "recorded" / "openrouter")
 
 
 @dataclass(frozen=True)
@@ -109,9 +84,9 @@ EXPECTED: dict[str, Failure | Success] = {
 @pytest.fixture
 def replay(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path
-) -> Iterator[tuple[Replay, LoopbackServer]]:
-    app = Replay(request.param)
-    with LoopbackServer(app) as server:
+) -> Iterator[tuple[Recording, LoopbackServer]]:
+    app = RECORDED[request.param]
+    with LoopbackServer(Replay().route("POST", "/api/v1/chat/completions", app)) as server:
         monkeypatch.setenv("OPENROUTER_BASE_URL", server.url + "/api/v1")
         monkeypatch.setenv("OPENROUTER_API_KEY", API_KEY)
         monkeypatch.setenv("INFERENCE_CORE_CONFIG", str(tmp_path / "no-config.yaml"))
@@ -119,15 +94,13 @@ def replay(
 
 
 def test_every_recorded_response_has_an_expectation() -> None:
-    recorded = {p.stem for p in RECORDED.glob("*.body")}
-    assert recorded == set(EXPECTED)
-    assert all((RECORDED / f"{name}.json").is_file() for name in recorded)
+    assert set(RECORDED) == set(EXPECTED)
 
 
 @pytest.mark.parametrize(
     "replay", sorted(n for n, e in EXPECTED.items() if isinstance(e, Success)), indirect=True
 )
-def test_recorded_images_are_decoded(replay: tuple[Replay, LoopbackServer]) -> None:
+def test_recorded_images_are_decoded(replay: tuple[Recording, LoopbackServer]) -> None:
     app, server = replay
     expected = EXPECTED[app.name]
     assert isinstance(expected, Success)
@@ -149,7 +122,7 @@ def test_recorded_images_are_decoded(replay: tuple[Replay, LoopbackServer]) -> N
     "replay", sorted(n for n, e in EXPECTED.items() if isinstance(e, Failure)), indirect=True
 )
 def test_recorded_errors_are_one_line_naming_what_went_wrong(
-    replay: tuple[Replay, LoopbackServer],
+    replay: tuple[Recording, LoopbackServer],
 ) -> None:
     app, server = replay
     expected = EXPECTED[app.name]

@@ -36,7 +36,13 @@ DELIVERY = RECORDED["delivery_png"]
 #: Recorded lifecycles (``PREFIX_00`` the create's answer, then every poll) and the seed in their logs.
 LIFECYCLES = {"sdxl_run": 42069, "sd_run": 12254}
 #: The other recordings, each served by name by a test below.
-SINGLES = {"401_unauthenticated", "blocking_processing_dataurl", "cancel_00", "cancel_01", "delivery_png"}
+SINGLES = {
+    "401_unauthenticated",
+    "blocking_processing_dataurl",
+    "cancel_00",
+    "cancel_01",
+    "delivery_png",
+}
 
 
 def lifecycle(prefix: str) -> list[Recording]:
@@ -59,9 +65,15 @@ def env(monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path) -> Iterator[Non
     yield
 
 
-def generator(server: LoopbackServer, out_dir: pathlib.Path, **kwargs: object) -> ReplicateSDGenerator:
+def generator(
+    server: LoopbackServer, out_dir: pathlib.Path, **kwargs: object
+) -> ReplicateSDGenerator:
     return ReplicateSDGenerator(
-        base_url=server.url, retry=NO_RETRY, poll_interval=0.0, output_dir=out_dir, **kwargs  # type: ignore[arg-type]
+        base_url=server.url,
+        retry=NO_RETRY,
+        poll_interval=0.0,
+        output_dir=out_dir,
+        **kwargs,  # type: ignore[arg-type]
     )
 
 
@@ -147,9 +159,9 @@ def test_corrupt_data_url_output_is_an_invalid_response(env: None, tmp_path: pat
     broken = RECORDED["blocking_processing_dataurl"].with_json(
         "broken", status="succeeded", output=["data:image/png;base64,not base64!"]
     )
-    with LoopbackServer(replay(("POST", "/v1/predictions", [broken]))) as server:
-        with pytest.raises(ProviderError) as info:
-            generator(server, tmp_path / "out").generate(prompt="a corgi")
+    app = replay(("POST", "/v1/predictions", [broken]))
+    with LoopbackServer(app) as server, pytest.raises(ProviderError) as info:
+        generator(server, tmp_path / "out").generate(prompt="a corgi")
 
     message = str(info.value)
     assert "invalid base64" in message and "\n" not in message
@@ -157,11 +169,12 @@ def test_corrupt_data_url_output_is_an_invalid_response(env: None, tmp_path: pat
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.*"))
 
 
-def test_recorded_401_is_one_line_naming_the_token_variable(env: None, tmp_path: pathlib.Path) -> None:
+def test_recorded_401_is_one_line_naming_the_token_variable(
+    env: None, tmp_path: pathlib.Path
+) -> None:
     app = replay(("POST", "/v1/predictions", [RECORDED["401_unauthenticated"]]))
-    with LoopbackServer(app) as server:
-        with pytest.raises(AuthenticationError) as info:
-            generator(server, tmp_path / "out").generate(prompt="a corgi")
+    with LoopbackServer(app) as server, pytest.raises(AuthenticationError) as info:
+        generator(server, tmp_path / "out").generate(prompt="a corgi")
 
     message = str(info.value)
     assert message.startswith("replicate_sd_generator: Replicate answered HTTP 401")
@@ -200,9 +213,8 @@ def test_recorded_canceled_prediction_names_its_status(env: None, tmp_path: path
         ("POST", "/v1/predictions", [RECORDED["cancel_00"]]),
         ("GET", "/v1/predictions/", [RECORDED["cancel_01"]]),
     )
-    with LoopbackServer(app) as server:
-        with pytest.raises(ProviderError) as info:
-            generator(server, tmp_path / "out").generate(prompt="a corgi")
+    with LoopbackServer(app) as server, pytest.raises(ProviderError) as info:
+        generator(server, tmp_path / "out").generate(prompt="a corgi")
 
     assert str(info.value) == (
         "replicate_sd_generator: prediction hdwst0bb05rgp0cf0p29mzk2am canceled: no reason given"
@@ -211,7 +223,9 @@ def test_recorded_canceled_prediction_names_its_status(env: None, tmp_path: path
     assert [r.method for r in server.requests] == ["POST", "GET"]  # nothing left to cancel
 
 
-def infer(server: LoopbackServer, cwd: pathlib.Path, *args: str) -> subprocess.CompletedProcess[str]:
+def infer(
+    server: LoopbackServer, cwd: pathlib.Path, *args: str
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "REPLICATE_BASE_URL": server.url, "TMPDIR": str(cwd)}
     return subprocess.run(
         [sys.executable, "-m", "inference_core", "generate", "replicate_sd_generator", *args],
@@ -232,7 +246,9 @@ def test_cli_saves_the_recorded_data_url_output(env: None, tmp_path: pathlib.Pat
 
 
 def test_cli_recorded_401_is_one_line_exit_1(env: None, tmp_path: pathlib.Path) -> None:
-    with LoopbackServer(replay(("POST", "/v1/predictions", [RECORDED["401_unauthenticated"]]))) as server:
+    with LoopbackServer(
+        replay(("POST", "/v1/predictions", [RECORDED["401_unauthenticated"]]))
+    ) as server:
         done = infer(server, tmp_path, "-p", "prompt=a corgi", "--out", str(tmp_path / "out"))
 
     assert done.returncode == 1

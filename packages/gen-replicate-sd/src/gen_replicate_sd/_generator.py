@@ -306,7 +306,6 @@ class ReplicateSDGenerator(BaseImageGenerator):
             ),
         )
 
-
     def _inline(self, url: str, errors: HTTPErrorContext) -> MediaAsset:
         """An output sent inline as a ``data:`` URL, checked as a download would be."""
         if len(url) > self.max_output_bytes * 4 // 3 + 256:
