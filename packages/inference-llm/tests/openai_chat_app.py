@@ -141,36 +141,33 @@ class OpenAIChatApp:
         tool_calls: list[dict[str, Any]] | None,
         usage: dict[str, Any],
     ) -> Iterable[bytes]:
+        # As api.openai.com streams: service_tier and system_fingerprint on every chunk, each
+        # choice with logprobs, and (with include_usage) "usage": null until the last chunk.
+        with_usage = bool((body.get("stream_options") or {}).get("include_usage"))
         base = {
             "id": "chatcmpl-loop",
             "object": "chat.completion.chunk",
             "created": int(time.time()),
             "model": body.get("model"),
+            "service_tier": "default",
+            "system_fingerprint": "fp_loop",
         }
 
-        def event(choices: list[dict[str, Any]], **extra: Any) -> bytes:
-            return f"data: {json.dumps({**base, 'choices': choices, **extra})}\n\n".encode()
+        def event(deltas: list[dict[str, Any]], finish: str | None = None, **extra: Any) -> bytes:
+            choices = [
+                {"index": 0, "delta": d, "logprobs": None, "finish_reason": finish} for d in deltas
+            ]
+            data = {**base, "choices": choices, **({"usage": None} if with_usage else {}), **extra}
+            return f"data: {json.dumps(data)}\n\n".encode()
 
-        yield event(
-            [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]
-        )
+        yield event([{"role": "assistant", "content": "", "refusal": None}])
         words = (text or "").split(" ")
         for index, word in enumerate(words if text else []):
             piece = word if index == len(words) - 1 else word + " "
-            yield event([{"index": 0, "delta": {"content": piece}, "finish_reason": None}])
+            yield event([{"content": piece}])
         for index, call in enumerate(tool_calls or []):
-            yield event(
-                [
-                    {
-                        "index": 0,
-                        "delta": {"tool_calls": [{"index": index, **call}]},
-                        "finish_reason": None,
-                    }
-                ]
-            )
-        yield event(
-            [{"index": 0, "delta": {}, "finish_reason": "tool_calls" if tool_calls else "stop"}]
-        )
-        if (body.get("stream_options") or {}).get("include_usage"):
+            yield event([{"tool_calls": [{"index": index, **call}]}])
+        yield event([{}], "tool_calls" if tool_calls else "stop")
+        if with_usage:
             yield event([], usage=usage)
         yield b"data: [DONE]\n\n"

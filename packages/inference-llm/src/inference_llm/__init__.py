@@ -35,6 +35,7 @@ __all__ = [
     "OllamaClient",
     "Route",
     "RuntimeConfig",
+    "StreamChunk",
     "Usage",
     "__version__",
     "aexecute_descriptor",
@@ -69,6 +70,7 @@ if TYPE_CHECKING:
     from inference_llm.response import AsyncLLMStream
     from inference_llm.response import LLMResponse
     from inference_llm.response import LLMStream
+    from inference_llm.response import StreamChunk
     from inference_llm.response import Usage
     from inference_llm.routing import Route
     from inference_llm.routing import RuntimeConfig
@@ -94,6 +96,7 @@ _EXPORTS = {
     "OllamaClient": "inference_llm.ollama",
     "Route": "inference_llm.routing",
     "RuntimeConfig": "inference_llm.routing",
+    "StreamChunk": "inference_llm.response",
     "Usage": "inference_llm.response",
     "aexecute_descriptor": "inference_llm.descriptors",
     "execute_descriptor": "inference_llm.descriptors",

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from inference_core.errors import ConfigurationError
 from inference_llm._litellm import INSTALL_HINT, load_litellm
+from inference_llm.response import StreamChunk
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
@@ -113,9 +114,10 @@ def complete(
         return litellm.completion(**_litellm_kwargs(route, key, timeout, params, stream))
     client = _sdk_client(route, key, timeout, asynchronous=False)
     extra = {"stream": True, "stream_options": {"include_usage": True}} if stream else {}
-    return client.chat.completions.create(
+    raw = client.chat.completions.create(
         model=route.wire_model, **_sdk_params(route, params), **extra
     )
+    return _sdk_chunks(raw) if stream else raw
 
 
 async def acomplete(
@@ -127,9 +129,28 @@ async def acomplete(
         return await litellm.acompletion(**_litellm_kwargs(route, key, timeout, params, stream))
     client = _sdk_client(route, key, timeout, asynchronous=True)
     extra = {"stream": True, "stream_options": {"include_usage": True}} if stream else {}
-    return await client.chat.completions.create(
+    raw = await client.chat.completions.create(
         model=route.wire_model, **_sdk_params(route, params), **extra
     )
+    return _sdk_achunks(raw) if stream else raw
+
+
+def _sdk_chunks(stream: Any) -> Iterator[StreamChunk]:
+    """The SDK's chunks as :class:`StreamChunk` (the seed's dicts); the response is closed after."""
+    try:
+        for chunk in stream:
+            yield StreamChunk.of(chunk)
+    finally:
+        stream.close()
+
+
+async def _sdk_achunks(stream: Any) -> AsyncIterator[StreamChunk]:
+    """The async counterpart of :func:`_sdk_chunks`."""
+    try:
+        async for chunk in stream:
+            yield StreamChunk.of(chunk)
+    finally:
+        await stream.close()
 
 
 def completion_cost(route: Route, raw: Any, usage: Usage) -> float | None:

@@ -1,5 +1,11 @@
 """What LLM calls return: :class:`LLMResponse` with its :class:`Usage`, and streams of chunks.
 
+Chunks read the same on every route: LiteLLM's own chunk objects, and on the
+openai SDK routes (``provider_client: openai_sdk`` / ``gpt5_sdk``) a
+:class:`StreamChunk`; both answer attribute access
+(``chunk.choices[0].delta.content``) and the seed's mapping access
+(``chunk.get("choices")``, ``chunk["choices"][0].get("delta", {})``).
+
 ``Usage`` is :class:`inference_core.Usage`, the one usage type that generators
 share (``prompt_tokens``, ``completion_tokens`` and ``cost`` read as before).
 """
@@ -8,6 +14,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +23,14 @@ from inference_core import Usage
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
 
-__all__ = ["AsyncLLMStream", "AsyncStreamCall", "LLMResponse", "LLMStream", "Usage"]
+__all__ = [
+    "AsyncLLMStream",
+    "AsyncStreamCall",
+    "LLMResponse",
+    "LLMStream",
+    "StreamChunk",
+    "Usage",
+]
 
 
 def _get(obj: Any, name: str, default: Any = None) -> Any:
@@ -122,6 +136,66 @@ def _tool_call_dict(call: Any) -> dict[str, Any]:
             "arguments": arguments if isinstance(arguments, str) else json.dumps(arguments),
         },
     }
+
+
+class StreamChunk(dict[str, Any]):
+    """One chunk of a streamed completion from the openai SDK, read as a dict or by attribute.
+
+    It holds the chunk's fields as JSON-ready data (``json.dumps(chunk)``
+    works), nested dicts and lists included, and answers both the seed's
+    mapping access and the SDK's attributes::
+
+        if chunk.get("choices"):
+            delta = chunk["choices"][0].get("delta", {})
+            print(delta.get("content") or "", end="")
+        print(chunk.choices[0].delta.content)  # the same text
+
+    A field the provider left out reads as ``None`` (as on the SDK object);
+    other attributes (``model_dump()``, ``to_json()`` ...) come from the
+    SDK's own object, kept as :attr:`source`.
+    """
+
+    __slots__ = ("source",)
+
+    def __init__(self, data: Mapping[str, Any] | None = None, source: Any = None) -> None:
+        super().__init__(data or {})
+        #: The SDK's object for this level of the chunk (``None`` when built from a dict).
+        self.source = source
+
+    @classmethod
+    def of(cls, chunk: Any) -> StreamChunk:
+        """Wrap an SDK chunk (a pydantic model) or an OpenAI-shaped dict."""
+        if hasattr(chunk, "model_dump"):
+            data = chunk.model_dump(mode="json", warnings=False)
+        else:
+            data = dict(chunk)
+        view = _view(data, chunk)
+        assert isinstance(view, StreamChunk)
+        return view
+
+    def __getattr__(self, name: str) -> Any:
+        if name in self:
+            return self[name]
+        source = None if name.startswith("__") or name == "source" else self.source
+        if source is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        return getattr(source, name)
+
+
+def _view(value: Any, source: Any) -> Any:
+    """``value`` (plain JSON data) with its dicts as :class:`StreamChunk` over ``source``'s parts."""
+    if isinstance(value, dict):
+
+        def part(key: str) -> Any:
+            if source is None or isinstance(source, Mapping):
+                return None
+            return getattr(source, key, None)
+
+        return StreamChunk({k: _view(v, part(k)) for k, v in value.items()}, source)
+    if isinstance(value, list):
+        parts = source if isinstance(source, list) else []
+        return [_view(v, parts[i] if i < len(parts) else None) for i, v in enumerate(value)]
+    return value
 
 
 class _Accumulator:
