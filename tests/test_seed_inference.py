@@ -317,6 +317,31 @@ def test_configuration_environment_variables(
     assert models[0]["name"] == "llama3:latest"
 
 
+def test_configuration_dotenv_fills_only_missing_variables(
+    openai_server: LoopbackServer, ollama_server: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 如果项目根目录存在 .env ... 自动向上搜索并加载该文件（仅填充当前缺失的变量，不覆盖已存在环境变量）
+    from openai_images_app import KEY
+
+    monkeypatch.delenv("OPENAI_API_KEY")
+    Path(".env").write_text(
+        f"INFERENCE_DEFAULT_MODEL=gpt-4o\nOPENAI_API_KEY={KEY}\nOLLAMA_BASE_URL={ollama_server.url}\n"
+    )
+    Path("app").mkdir()
+    monkeypatch.chdir("app")  # found upward from the working directory
+    from inference_llm.compat import CustomModelClient, LLMClient
+
+    LLMClient().call(messages=[{"role": "user", "content": "hi"}])
+    models = CustomModelClient().list_ollama_models()
+    monkeypatch.setenv("INFERENCE_DEFAULT_MODEL", "gpt-4o-mini")  # the environment wins
+    LLMClient().call(messages=[{"role": "user", "content": "hi"}])
+
+    first, second = openai_server.requests_to("/v1/chat/completions")
+    assert first.header("authorization") == f"Bearer {KEY}"
+    assert (first.json()["model"], second.json()["model"]) == ("gpt-4o", "gpt-4o-mini")
+    assert models[0]["name"] == "llama3:latest"
+
+
 def test_configuration_in_code(
     openai_server: LoopbackServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -382,6 +407,8 @@ def test_example_1_multi_turn(
 
     assert capsys.readouterr().out == "Python is a programming language.\n"
     assert len(messages) == 4
+    (body,) = chat_bodies(openai_server)
+    assert body["model"] == "gpt-3.5-turbo" and "default_model" not in body
 
 
 def test_example_2_multimodal_analysis(openai_server: LoopbackServer) -> None:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +33,7 @@ from inference_core.errors import (
     ProviderError,
     ProviderTimeoutError,
 )
+from inference_core.provider import resolve_setting
 from inference_llm.catalog import PROVIDERS
 from inference_llm.models import ModelConfig, ModelRegistry, get_model_registry
 from inference_llm.response import LLMResponse, Usage
@@ -51,12 +51,13 @@ PROVIDER = "ollama"
 def ollama_base_url(explicit: str | None = None) -> str:
     """``explicit``, else ``$OLLAMA_HOST`` or ``$OLLAMA_BASE_URL``, else ``http://localhost:11434``.
 
-    A scheme is added when missing (``OLLAMA_HOST=127.0.0.1:11434``).
+    Each variable is looked up as settings are (the config's ``settings:``, the environment,
+    then a ``.env`` found upward). A scheme is added when missing (``OLLAMA_HOST=127.0.0.1:11434``).
     """
     base = (
         explicit
-        or os.environ.get("OLLAMA_HOST")
-        or os.environ.get("OLLAMA_BASE_URL")
+        or resolve_setting("OLLAMA_HOST")
+        or resolve_setting("OLLAMA_BASE_URL")
         or PROVIDERS["ollama"]["default_api_base"]
     )
     base = base.rstrip("/")

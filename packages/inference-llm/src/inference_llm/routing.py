@@ -35,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from inference_core.config import find_file_upwards, load_config
 from inference_core.errors import ConfigurationError
+from inference_core.provider import resolve_setting
 from inference_llm.catalog import PROVIDERS
 from inference_llm.models import ClientKind, ModelConfig, ModelRegistry, get_model_config
 
@@ -91,9 +92,13 @@ def load_runtime_config(start: str | os.PathLike[str] | None = None) -> RuntimeC
 
 
 def default_model(runtime: RuntimeConfig | None = None) -> str:
-    """``$INFERENCE_DEFAULT_MODEL``, else the routing file's ``default_model``, else ``openai/gpt-4o-mini``."""
+    """``$INFERENCE_DEFAULT_MODEL``, else the routing file's ``default_model``, else ``openai/gpt-4o-mini``.
+
+    The variable is looked up as settings are (:func:`~inference_core.provider.resolve_setting`):
+    the config's ``settings:``, the environment, then a ``.env`` found upward.
+    """
     return (
-        os.environ.get(DEFAULT_MODEL_ENV)
+        resolve_setting(DEFAULT_MODEL_ENV)
         or (runtime.default_model if runtime else None)
         or DEFAULT_MODEL
     )
