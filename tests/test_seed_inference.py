@@ -103,8 +103,22 @@ def test_quick_start_2_model_and_parameters(openai_server: LoopbackServer) -> No
     assert response["choices"][0]["message"]["content"] == "echo: Hello!"
 
 
+@pytest.fixture(params=["litellm", "openai_sdk", "gpt5_sdk"])
+def provider_client(
+    request: pytest.FixtureRequest, seed_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    """Test set-up, not seed code: the routing file sends every provider through one client path."""
+    routing = seed_env / "inference_runtime.yaml"
+    routing.write_text(f"provider_client: {request.param}\n")
+    monkeypatch.setenv("INFERENCE_RUNTIME_CONFIG", str(routing))
+    return str(request.param)
+
+
 def test_quick_start_3_streaming(
-    openai_server: LoopbackServer, openai_api: OpenAIAPI, capsys: pytest.CaptureFixture[str]
+    provider_client: str,
+    openai_server: LoopbackServer,
+    openai_api: OpenAIAPI,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     openai_api.chat.reply("Once upon a time").reply("There was a fox")
     from inference_llm.compat import LLMClient
@@ -138,6 +152,7 @@ def test_quick_start_3_streaming(
     asyncio.run(stream_async())
 
     assert capsys.readouterr().out == "Once upon a timeThere was a fox"
+    assert client.route("gpt-3.5-turbo").client == provider_client
 
 
 def test_core_1_every_provider_through_one_interface(
@@ -450,7 +465,10 @@ def test_example_3_batch_text(
 
 
 def test_example_4_streaming(
-    openai_server: LoopbackServer, openai_api: OpenAIAPI, capsys: pytest.CaptureFixture[str]
+    provider_client: str,
+    openai_server: LoopbackServer,
+    openai_api: OpenAIAPI,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     openai_api.chat.reply("A short story.")
     from inference_llm.compat import LLMClient
@@ -476,6 +494,7 @@ def test_example_4_streaming(
     print(f"\n\nFull response length: {len(full_response)}")
 
     assert capsys.readouterr().out == "A short story.\n\nFull response length: 14\n"
+    assert client.route("gpt-3.5-turbo").client == provider_client
 
 
 def test_example_5_image_generation(
