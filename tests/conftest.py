@@ -21,6 +21,7 @@ for helpers in (
     ROOT / "packages/gen-openai-image/tests",
     ROOT / "packages/gen-openai-tts/tests",
     ROOT / "packages/gen-openrouter-image/tests",
+    ROOT / "packages/gen-replicate-sd/tests",
 ):
     if str(helpers) not in sys.path:
         sys.path.append(str(helpers))

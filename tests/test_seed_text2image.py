@@ -144,6 +144,7 @@ def test_process_result_and_retrying_failures(project: Path, openai_server: Loop
     assert isinstance(result, StageResult) and result.success
     assert (result.data["total_storyboards"], result.data["success_count"]) == (3, 2)
     assert result.data["failed_count"] == 1 and len(result.data["generated_image_ids"]) == 2
+    assert result.data["status"] == "partial"  # 部分失败: 阶段状态设为 partial
 
     # 重新调用process_stream,只处理失败的分镜
     boards[1]["image_prompt"] = "a hare"
@@ -162,3 +163,15 @@ def test_a_missing_project_is_an_error_event(seed_env: Path) -> None:
 
     assert [e["type"] for e in events] == ["error", "done"]
     assert "storyboard" in events[0]["error"]
+
+
+def test_q2_other_ratio_and_resolution(project: Path, openai_server: LoopbackServer) -> None:
+    # Q2: the seed edited _generate_single_image's defaults; here they are constructor arguments.
+    from inference_pipeline.compat.text2image import Text2ImageStageProcessor
+
+    processor = Text2ImageStageProcessor(ratio="1:1", resolution="4k")
+    events = collect(processor.process_stream(project_id="xxx", storyboard_ids=["uuid1"]))
+
+    assert events[-1]["type"] == "done"
+    (body,) = [r.json() for r in openai_server.requests if r.path == "/v1/images/generations"]
+    assert (body["ratio"], body["resolution"]) == ("1:1", "4k")
