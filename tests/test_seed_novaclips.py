@@ -114,8 +114,9 @@ def test_prompt_enhancer_and_models() -> None:
 
 def test_the_replicate_provider(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # The seed's ReplicateSDProvider: SDXL at 1920x1080, one output per scene.
-    from inference_core.testing import LoopbackServer
     from replicate_protocol import TOKEN, ReplicateApp
+
+    from inference_core.testing import LoopbackServer
 
     app = ReplicateApp()
     app.finish_on_wait = True
@@ -128,7 +129,9 @@ def test_the_replicate_provider(project: Path, monkeypatch: pytest.MonkeyPatch) 
         generator.generate_all(
             scenes_path="planning/scenes.yaml", output_dir="frames/", resolution="1920x1080"
         )
-        inputs = [r.json()["input"] for r in replicate.requests_to("/v1/predictions", method="POST")]
+        inputs = [
+            r.json()["input"] for r in replicate.requests_to("/v1/predictions", method="POST")
+        ]
 
     assert sorted(p.name for p in Path("frames").glob("scene-*")) == [
         "scene-001.png",
@@ -174,7 +177,9 @@ def test_the_cli_equivalents(project: Path, openai_server: LoopbackServer) -> No
     )  # fmt: skip
     regenerate = infer("regenerate", "--out", "frames", "--scene", "3")
 
-    assert (generate.returncode, regenerate.returncode) == (0, 0), generate.stderr + regenerate.stderr
+    assert (generate.returncode, regenerate.returncode) == (0, 0), (
+        generate.stderr + regenerate.stderr
+    )
     assert sorted(p.name for p in (project / "frames").glob("scene-*.png")) == [
         "scene-001.png",
         "scene-002.png",
