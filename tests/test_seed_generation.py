@@ -214,7 +214,9 @@ def test_custom_generator_in_the_seed_form(seed_env: Path) -> None:
     assert result["image_paths"] == ["fox.png"]
     assert result.images[0].width == 8 and result["metadata"]["prompt"] == "fox"
     assert result.parameters == {"prompt": "fox", "width": 1024}  # the default applied
-    assert info["input_schema"]["required"] == ["prompt"]
+    assert info["input_schema"]["required"] == ["prompt"]  # JSON Schema now
+    assert MyImageGenerator.metadata.input_schema["width"]["default"] == 1024  # the seed's dict
+    assert info["output_schema"] == {"images": {"type": "array", "description": "Generated images"}}
 
 
 @pytest.mark.parametrize(
@@ -253,3 +255,52 @@ def test_input_schema_types(kind: str, value: Any) -> None:
 
     with pytest.raises(InputValidationError):
         Typed().validate_inputs()
+
+
+@pytest.mark.parametrize("modality", ["video", "audio"])
+def test_custom_video_and_audio_generators_in_the_seed_form(seed_env: Path, modality: str) -> None:
+    # 1. 继承对应的基类 2. 实现 get_metadata() 3. 实现 generate(): for each modality's base.
+    from inference_core import BaseAudioGenerator, BaseVideoGenerator, get_registry
+
+    media = {"video": b"\x00\x00\x00\x18ftypmp42" + bytes(16), "audio": b"RIFF" + bytes(40)}[modality]
+    base = {"video": BaseVideoGenerator, "audio": BaseAudioGenerator}[modality]
+    field = "prompt" if modality == "video" else "text"
+
+    class MyGenerator(base):  # type: ignore[valid-type,misc]
+        def get_metadata(self) -> GeneratorMetadata:
+            return GeneratorMetadata(
+                id=f"my_{modality}_generator",
+                name=f"My {modality} generator",
+                description="seed form",
+                input_schema={field: {"type": "string", "required": True, "description": "..."}},
+                output_schema={modality: {"type": "string", "description": "base64"}},
+            )
+
+        def generate(self, **kwargs) -> Dict[str, Any]:  # type: ignore[no-untyped-def,override]  # noqa: UP006
+            return {modality: base64.b64encode(media).decode(), "metadata": {"input": kwargs[field]}}
+
+    registry = get_registry(modality)
+    registry.register_generator(MyGenerator)
+    try:
+        result = registry.generate(generator_id=f"my_{modality}_generator", **{field: "hello"})
+    finally:
+        registry.unregister_generator(f"my_{modality}_generator")
+
+    assert base64.b64decode(result[modality]) == media
+    assert result["metadata"] == {"input": "hello"}
+    (saved,) = result.save(seed_env / "out")
+    assert saved.read_bytes() == media
+
+
+def test_the_media_services(seed_env: Path) -> None:
+    # generation/{image,video,audio}_generators/service.py: ImageService, VideoService, AudioService
+    from inference_pipeline.services import AudioService, ImageService, VideoService
+
+    image = ImageService("mock_image_generator", workspace=seed_env).generate("a fox", width=16)
+    video = VideoService("mock_video_generator", workspace=seed_env).generate("waves", duration=1)
+    audio = AudioService("espeak_tts_generator", workspace=seed_env).generate("hello there")
+
+    assert image.path.read_bytes().startswith(b"\x89PNG")
+    assert video.path.read_bytes()[4:8] == b"ftyp"
+    assert audio.path.read_bytes()[:4] == b"RIFF"
+    assert {p.parent for p in (image.path, video.path, audio.path)} == {seed_env}
