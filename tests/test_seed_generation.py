@@ -262,7 +262,9 @@ def test_custom_video_and_audio_generators_in_the_seed_form(seed_env: Path, moda
     # 1. 继承对应的基类 2. 实现 get_metadata() 3. 实现 generate(): for each modality's base.
     from inference_core import BaseAudioGenerator, BaseVideoGenerator, get_registry
 
-    media = {"video": b"\x00\x00\x00\x18ftypmp42" + bytes(16), "audio": b"RIFF" + bytes(40)}[modality]
+    media = {"video": b"\x00\x00\x00\x18ftypmp42" + bytes(16), "audio": b"RIFF" + bytes(40)}[
+        modality
+    ]
     base = {"video": BaseVideoGenerator, "audio": BaseAudioGenerator}[modality]
     field = "prompt" if modality == "video" else "text"
 
@@ -277,7 +279,10 @@ def test_custom_video_and_audio_generators_in_the_seed_form(seed_env: Path, moda
             )
 
         def generate(self, **kwargs) -> Dict[str, Any]:  # type: ignore[no-untyped-def,override]  # noqa: UP006
-            return {modality: base64.b64encode(media).decode(), "metadata": {"input": kwargs[field]}}
+            return {
+                modality: base64.b64encode(media).decode(),
+                "metadata": {"input": kwargs[field]},
+            }
 
     registry = get_registry(modality)
     registry.register_generator(MyGenerator)

@@ -318,9 +318,60 @@ def test_core_3_input_utils(seed_env: Path) -> None:
     assert MultimodalUtils is InputUtils
 
 
+def test_configuration_file(
+    openai_server: LoopbackServer, ollama_server: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The seed's config/inference_config.yaml, its Ollama endpoint pointed at the loopback server.
+    from openai_images_app import KEY
+
+    monkeypatch.delenv("OPENAI_API_KEY")
+    monkeypatch.setenv("OPENAI_API_KEY_FOR_THE_FILE", KEY)
+    Path("config").mkdir()
+    Path("config/inference_config.yaml").write_text(
+        SEED_CONFIG.replace("http://localhost:11434", ollama_server.url).replace(
+            "${OPENAI_API_KEY}", "${OPENAI_API_KEY_FOR_THE_FILE}"
+        )
+    )
+    from inference_llm.compat import LLMClient
+
+    client = LLMClient(config_path="config/inference_config.yaml")
+    client.call(messages=[{"role": "user", "content": "Hello!"}], model="gpt-4")
+    answer = client.call(messages=[{"role": "user", "content": "Hello!"}], model="ollama/llama3")
+
+    (request,) = openai_server.requests_to("/v1/chat/completions")
+    assert request.header("authorization") == f"Bearer {KEY}"  # api_keys.openai
+    body = request.json()
+    assert (body["model"], body["temperature"], body["max_tokens"]) == ("gpt-4", 0.7, 4096)
+    (chat,) = ollama_server.requests_to("/api/chat")  # custom_endpoints.ollama.base_url
+    assert chat.json()["model"] == "llama3"
+    assert answer["choices"][0]["message"]["content"] == "Hello from llama"
+
+
+def test_configuration_provider_keys(seed_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # export ANTHROPIC_API_KEY / GOOGLE_API_KEY: the variable each provider's calls read (no
+    # Anthropic or Google protocol server here: a call without its key fails before any request).
+    from inference_core import MissingAPIKeyError
+    from inference_llm.compat import LLMClient
+
+    client = LLMClient()
+    hello = [{"role": "user", "content": "Hello!"}]
+    with pytest.raises(MissingAPIKeyError, match="ANTHROPIC_API_KEY"):
+        client.call(messages=hello, model="claude-3-5-sonnet-20241022")
+    with pytest.raises(MissingAPIKeyError, match="GEMINI_API_KEY"):
+        client.call(messages=hello, model="gemini-pro")
+    assert client.route("claude-3-5-sonnet-20241022").api_key_env == "ANTHROPIC_API_KEY"
+
+    from inference_llm.client_config import resolve_api_key
+
+    monkeypatch.setenv("GOOGLE_API_KEY", "g-key")  # the seed's name for Gemini's key
+    assert resolve_api_key(client.route("gemini-pro").api_key_env, None).reveal() == "g-key"
+
+
 def test_configuration_environment_variables(
     openai_server: LoopbackServer, ollama_server: LoopbackServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from openai_images_app import KEY
+
     monkeypatch.setenv("INFERENCE_DEFAULT_MODEL", "gpt-4o")
     monkeypatch.setenv("OLLAMA_BASE_URL", ollama_server.url)
     from inference_llm.compat import CustomModelClient, LLMClient
@@ -329,6 +380,7 @@ def test_configuration_environment_variables(
     models = CustomModelClient().list_ollama_models()
 
     assert chat_bodies(openai_server)[0]["model"] == "gpt-4o"
+    assert openai_server.requests[0].header("authorization") == f"Bearer {KEY}"  # OPENAI_API_KEY
     assert models[0]["name"] == "llama3:latest"
 
 

@@ -156,3 +156,44 @@ def test_complete_flow_with_a_stage_two_written_by_hand(
     )
     assert [o.scene_id for o in outputs] == [f"scene_00{i}" for i in range(1, 6)]
     assert all(o.generation_params["negative_prompt_handling"] == "folded" for o in outputs)
+
+
+def test_the_seed_dotenv(openai_server: LoopbackServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    # 在 .env 文件中设置 OPENROUTER_API_KEY / OPENROUTER_BASE_URL (nothing in the environment)
+    from openai_images_app import KEY
+
+    monkeypatch.delenv("OPENAI_API_KEY")
+    monkeypatch.delenv("OPENAI_BASE_URL")
+    Path(".env").write_text(
+        f"OPENROUTER_API_KEY={KEY}\nOPENROUTER_BASE_URL={openai_server.url}/v1\n"
+    )
+    from inference_pipeline.compat.stage3 import Stage2Output, Stage3ImageGenerationService
+
+    service = Stage3ImageGenerationService(output_dir="./output/images")
+    result = asyncio.run(
+        service.generate_scene_image(Stage2Output(scene_id="s1", image_prompt="x"))
+    )
+
+    assert Path(result.image_path).read_bytes().startswith(b"\x89PNG")
+    (request,) = openai_server.requests_to("/v1/images/generations")
+    assert request.header("authorization") == f"Bearer {KEY}"
+
+
+def test_a_failure_raises_and_each_read_is_bounded(openrouter_env: LoopbackServer) -> None:
+    # 如果生成失败，会抛出异常; 已设置 120 秒超时 (here 0.2 s, to see it)
+    from inference_core import ContentPolicyError, ProviderTimeoutError
+    from inference_core.testing import Fault
+    from inference_pipeline.compat.stage3 import Stage2Output, Stage3ImageGenerationService
+
+    service = Stage3ImageGenerationService(output_dir="./output/images")
+    with pytest.raises(ContentPolicyError):
+        asyncio.run(
+            service.generate_scene_image(Stage2Output(scene_id="s1", image_prompt="FORBIDDEN"))
+        )
+    assert Stage3ImageGenerationService().timeout == 120.0
+
+    openrouter_env.script(*[Fault.delay(1.0, path="/v1/images/generations")] * 3)
+    quick = Stage3ImageGenerationService(output_dir="./output/images", timeout=0.2)
+    with pytest.raises(ProviderTimeoutError):
+        asyncio.run(quick.generate_scene_image(Stage2Output(scene_id="s2", image_prompt="x")))
+    assert not Path("output/images/s1.png").exists() and not Path("output/images/s2.png").exists()

@@ -17,25 +17,37 @@ DALL-E 3 takes no negative prompt: it is folded into the prompt (``Avoid:
 ...``), recorded in ``generation_params["negative_prompt_handling"]``. A
 size the model does not make becomes the nearest one it does. The key and
 base URL come from the arguments, else ``OPENROUTER_API_KEY`` /
-``OPENROUTER_BASE_URL`` when set (the seed's names), else ``OPENAI_API_KEY`` /
-``OPENAI_BASE_URL``.
+``OPENROUTER_BASE_URL`` when set (the seed's names, in the environment or a
+``.env`` found upward), else ``OPENAI_API_KEY`` / ``OPENAI_BASE_URL``. Each
+read is bounded by ``timeout`` (the seed's 120 seconds).
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
 if TYPE_CHECKING:
+    import os
     from collections.abc import Sequence
 
 __all__ = ["Stage2Output", "Stage3ImageGenerationService", "Stage3Output"]
 
 GENERATOR = "openai_image_generator"
+
+
+def _optional_key(name: str) -> str | None:
+    """The key ``name`` from wherever keys come from, ``None`` when it is set nowhere."""
+    from inference_core.errors import MissingAPIKeyError
+    from inference_core.provider import resolve_key
+
+    try:
+        return resolve_key(name)
+    except MissingAPIKeyError:
+        return None
 
 
 class Stage2Output(BaseModel):
@@ -70,22 +82,28 @@ class Stage3ImageGenerationService:
         api_key: str | None = None,
         base_url: str | None = None,
         concurrency: int = 4,
+        timeout: float = 120.0,
     ) -> None:
+        from inference_core.provider import resolve_setting
+
         self.output_dir = Path(output_dir)
         self.model = model
-        self.api_key = api_key or os.environ.get("OPENROUTER_API_KEY") or None
-        self.base_url = base_url or os.environ.get("OPENROUTER_BASE_URL") or None
+        self.api_key = api_key or _optional_key("OPENROUTER_API_KEY")
+        self.base_url = base_url or resolve_setting("OPENROUTER_BASE_URL")
         self.concurrency = concurrency
+        self.timeout = timeout
         self._generator: Any = None
 
     def _get_generator(self) -> Any:
         if self._generator is None:
             from inference_core import get_image_generator_registry
 
-            config = {
+            config: dict[str, Any] = {
                 k: v for k, v in (("api_key", self.api_key), ("base_url", self.base_url)) if v
             }
-            self._generator = get_image_generator_registry().get_generator(GENERATOR, **config)
+            self._generator = get_image_generator_registry().get_generator(
+                GENERATOR, timeout=self.timeout, **config
+            )
         return self._generator
 
     async def generate_scene_image(
