@@ -1,3 +1,4 @@
+# ruff: noqa: RUF003  (the seed's own Chinese punctuation, kept verbatim)
 """The stage-3 image service seed (``Stage2Output`` to ``Stage3Output``): every example in its seed form.
 
 Only the import paths changed: ``app.services.stage3_image_generation`` and
