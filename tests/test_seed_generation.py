@@ -309,3 +309,26 @@ def test_the_media_services(seed_env: Path) -> None:
     assert video.path.read_bytes()[4:8] == b"ftyp"
     assert audio.path.read_bytes()[:4] == b"RIFF"
     assert {p.parent for p in (image.path, video.path, audio.path)} == {seed_env}
+
+
+def test_a_field_is_optional_unless_required() -> None:
+    # "required": 可选：是否必需（默认 False）  # noqa: RUF003
+    from inference_core import GenerationResult, InputValidationError, MediaAsset
+
+    class Optional(BaseImageGenerator):
+        metadata = GeneratorMetadata(
+            id="optional_fields",
+            name="Optional",
+            description="one required field, one without 'required'",
+            input_schema={
+                "prompt": {"type": "string", "required": True},
+                "style": {"type": "string", "description": "no 'required' key"},
+            },
+        )
+
+        def generate(self, **kwargs: Any) -> GenerationResult:
+            return GenerationResult(assets=[MediaAsset(mime_type="image/png", data=b"\x89PNG")])
+
+    assert Optional().validate_inputs(prompt="x")["prompt"] == "x"
+    with pytest.raises(InputValidationError, match="prompt"):
+        Optional().validate_inputs(style="flat")
