@@ -12,8 +12,9 @@ folder layout and the CLI commands.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from inference_core.lazy import lazy_exports
 
 __all__ = [
     "AdaptiveLimiter",
@@ -96,15 +97,4 @@ _EXPORTS = {
     "output_stem": "inference_pipeline.scenes",
 }
 
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)
