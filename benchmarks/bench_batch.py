@@ -471,6 +471,7 @@ def infer_batch(
 ) -> tuple[float, float]:
     """Whole-process wall time and CPU time of ``infer batch`` over ``scenes`` scenes."""
     import resource
+
     board_file = out.parent / f"{out.name}.yaml"
     board_file.write_text(
         "scenes:\n"
