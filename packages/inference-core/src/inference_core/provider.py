@@ -79,6 +79,7 @@ __all__ = [
     "input_url",
     "is_retryable",
     "load_file",
+    "loop_http_client",
     "media_info",
     "openai_client",
     "parse_data_url",
@@ -121,6 +122,7 @@ if TYPE_CHECKING:
         download,
         fetch_bytes,
         http_client,
+        loop_http_client,
     )
     from inference_core._files import atomic_write, scratch_dir
     from inference_core._http_errors import (
@@ -180,6 +182,7 @@ _MODULES = {
         "download",
         "fetch_bytes",
         "http_client",
+        "loop_http_client",
     ),
     "inference_core._files": ("atomic_write", "scratch_dir"),
     "inference_core._http_errors": (
