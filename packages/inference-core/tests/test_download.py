@@ -240,3 +240,38 @@ def test_input_url_passes_urls_and_encodes_files(tmp_path: pathlib.Path) -> None
         input_url(b"hello", generator_id="g")
     with pytest.raises(ConfigurationError, match="not found"):
         input_url(tmp_path / "missing.png")
+
+
+def test_loop_http_client_reuses_one_connection_and_closes_with_the_loop() -> None:
+    from inference_core.provider import loop_http_client
+
+    connections: list[int] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connections.append(1)
+        try:
+            while True:  # requests without a body, answered on the same connection
+                await reader.readuntil(b"\r\n\r\n")
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:  # also when the loop's shutdown cancels this handler
+            writer.close()
+
+    async def main() -> Any:
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/"
+        async with server:
+            client = loop_http_client(timeout=5.0, headers={"Authorization": "Bearer k"})
+            for _ in range(3):  # as three scenes of a batch would
+                shared = loop_http_client(timeout=5.0, headers={"Authorization": "Bearer k"})
+                assert shared is client
+                assert (await shared.get(url)).text == "ok"
+            other = loop_http_client(timeout=5.0)  # other settings: a client of its own
+            assert other is not client
+            return client
+
+    client = asyncio.run(main())
+    assert len(connections) == 1
+    assert client.is_closed  # closed while its loop still ran

@@ -122,3 +122,30 @@ def test_redacting_filter_cleans_log_records(caplog: pytest.LogCaptureFixture) -
         logger.info("calling with %s", key.reveal())
     assert "sk-log-secret-4242" not in caplog.text
     assert "calling with ***" in caplog.text
+
+
+def test_default_config_path_follows_xdg_config_home(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("INFERENCE_CORE_CONFIG")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "one"))
+    first = config_path()
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "two"))
+    assert (first.parent.parent.name, config_path().parent.parent.name) == ("one", "two")
+
+
+def test_key_store_changes_are_seen_at_once(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from inference_core._keystore import remove_key, set_key
+
+    monkeypatch.setenv("INFERENCE_CORE_KEYS", str(tmp_path / "keys.json"))
+    set_key("acme", "sk-first-0001")
+    assert resolve_key(VAR, name="acme").reveal() == "sk-first-0001"
+    set_key("acme", "sk-again-0002")  # same size: the file is replaced, a new inode
+    assert resolve_key(VAR, name="acme").reveal() == "sk-again-0002"
+    (tmp_path / "keys.json").write_text('{"acme": "sk-by-hand-0000003"}', encoding="utf-8")
+    assert resolve_key(VAR, name="acme").reveal() == "sk-by-hand-0000003"
+    remove_key("acme")
+    with pytest.raises(MissingAPIKeyError):
+        resolve_key(VAR, name="acme")

@@ -272,3 +272,17 @@ def test_equivalent_parameters_are_one_request(
     run(tmp_path, scenes, generator="scripted_image")  # width defaults to 16
     result, _ = run(tmp_path, scenes, generator="scripted_image", params={"image": {"width": "16"}})
     assert result.requests == 0 and all(r.cached for r in result.results)
+
+
+def test_history_keeps_the_storyboard_and_the_result_repr_stays_short(
+    tmp_path: Path, generators: Any, scenes: Any
+) -> None:
+    result, _ = run(tmp_path, scenes, generator="scripted_image")
+
+    with HistoryStore(tmp_path) as store:
+        manifest = store.last_manifest()
+    assert manifest is not None and manifest["kind"] == "batch"
+    assert [s["id"] for s in manifest["storyboard"]["scenes"]] == ["1", "2", "3"]
+    assert manifest["config"]["generator"] == "scripted_image"
+    # asyncio.run formats the returned result's repr: it must not hold every result
+    assert "scene-001" not in repr(result) and result.status in repr(result)

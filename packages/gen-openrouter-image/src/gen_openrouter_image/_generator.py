@@ -20,11 +20,11 @@ from inference_core.provider import (
     DEFAULT_RETRY_POLICY,
     HTTPErrorContext,
     RetryPolicy,
-    async_http_client,
     error_for_status,
     fetch_bytes,
     http_client,
     input_url,
+    loop_http_client,
     media_info,
     parse_data_url,
     resolve_setting,
@@ -145,20 +145,20 @@ class OpenRouterImageGenerator(BaseImageGenerator):
     async def agenerate(self, **inputs: Any) -> GenerationResult:
         errors, url, headers, body = self._prepare(inputs)
         cap = self.max_response_bytes
-        async with async_http_client(timeout=self.timeout) as client:
+        client = loop_http_client(timeout=self.timeout)  # pooled per event loop
 
-            async def call() -> tuple[dict[str, Any], str | None]:
-                with errors.translate():
-                    async with client.stream("POST", url, json=body, headers=headers) as response:
-                        announced = response.headers.get("content-length", "")
-                        if announced.isdigit() and int(announced) > cap:
-                            raise errors.invalid(f"the response is over the {cap}-byte cap")
-                        if len(await response.aread()) > cap:
-                            raise errors.invalid(f"the response exceeds the {cap}-byte cap")
-                        data = errors.dig(errors.json(response, status=(200,)), kind=dict)
-                        return data, response.headers.get("x-generation-id")
+        async def call() -> tuple[dict[str, Any], str | None]:
+            with errors.translate():
+                async with client.stream("POST", url, json=body, headers=headers) as response:
+                    announced = response.headers.get("content-length", "")
+                    if announced.isdigit() and int(announced) > cap:
+                        raise errors.invalid(f"the response is over the {cap}-byte cap")
+                    if len(await response.aread()) > cap:
+                        raise errors.invalid(f"the response exceeds the {cap}-byte cap")
+                    data = errors.dig(errors.json(response, status=(200,)), kind=dict)
+                    return data, response.headers.get("x-generation-id")
 
-            data, generation_id = await call()
+        data, generation_id = await call()
         return self._result(data, generation_id, errors)
 
     def _prepare(

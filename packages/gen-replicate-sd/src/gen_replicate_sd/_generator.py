@@ -28,9 +28,9 @@ from inference_core.provider import (
     HTTPErrorContext,
     RetryPolicy,
     adownload,
-    async_http_client,
     image_dimensions,
     input_url,
+    loop_http_client,
     media_info,
     parse_data_url,
     resolve_setting,
@@ -151,34 +151,35 @@ class ReplicateSDGenerator(BaseImageGenerator):
         )
         body = {"version": inputs["version"], "input": _model_input(inputs)}
         deadline = time.monotonic() + self.timeout
-        async with async_http_client(
+        # One pooled client per event loop: a batch reuses its connections.
+        client = loop_http_client(
             timeout=min(self.timeout, self.wait + 30.0), headers={"Authorization": f"Bearer {key}"}
-        ) as client:
-            pred = await self._create(client, base, body, errors)
-            try:
-                failures, delay = 0, self.poll_interval
-                while pred["status"] not in TERMINAL:
-                    if time.monotonic() + delay > deadline:
-                        raise errors.timeout(
-                            f"prediction {pred['id']} did not finish within {self.timeout:g}s"
-                        )
-                    await asyncio.sleep(delay)
-                    try:
-                        polled = await self._get(client, pred["urls"]["get"], errors)
-                        pred = _prediction(polled, errors)
-                        failures, delay = 0, self.poll_interval
-                    except ProviderError as exc:
-                        # Polling is not a new attempt: the prediction runs on, so a
-                        # transient status failure is asked again, a few times at most.
-                        failures += 1
-                        if not exc.retryable or failures >= MAX_POLL_FAILURES:
-                            raise
-                        delay = max(self.poll_interval, exc.retry_after or 0.0)
-            except BaseException:  # timeout, caller cancellation, Ctrl-C: stop paying for it
-                if pred["status"] not in TERMINAL:
-                    await asyncio.shield(self._cancel(client, pred, errors))
-                raise
-            return await self._result(client, pred, errors)
+        )
+        pred = await self._create(client, base, body, errors)
+        try:
+            failures, delay = 0, self.poll_interval
+            while pred["status"] not in TERMINAL:
+                if time.monotonic() + delay > deadline:
+                    raise errors.timeout(
+                        f"prediction {pred['id']} did not finish within {self.timeout:g}s"
+                    )
+                await asyncio.sleep(delay)
+                try:
+                    polled = await self._get(client, pred["urls"]["get"], errors)
+                    pred = _prediction(polled, errors)
+                    failures, delay = 0, self.poll_interval
+                except ProviderError as exc:
+                    # Polling is not a new attempt: the prediction runs on, so a
+                    # transient status failure is asked again, a few times at most.
+                    failures += 1
+                    if not exc.retryable or failures >= MAX_POLL_FAILURES:
+                        raise
+                    delay = max(self.poll_interval, exc.retry_after or 0.0)
+        except BaseException:  # timeout, caller cancellation, Ctrl-C: stop paying for it
+            if pred["status"] not in TERMINAL:
+                await asyncio.shield(self._cancel(client, pred, errors))
+            raise
+        return await self._result(client, pred, errors)
 
     async def _create(
         self, client: httpx.AsyncClient, base: str, body: dict[str, Any], errors: HTTPErrorContext

@@ -14,6 +14,7 @@ import os
 import pathlib
 import re
 import tempfile
+import threading
 
 from inference_core.errors import ConfigurationError
 
@@ -21,6 +22,9 @@ __all__ = ["KEYS_ENV_VAR", "keys_path", "remove_key", "set_key", "stored_keys"]
 
 KEYS_ENV_VAR = "INFERENCE_CORE_KEYS"
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")
+#: The store's content by (path, inode, mtime, ctime, size): see :func:`stored_keys`.
+_cache: dict[tuple[str, int, int, int, int], dict[str, str]] = {}
+_cache_lock = threading.Lock()
 
 
 def keys_path() -> pathlib.Path:
@@ -34,8 +38,31 @@ def keys_path() -> pathlib.Path:
 
 
 def stored_keys(path: pathlib.Path | None = None) -> dict[str, str]:
-    """Every stored key by name (``{}`` when there is no store yet)."""
+    """Every stored key by name (``{}`` when there is no store yet).
+
+    The file is read again only when it changes (keys are looked up on every
+    request, and a batch makes thousands).
+    """
     path = keys_path() if path is None else path
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read the key store {path}: {exc.strerror}") from None
+    stamp = (str(path), stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size)
+    with _cache_lock:
+        hit = _cache.get(stamp)
+    if hit is None:
+        hit = _read(path)
+        with _cache_lock:
+            if len(_cache) > 8:
+                _cache.clear()
+            _cache[stamp] = hit
+    return dict(hit)
+
+
+def _read(path: pathlib.Path) -> dict[str, str]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

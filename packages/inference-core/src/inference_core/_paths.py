@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import pathlib
 
 __all__ = ["CONFIG_ENV_VAR", "config_path"]
 
 CONFIG_ENV_VAR = "INFERENCE_CORE_CONFIG"
+#: What platformdirs reads to place the user config folder (Linux, macOS, Windows).
+_PLATFORM_ENV = ("XDG_CONFIG_HOME", "HOME", "APPDATA", "LOCALAPPDATA", "USERPROFILE")
 
 
 def config_path() -> pathlib.Path:
@@ -15,6 +18,13 @@ def config_path() -> pathlib.Path:
     explicit = os.environ.get(CONFIG_ENV_VAR)
     if explicit:
         return pathlib.Path(explicit).expanduser()
+    return _platform_config_file(*(os.environ.get(name) for name in _PLATFORM_ENV))
+
+
+@functools.lru_cache(maxsize=8)
+def _platform_config_file(*environ: str | None) -> pathlib.Path:
+    """platformdirs' answer, remembered per value of the variables it reads (``environ``): keys
+    are looked up on every request, and platformdirs works its answer out afresh each time."""
     import platformdirs
 
     return platformdirs.user_config_path("inference-core") / "config.yaml"

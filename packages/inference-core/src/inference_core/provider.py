@@ -80,6 +80,7 @@ __all__ = [
     "input_url",
     "is_retryable",
     "load_file",
+    "loop_http_client",
     "media_info",
     "openai_client",
     "parse_data_url",
@@ -122,6 +123,7 @@ if TYPE_CHECKING:
         download,
         fetch_bytes,
         http_client,
+        loop_http_client,
     )
     from inference_core._files import atomic_write, scratch_dir
     from inference_core._http_errors import (
@@ -181,6 +183,7 @@ _MODULES = {
         "download",
         "fetch_bytes",
         "http_client",
+        "loop_http_client",
     ),
     "inference_core._files": ("atomic_write", "scratch_dir"),
     "inference_core._http_errors": (

@@ -79,7 +79,7 @@ class BatchConfig:
         return config
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Job:
     """One output to make: a scene's ``visual`` or ``narration``, or a pipeline's ``final`` video."""
 
@@ -99,7 +99,10 @@ class BatchResult:
     batch_id: str
     status: BatchStatus
     out_dir: Path
-    results: list[SceneResult]
+    #: Left out of the repr: ``asyncio.run`` formats the repr of the task that returned the
+    #: result (CPython 3.11 does it while restoring the SIGINT handler), and one line holding
+    #: every result would be tens of megabytes for a large batch.
+    results: list[SceneResult] = field(repr=False)
     elapsed_s: float
     requests: int = 0
     limits: dict[str, dict[str, int]] = field(default_factory=dict)

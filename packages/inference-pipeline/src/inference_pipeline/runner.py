@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -54,7 +55,7 @@ from inference_pipeline.store import (
 from inference_pipeline.styles import PromptEnhancer, config_styles
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+    from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 
 
 __all__ = ["BatchRunner"]
@@ -173,13 +174,10 @@ class BatchRunner:
         store = self._store
         assert store is not None
         try:
-            manifest = {
-                "kind": "batch",
-                "storyboard": board.model_dump(mode="json"),
-                "config": self.config.to_dict(),
-                **(manifest_extra or {}),
-            }
-            self._batch_id = store.start_batch(manifest)
+            self._batch_id = store.start_batch(
+                {"kind": "batch", "config": self.config.to_dict(), **(manifest_extra or {})},
+                storyboard=board.model_dump_json(),
+            )
             self._defaults = board.defaults
             assert self.enhancer is not None
             jobs = build_jobs(
@@ -192,7 +190,10 @@ class BatchRunner:
                 store=store,
                 out_dir=self.out_dir,
             )
-            results = await self.run_jobs(jobs, force=force, title=board.title)
+            total = len(jobs)
+            queue = deque(jobs)  # each job is let go once it has run: memory stays flat
+            del jobs
+            results = await self._run_all(_consume(queue), total, force=force, title=board.title)
             status = batch_status(results)
             result = BatchResult(
                 self._batch_id,
@@ -302,15 +303,21 @@ class BatchRunner:
         self, jobs: Sequence[Job], *, force: bool = False, title: str = ""
     ) -> list[SceneResult]:
         """Run jobs concurrently (bounded per generator) and return their results in order."""
-        self.progress.total += len(jobs)
+        return await self._run_all(iter(jobs), len(jobs), force=force, title=title)
+
+    async def _run_all(
+        self, jobs: Iterator[Job], total: int, *, force: bool, title: str = ""
+    ) -> list[SceneResult]:
+        """:meth:`run_jobs` over ``total`` jobs drawn from ``jobs`` as they are started."""
+        self.progress.total += total
         self.bus.emit(
             "stage_update",
-            f"generating {len(jobs)} output{'' if len(jobs) == 1 else 's'}"
+            f"generating {total} output{'' if total == 1 else 's'}"
             + (f" for {title}" if title else ""),
             stage="generate",
-            total=len(jobs),
+            total=total,
         )
-        results: list[SceneResult | None] = [None] * len(jobs)
+        results: list[SceneResult | None] = [None] * total
 
         async def run(index: int, job: Job) -> None:
             results[index] = await self._run_job(job, force)
@@ -458,3 +465,9 @@ class BatchRunner:
     def _write_results(self) -> None:
         assert self._session is not None
         self._session.write_results()
+
+
+def _consume(queue: deque[Job]) -> Iterator[Job]:
+    """The jobs of ``queue`` in order, each removed from it as it is handed out."""
+    while queue:
+        yield queue.popleft()

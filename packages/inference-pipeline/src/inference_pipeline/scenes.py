@@ -221,6 +221,12 @@ def _pydantic_errors(exc: ValidationError, prefix: str, known: Iterable[str]) ->
     return errors
 
 
+#: The fields a converted scene sets (all of them), one set shared by every scene: pydantic
+#: keeps the set it is given, and a set per scene would be a third of a large storyboard's
+#: memory. Safe to share: scenes are frozen, and model_copy() copies the set before updating.
+_EVERY_FIELD = set(Scene.model_fields)
+
+
 def _convert_scene(raw: Any, index: int) -> tuple[Scene | None, list[FieldError]]:
     label = f"scene {index + 1}"
     if isinstance(raw, Scene):
@@ -234,6 +240,7 @@ def _convert_scene(raw: Any, index: int) -> tuple[Scene | None, list[FieldError]
         if "scene_id" in raw or "image_prompt" in raw:
             j = _JsonScene.model_validate(raw)
             return Scene.model_construct(  # the raw model validated every field
+                _fields_set=_EVERY_FIELD,
                 id=str(j.scene_id),
                 prompt=j.image_prompt,
                 visual_type=j.visual_type,
@@ -247,6 +254,7 @@ def _convert_scene(raw: Any, index: int) -> tuple[Scene | None, list[FieldError]
         if "visual" in raw:
             y = _YamlScene.model_validate(raw)
             return Scene.model_construct(  # the raw model validated every field
+                _fields_set=_EVERY_FIELD,
                 id=str(y.id if y.id is not None else index + 1),
                 prompt=y.visual.prompt,
                 visual_type=y.visual.type,

@@ -250,11 +250,17 @@ class HistoryStore:
 
     # -- batches -------------------------------------------------------------
 
-    def start_batch(self, manifest: dict[str, Any]) -> str:
+    def start_batch(self, manifest: dict[str, Any], *, storyboard: str | None = None) -> str:
+        """Record a batch starting; ``storyboard`` is the manifest's ``storyboard`` as JSON text
+        (``Storyboard.model_dump_json()``), spliced in as it is: a large storyboard is not
+        turned into Python objects a second time."""
         batch_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+        text = _dump(manifest)
+        if storyboard is not None:
+            text = f'{text[:-1]}{", " if manifest else ""}"storyboard": {storyboard}}}'
         self._db.execute(
             "INSERT INTO batches (id, started_at, status, manifest) VALUES (?, ?, 'running', ?)",
-            (batch_id, time.time(), _dump(manifest)),
+            (batch_id, time.time(), text),
         )
         return batch_id
 
