@@ -191,7 +191,7 @@ async def _answer(request: Request, job: JobRow, prefer: str | None) -> JSONResp
     if wait is not None:
         headers["Preference-Applied"] = f"wait={wait:g}"
         await manager.wait(job.id, wait)
-    manager.store.flush()  # the job is stored before anyone is told about it
+    await manager.store.settle()  # the job is stored before anyone is told about it
     done = job.status not in ACTIVE  # ``job`` is the object the worker updates
     body = job_out(manager, job).model_dump(mode="json")
     return JSONResponse(
