@@ -12,6 +12,7 @@ loop (the token commands) a write is committed at once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import queue
 import threading
@@ -99,10 +100,8 @@ class WriteBehind(Generic[T]):
         if self._loop is None or threading.get_ident() == self._loop_thread:
             self._committed(error)
             return
-        try:
+        with contextlib.suppress(RuntimeError):  # a closed loop: nobody is left to tell
             self._loop.call_soon_threadsafe(self._committed, error)
-        except RuntimeError:  # the loop is closed: nobody is left to tell
-            pass
 
     def _committed(self, error: BaseException | None) -> None:
         waiting, self._waiters = self._waiters, []
