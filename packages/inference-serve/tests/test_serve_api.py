@@ -150,13 +150,17 @@ def test_cors_is_off_unless_configured(server: Server, tokens: Tokens) -> None:
 
 
 def test_metrics_in_prometheus_format(server: Server, tokens: Tokens) -> None:
-    with server.client(tokens.alice) as client:
+    with server.client(tokens.alice) as client, server.client(tokens.admin) as admin:
         client.post(
             "/v1/generations",
             json={"generator": "mock_image_generator", "inputs": {"prompt": "m", "width": 16}},
             headers={"Prefer": "wait=30"},
         )
-        text = client.get("/metrics")
+        denied = client.get("/metrics")  # the figures cover every token's jobs
+        assert (
+            denied.status_code == 403 and denied.json()["detail"] == "metrics need an admin token"
+        )
+        text = admin.get("/metrics")
     assert text.headers["content-type"].startswith("text/plain")
     lines = text.text.splitlines()
     assert "# TYPE inference_jobs gauge" in lines

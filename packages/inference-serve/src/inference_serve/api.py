@@ -148,9 +148,22 @@ async def healthz(request: Request) -> Health:
     )
 
 
-@router.get("/metrics", tags=["service"], response_class=PlainTextResponse, responses=_ERRORS)
+@router.get(
+    "/metrics",
+    tags=["service"],
+    response_class=PlainTextResponse,
+    responses={
+        **_ERRORS,
+        403: {"model": ErrorOut, "description": "Not an admin token."},
+    },
+)
 async def metrics(request: Request, token: Caller) -> PlainTextResponse:
-    """Prometheus text: jobs by state, generation latency, provider errors by class."""
+    """Prometheus text: jobs by state, generation latency, provider errors by class.
+
+    For admin tokens only: the figures cover every token's jobs.
+    """
+    if not token.admin:
+        raise HTTPException(403, "metrics need an admin token")
     counts = request.app.state.store.counts_by_status()
     return PlainTextResponse(METRICS.render(counts), media_type="text/plain; version=0.0.4")
 

@@ -66,7 +66,7 @@ class JobManager:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._running: Counter[str] = Counter()
         self._subscribers: dict[str, set[Subscription]] = {}
-        self._finished: dict[str, asyncio.Event] = {}
+        self._finished: dict[str, asyncio.Future[None]] = {}
         self._cancelled: set[str] = set()
         self._runs: dict[str, JobRow] = {}
         #: ``(write number, job id, event or None to end)``, delivered once that write is stored.
@@ -146,9 +146,11 @@ class JobManager:
         job = self.current(job_id)
         if job is None or job.status not in ACTIVE:
             return
-        event = self._finished.setdefault(job_id, asyncio.Event())
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(event.wait(), timeout)
+        finished = self._finished.get(job_id)
+        if finished is None:
+            finished = self._finished[job_id] = asyncio.get_running_loop().create_future()
+        with contextlib.suppress(TimeoutError):  # shielded: other waiters keep theirs
+            await asyncio.wait_for(asyncio.shield(finished), timeout)
 
     def subscribe(
         self, job_id: str, after: int
@@ -221,9 +223,9 @@ class JobManager:
     def _close(self, job: JobRow) -> None:
         if job.id in self._subscribers:  # once the job's last state is stored
             self._outbox.append((self.store.queued, job.id, None))
-        event = self._finished.pop(job.id, None)
-        if event is not None:
-            event.set()
+        finished = self._finished.pop(job.id, None)
+        if finished is not None and not finished.done():
+            finished.set_result(None)
 
     # -- events ------------------------------------------------------------------
 
