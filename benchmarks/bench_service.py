@@ -287,6 +287,18 @@ async def through_python(out: Path, jobs: range) -> float:
     return time.perf_counter() - started
 
 
+def cpu_seconds(pid: int | None = None) -> float:
+    """CPU time used so far by this process, or by process ``pid`` (Linux ``/proc``; else 0)."""
+    if pid is None:
+        times = os.times()
+        return times.user + times.system
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def figure_jobs(tmp: Path) -> bool:
     data = tmp / "jobs"
     keys = tokens(data, [f"client-{i}" for i in range(SUBMITTERS)])
@@ -294,17 +306,26 @@ def figure_jobs(tmp: Path) -> bool:
     size = JOBS // ROUNDS
     service_s: list[float] = []
     python_s: list[float] = []
+    cpu = {"service": 0.0, "python": 0.0}
+
+    def service_round(jobs: range) -> None:
+        before = cpu_seconds() + cpu_seconds(proc.pid)
+        service_s.append(asyncio.run(through_service(url, keys, jobs)))
+        cpu["service"] += cpu_seconds() + cpu_seconds(proc.pid) - before
+
+    def python_round(jobs: range) -> None:
+        before = cpu_seconds()
+        python_s.append(asyncio.run(through_python(tmp / "python", jobs)))
+        cpu["python"] += cpu_seconds() - before
+
     try:
         asyncio.run(through_service(url, keys, range(-2 * size, -size)))  # warm-up
         asyncio.run(through_python(tmp / "python", range(-size, 0)))  # warm-up
         for index, first in enumerate(range(0, JOBS, size)):
             jobs = range(first, first + size)
-            if index % 2:
-                python_s.append(asyncio.run(through_python(tmp / "python", jobs)))
-                service_s.append(asyncio.run(through_service(url, keys, jobs)))
-            else:
-                service_s.append(asyncio.run(through_service(url, keys, jobs)))
-                python_s.append(asyncio.run(through_python(tmp / "python", jobs)))
+            rounds = (python_round, service_round) if index % 2 else (service_round, python_round)
+            for run in rounds:
+                run(jobs)
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(30)
@@ -317,6 +338,13 @@ def figure_jobs(tmp: Path) -> bool:
         f"Python API in one process {python:.0f} jobs/s (medians of {ROUNDS} alternating rounds), "
         f"ratio {ratio:.2f} (goal >= 0.8; rounds {ratios[0]:.2f} to {ratios[-1]:.2f})"
     )
+    if cpu["service"]:
+        print(
+            f"  CPU per job (what other load on the machine changes least): service "
+            f"{cpu['service'] / JOBS * 1000:.2f} ms (server and clients), Python API "
+            f"{cpu['python'] / JOBS * 1000:.2f} ms, ratio {cpu['python'] / cpu['service']:.2f}; "
+            f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+        )
     return ratio >= 0.8
 
 
