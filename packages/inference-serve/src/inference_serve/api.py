@@ -67,6 +67,8 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorOut, "description": "No such thing for this token."},
 }
 
+_JSON_ERROR = {"application/json": {"schema": ErrorOut.model_json_schema()}}
+
 router = APIRouter()
 
 
@@ -152,9 +154,10 @@ async def healthz(request: Request) -> Health:
     "/metrics",
     tags=["service"],
     response_class=PlainTextResponse,
+    # The errors are JSON, beside the route's text/plain answer.
     responses={
-        **_ERRORS,
-        403: {"model": ErrorOut, "description": "Not an admin token."},
+        401: {"content": _JSON_ERROR, "description": "No token, or an unknown one."},
+        403: {"content": _JSON_ERROR, "description": "Not an admin token."},
     },
 )
 async def metrics(request: Request, token: Caller) -> PlainTextResponse:
