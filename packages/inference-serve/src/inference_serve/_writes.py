@@ -41,6 +41,7 @@ class WriteBehind(Generic[T]):
         self._lock = threading.Lock()  # the queue (held for list operations only)
         self._flush_lock = threading.Lock()  # one commit at a time, in queue order
         self._items: list[T] = []
+        self._signalled = False  # the writer has been woken for what is queued
         self.queued = 0
         self.committed = 0
         #: Called on the loop's thread after each commit.
@@ -56,10 +57,11 @@ class WriteBehind(Generic[T]):
         with self._lock:
             self._items.append(item)
             self.queued += 1
+            wake, self._signalled = not self._signalled, True
         if self._writer is None and not self._start():
             self.flush()
-            return
-        self._signals.put(None)
+        elif wake:
+            self._signals.put(None)
 
     def _start(self) -> bool:
         try:
@@ -89,6 +91,7 @@ class WriteBehind(Generic[T]):
             with self._lock:
                 batch, self._items = self._items, []
                 mark = self.queued
+                self._signalled = False
             if not batch:
                 return
             try:

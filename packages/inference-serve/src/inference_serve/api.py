@@ -84,7 +84,7 @@ async def caller(request: Request) -> TokenRow:
     if scheme.lower() != "bearer" or not secret.strip():
         secret = request.cookies.get(COOKIE, "")
     store: ServeStore = request.app.state.store
-    token = store.token_for(secret.strip()) if secret.strip() else None
+    token = await store.atoken_for(secret.strip()) if secret.strip() else None
     if token is None:
         raise HTTPException(
             401, "a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"}

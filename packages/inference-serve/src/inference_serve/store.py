@@ -11,6 +11,7 @@ queued first.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import os
@@ -219,6 +220,14 @@ class ServeStore:
         except sqlite3.IntegrityError:
             raise ValueError(f"a token named {name!r} already exists") from None
         return row, secret
+
+    async def atoken_for(self, secret: str) -> TokenRow | None:
+        """:meth:`token_for` for the event loop: a lookup that is not cached runs on a
+        thread (it may wait for the writer thread's transaction; the loop does not)."""
+        cached = self._tokens.get(hash_token(secret))
+        if cached is not None and time.monotonic() - cached[0] < TOKEN_TTL:
+            return cached[1]
+        return await asyncio.to_thread(self.token_for, secret)
 
     def token_for(self, secret: str) -> TokenRow | None:
         """The live token whose secret is ``secret``.
