@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import re
+from pathlib import Path
 
 from conftest import Server, Tokens
 
@@ -148,13 +150,17 @@ def test_cors_is_off_unless_configured(server: Server, tokens: Tokens) -> None:
 
 
 def test_metrics_in_prometheus_format(server: Server, tokens: Tokens) -> None:
-    with server.client(tokens.alice) as client:
+    with server.client(tokens.alice) as client, server.client(tokens.admin) as admin:
         client.post(
             "/v1/generations",
             json={"generator": "mock_image_generator", "inputs": {"prompt": "m", "width": 16}},
             headers={"Prefer": "wait=30"},
         )
-        text = client.get("/metrics")
+        denied = client.get("/metrics")  # the figures cover every token's jobs
+        assert (
+            denied.status_code == 403 and denied.json()["detail"] == "metrics need an admin token"
+        )
+        text = admin.get("/metrics")
     assert text.headers["content-type"].startswith("text/plain")
     lines = text.text.splitlines()
     assert "# TYPE inference_jobs gauge" in lines
@@ -169,9 +175,22 @@ def test_metrics_in_prometheus_format(server: Server, tokens: Tokens) -> None:
     assert "# TYPE inference_provider_errors_total counter" in lines
 
 
-def test_openapi_at_docs(server: Server) -> None:
+def test_openapi_at_docs_with_every_file_served_here(server: Server) -> None:
     with server.client() as anon:
-        assert "swagger" in anon.get("/docs").text.lower()
+        page = anon.get("/docs")
+        assert page.status_code == 200 and "swagger" in page.text.lower()
+        # Every file the page loads (stylesheet, script, icon, the OpenAPI document) comes
+        # from this server: nothing from a CDN, so /docs works offline.
+        refs = re.findall(r"""(?:href|src)=["']([^"']+)["']|url: ?["']([^"']+)["']""", page.text)
+        urls = {a or b for a, b in refs}
+        assert len(urls) >= 4, urls
+        for url in urls:
+            assert url.startswith("/") and not url.startswith("//"), url
+            response = anon.get(url)
+            assert response.status_code == 200, url
+            assert response.content, url
+        assert {Path(u).suffix for u in urls} >= {".js", ".css", ".json"}
+        assert re.search(r"validatorUrl\"?: ?null", page.text)  # no badge from an online validator
         paths = anon.get("/openapi.json").json()["paths"]
     assert {
         "/v1/generations",

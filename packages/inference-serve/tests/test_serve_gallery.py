@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from conftest import DEMO, Server, Tokens
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Route
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [
@@ -85,5 +89,38 @@ def test_demo_storyboard_in_the_gallery(served: tuple[Server, Tokens], tmp_path:
 
             page.reload()
             expect(page.locator("#jobs tbody tr").first).to_contain_text("The Lighthouse Keeper")
+        finally:
+            browser.close()
+
+
+def test_docs_work_offline(server: Server, tmp_path: Path) -> None:
+    """Swagger UI at /docs lists every operation with no request leaving this server."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with server.client() as anon:
+        paths = anon.get("/openapi.json").json()["paths"]
+    operations = sum(len(ops) for ops in paths.values())
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page()
+            offsite: list[str] = []
+
+            def route(request: Route) -> None:
+                if request.request.url.startswith(server.url):
+                    request.continue_()
+                else:  # as if offline: only this server answers
+                    offsite.append(request.request.url)
+                    request.abort()
+
+            page.route("**/*", route)
+            page.goto(server.url + "/docs")
+            blocks = page.locator("#swagger-ui .opblock")
+            expect(blocks).to_have_count(operations, timeout=30_000)
+            expect(page.locator(".opblock-summary-path", has_text="/v1/generations")).to_have_count(
+                1
+            )
+            page.screenshot(path=str(tmp_path / "docs.png"), full_page=True)
+            assert offsite == [], offsite
         finally:
             browser.close()

@@ -67,6 +67,8 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorOut, "description": "No such thing for this token."},
 }
 
+_JSON_ERROR = {"application/json": {"schema": ErrorOut.model_json_schema()}}
+
 router = APIRouter()
 
 
@@ -82,7 +84,7 @@ async def caller(request: Request) -> TokenRow:
     if scheme.lower() != "bearer" or not secret.strip():
         secret = request.cookies.get(COOKIE, "")
     store: ServeStore = request.app.state.store
-    token = store.token_for(secret.strip()) if secret.strip() else None
+    token = await store.atoken_for(secret.strip()) if secret.strip() else None
     if token is None:
         raise HTTPException(
             401, "a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"}
@@ -148,9 +150,23 @@ async def healthz(request: Request) -> Health:
     )
 
 
-@router.get("/metrics", tags=["service"], response_class=PlainTextResponse, responses=_ERRORS)
+@router.get(
+    "/metrics",
+    tags=["service"],
+    response_class=PlainTextResponse,
+    # The errors are JSON, beside the route's text/plain answer.
+    responses={
+        401: {"content": _JSON_ERROR, "description": "No token, or an unknown one."},
+        403: {"content": _JSON_ERROR, "description": "Not an admin token."},
+    },
+)
 async def metrics(request: Request, token: Caller) -> PlainTextResponse:
-    """Prometheus text: jobs by state, generation latency, provider errors by class."""
+    """Prometheus text: jobs by state, generation latency, provider errors by class.
+
+    For admin tokens only: the figures cover every token's jobs.
+    """
+    if not token.admin:
+        raise HTTPException(403, "metrics need an admin token")
     counts = request.app.state.store.counts_by_status()
     return PlainTextResponse(METRICS.render(counts), media_type="text/plain; version=0.0.4")
 
@@ -191,7 +207,7 @@ async def _answer(request: Request, job: JobRow, prefer: str | None) -> JSONResp
     if wait is not None:
         headers["Preference-Applied"] = f"wait={wait:g}"
         await manager.wait(job.id, wait)
-    manager.store.flush()  # the job is stored before anyone is told about it
+    await manager.store.settle()  # the job is stored before anyone is told about it
     done = job.status not in ACTIVE  # ``job`` is the object the worker updates
     body = job_out(manager, job).model_dump(mode="json")
     return JSONResponse(

@@ -13,8 +13,8 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING
 
-from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 
 from inference_serve import __version__
 from inference_serve._metrics import METRICS
@@ -28,9 +28,13 @@ from inference_serve.store import ServeStore
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
+    from fastapi import FastAPI
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["BodyLimit", "create_app"]
+__all__ = ["DOCS_STATIC", "BodyLimit", "create_app"]
+
+#: Where the Swagger UI files of ``/docs`` are served from.
+DOCS_STATIC = "/static/docs"
 
 
 class BodyLimit:
@@ -91,13 +95,17 @@ def create_app(config: ServeConfig | None = None) -> FastAPI:
             await manager.stop()
             store.close()
 
-    app = FastAPI(
+    # Swagger UI at /docs from files shipped in the fastapi-offline wheel (no CDN: it works
+    # offline); no online validator badge either.
+    app = FastAPIOffline(
         title="inference-serve",
         version=__version__,
         description="Generators, jobs with live progress (Server-Sent Events) and content-addressed assets.",
         lifespan=lifespan,
         docs_url="/docs",
         redoc_url=None,
+        static_url=DOCS_STATIC,
+        swagger_ui_parameters={"validatorUrl": None},
     )
 
     app.add_middleware(BodyLimit, limit=config.max_upload_bytes)

@@ -9,6 +9,7 @@ A request reads no file of the server and fetches no URL: file inputs must be
 from __future__ import annotations
 
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING, Any
 
 import yaml
@@ -39,6 +40,11 @@ class RequestInvalid(Exception):
         self.errors = errors
 
 
+#: Per generator class (a class's schema does not change once it is registered).
+_FILE_FIELDS: dict[type[BaseGenerator], frozenset[str]] = {}
+_SECRET_FIELDS: dict[type[BaseGenerator], frozenset[str]] = {}
+
+
 def _error(loc: list[str | int], msg: str, hint: str | None = None) -> dict[str, Any]:
     error: dict[str, Any] = {"loc": ["body", *loc], "msg": msg, "type": "value_error"}
     if hint:
@@ -67,25 +73,38 @@ def _resolve(
         return None
 
 
-def file_fields(cls: type[BaseGenerator]) -> set[str]:
+def file_fields(cls: type[BaseGenerator]) -> frozenset[str]:
     """Input fields that take files (declared ``file`` or arrays of ``file``)."""
+    cached = _FILE_FIELDS.get(cls)
+    if cached is None:
+        cached = _FILE_FIELDS[cls] = _file_fields(cls)
+    return cached
+
+
+def _file_fields(cls: type[BaseGenerator]) -> frozenset[str]:
     names: set[str] = set()
     schema = cls.metadata.input_schema
     if not isinstance(schema, Mapping):  # a pydantic model: it declares no file type
-        return names
+        return frozenset()
     for name, spec in schema.items():
         items = spec.get("items") if isinstance(spec.get("items"), dict) else {}
         if spec.get("type") == "file" or (items or {}).get("type") == "file":
             names.add(name)
-    return names
+    return frozenset(names)
 
 
-def secret_fields(cls: type[BaseGenerator]) -> set[str]:
+def secret_fields(cls: type[BaseGenerator]) -> frozenset[str]:
     """Input fields declared ``secret`` (API keys): configured on the server, never sent."""
-    schema = cls.metadata.input_schema
-    if not isinstance(schema, Mapping):
-        return set()
-    return {name for name, spec in schema.items() if spec.get("secret")}
+    cached = _SECRET_FIELDS.get(cls)
+    if cached is None:
+        schema = cls.metadata.input_schema
+        cached = (
+            frozenset(name for name, spec in schema.items() if spec.get("secret"))
+            if isinstance(schema, Mapping)
+            else frozenset()
+        )
+        _SECRET_FIELDS[cls] = cached
+    return cached
 
 
 def public_info(cls: type[BaseGenerator]) -> dict[str, Any]:
@@ -101,7 +120,7 @@ def public_info(cls: type[BaseGenerator]) -> dict[str, Any]:
 
 
 def _secrets(
-    values: dict[str, Any], fields: set[str], loc: list[str | int]
+    values: dict[str, Any], fields: AbstractSet[str], loc: list[str | int]
 ) -> list[dict[str, Any]]:
     return [
         _error([*loc, name], "keys are configured on the server, not sent with a request")
@@ -110,7 +129,7 @@ def _secrets(
 
 
 def _local_files(
-    values: dict[str, Any], fields: set[str], loc: list[str | int]
+    values: dict[str, Any], fields: AbstractSet[str], loc: list[str | int]
 ) -> list[dict[str, Any]]:
     errors = []
     for name in sorted(fields & values.keys()):

@@ -82,6 +82,10 @@ def serve(
         log_level="warning",
         access_log=False,
         timeout_graceful_shutdown=5,
+        # asyncio's own loop, not uvloop: generations of sync-only plugins run on threads
+        # of this process, and uvloop takes the GIL back for every I/O callback (each a
+        # wait behind those threads), where asyncio's loop takes it once per turn.
+        loop="asyncio",
     )
 
 

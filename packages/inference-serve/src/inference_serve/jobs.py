@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+import os
 import time
 from collections import Counter
 from typing import TYPE_CHECKING, Any
@@ -31,6 +33,7 @@ logger = logging.getLogger("inference_serve")
 
 #: Payload fields that would show server paths; never sent.
 _PRIVATE = ("path_abs", "out_dir")
+_PRIVATE_KEYS = tuple(f'"{key}":' for key in _PRIVATE)
 _STATUS = {"completed": "completed", "partial": "partial", "failed": "failed"}
 
 
@@ -63,11 +66,13 @@ class JobManager:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._running: Counter[str] = Counter()
         self._subscribers: dict[str, set[Subscription]] = {}
-        self._finished: dict[str, asyncio.Event] = {}
+        self._finished: dict[str, asyncio.Future[None]] = {}
         self._cancelled: set[str] = set()
         self._runs: dict[str, JobRow] = {}
-        self._outbox: list[tuple[str, tuple[int, bytes] | None]] = []
+        #: ``(write number, job id, event or None to end)``, delivered once that write is stored.
+        self._outbox: list[tuple[int, str, tuple[int, bytes] | None]] = []
         self._stopping = False
+        self._jobs_prefix = f"{config.jobs_dir}{os.sep}"
         store.after_commit = self._deliver
 
     # -- lifecycle -------------------------------------------------------------
@@ -141,9 +146,11 @@ class JobManager:
         job = self.current(job_id)
         if job is None or job.status not in ACTIVE:
             return
-        event = self._finished.setdefault(job_id, asyncio.Event())
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(event.wait(), timeout)
+        finished = self._finished.get(job_id)
+        if finished is None:
+            finished = self._finished[job_id] = asyncio.get_running_loop().create_future()
+        with contextlib.suppress(TimeoutError):  # shielded: other waiters keep theirs
+            await asyncio.wait_for(asyncio.shield(finished), timeout)
 
     def subscribe(
         self, job_id: str, after: int
@@ -214,32 +221,40 @@ class JobManager:
             self._schedule()
 
     def _close(self, job: JobRow) -> None:
-        if job.id in self._subscribers:
-            self._outbox.append((job.id, None))  # after the job's last events are committed
-            asyncio.get_running_loop().call_soon(self._flush_and_deliver)
-        event = self._finished.pop(job.id, None)
-        if event is not None:
-            event.set()
+        if job.id in self._subscribers:  # once the job's last state is stored
+            self._outbox.append((self.store.queued, job.id, None))
+        finished = self._finished.pop(job.id, None)
+        if finished is not None and not finished.done():
+            finished.set_result(None)
 
     # -- events ------------------------------------------------------------------
 
     def _event(self, job: JobRow, event: ProgressEvent) -> None:
-        seed = event.seed_dict(asset_url=lambda data: asset_url(str(data.get("sha256"))))
-        payload = _scrub(seed, str(self.config.jobs_dir / job.id) + "/")
-        self._track(job, event, payload)
+        payload = event.seed_dict(asset_url=lambda data: asset_url(str(data.get("sha256"))))
         data = _json(payload)
+        prefix = f"{self._jobs_prefix}{job.id}{os.sep}"
+        # Most events hold no server path: look for one in the JSON before walking the payload.
+        if any(needle in data for needle in (*_PRIVATE_KEYS, json.dumps(prefix)[1:-1])):
+            payload = _scrub(payload, prefix)
+            data = _json(payload)
+        self._track(job, event, payload)
         seq = self.store.add_event(job, event.type, data)
         if job.id in self._subscribers:
-            self._outbox.append((job.id, (seq, sse_message(seq, event.type, data))))
+            message = (seq, sse_message(seq, event.type, data))
+            self._outbox.append((self.store.queued, job.id, message))
 
     def _flush_and_deliver(self) -> None:
         self.store.flush()
         self._deliver()
 
     def _deliver(self) -> None:
-        """Hand committed events to their followers (called after each commit)."""
-        outbox, self._outbox = self._outbox, []
-        for job_id, item in outbox:
+        """Hand stored events to their followers (called after each commit)."""
+        committed = self.store.committed
+        ready = 0
+        while ready < len(self._outbox) and self._outbox[ready][0] <= committed:
+            ready += 1
+        outbox, self._outbox = self._outbox[:ready], self._outbox[ready:]
+        for _, job_id, item in outbox:
             if item is None:
                 for sub in self._subscribers.pop(job_id, set()):
                     sub.queue.put_nowait(None)
@@ -403,6 +418,4 @@ def _text(value: Any) -> str | None:
 
 
 def _json(payload: dict[str, Any]) -> str:
-    import json
-
     return json.dumps(payload, default=str, separators=(",", ":"))

@@ -2,9 +2,11 @@
 
 One file, ``serve.sqlite`` in the data folder, in WAL mode. Every call comes
 from the event loop's thread except the token commands, which open their own.
-Job updates, events and asset rows are queued and committed together once the
-loop has run what is ready (one transaction for many jobs); ``after_commit``
-runs after each such commit, so nothing is announced before it is stored.
+Job updates, events and asset rows are queued and committed together on a
+writer thread (one transaction for what piled up, see
+:mod:`inference_serve._writes`); ``after_commit`` runs on the loop after each
+such commit, so nothing is announced before it is stored. Reads commit what is
+queued first.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import os
 import secrets
 import sqlite3
 import threading
@@ -19,6 +22,8 @@ import time
 import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from inference_serve._writes import WriteBehind
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -58,6 +63,30 @@ CREATE TABLE IF NOT EXISTS assets (
 );
 CREATE INDEX IF NOT EXISTS assets_sha ON assets (sha256, token_id);
 """
+
+
+class _Ids:
+    """Random job ids (UUID4 hex) drawn from a buffer: one ``os.urandom`` call per 256 ids.
+
+    ``os.urandom`` lets go of the GIL; on the event loop's thread, with generations
+    running on other threads, taking it back can cost milliseconds per call.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._buffer = b""
+        self._at = 0
+
+    def __call__(self) -> str:
+        with self._lock:
+            if self._at >= len(self._buffer):
+                self._buffer, self._at = os.urandom(16 * 256), 0
+            raw = self._buffer[self._at : self._at + 16]
+            self._at += 16
+        return uuid.UUID(bytes=raw, version=4).hex
+
+
+new_id = _Ids()
 
 
 def hash_token(token: str) -> str:
@@ -122,46 +151,60 @@ class ServeStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
-        self._pending: list[tuple[str, tuple[Any, ...]]] = []
-        self.after_commit: Callable[[], None] | None = None
+        self._writes: WriteBehind[tuple[str, tuple[Any, ...]]] = WriteBehind(self._commit)
         self._tokens: dict[str, tuple[float, TokenRow | None]] = {}
 
     def close(self) -> None:
-        self.flush()
+        self._writes.close()
         self._db.close()
+
+    @property
+    def after_commit(self) -> Callable[[], None] | None:
+        """Called on the event loop's thread after each commit of queued writes."""
+        return self._writes.after_commit
+
+    @after_commit.setter
+    def after_commit(self, callback: Callable[[], None] | None) -> None:
+        self._writes.after_commit = callback
+
+    @property
+    def queued(self) -> int:
+        """Writes queued so far; the one queued as number ``n`` is stored once ``committed >= n``."""
+        return self._writes.queued
+
+    @property
+    def committed(self) -> int:
+        """Writes stored so far (see :attr:`queued`)."""
+        return self._writes.committed
+
+    async def settle(self) -> None:
+        """Wait until every write queued so far is stored."""
+        await self._writes.settle()
 
     def _exec(self, sql: str, args: tuple[Any, ...] = ()) -> sqlite3.Cursor:
         """Run now, after what is queued (so reads see every write made before them)."""
+        self._writes.flush()
         with self._lock:
-            if self._pending:
-                self.flush()
             return self._db.execute(sql, args)
 
     def _defer(self, sql: str, args: tuple[Any, ...]) -> None:
-        with self._lock:
-            self._pending.append((sql, args))
-            first = len(self._pending) == 1
-        if first:
-            try:
-                asyncio.get_running_loop().call_soon(self.flush)
-            except RuntimeError:  # no loop (the token commands): write now
-                self.flush()
+        """Queue a write: committed with others on the writer thread (see :mod:`._writes`)."""
+        self._writes.add((sql, args))
 
     def flush(self) -> None:
-        """Commit what is queued in one transaction, then call ``after_commit``."""
+        """Commit what is queued now, on the calling thread, then call ``after_commit``."""
+        self._writes.flush()
+
+    def _commit(self, pending: list[tuple[str, tuple[Any, ...]]]) -> None:
         with self._lock:
-            pending, self._pending = self._pending, []
-            if pending:
-                self._db.execute("BEGIN")
-                try:
-                    for sql, args in pending:
-                        self._db.execute(sql, args)
-                except BaseException:
-                    self._db.execute("ROLLBACK")
-                    raise
-                self._db.execute("COMMIT")
-        if pending and self.after_commit is not None:
-            self.after_commit()
+            self._db.execute("BEGIN")
+            try:
+                for sql, args in pending:
+                    self._db.execute(sql, args)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
 
     # -- tokens --------------------------------------------------------------
 
@@ -177,6 +220,14 @@ class ServeStore:
         except sqlite3.IntegrityError:
             raise ValueError(f"a token named {name!r} already exists") from None
         return row, secret
+
+    async def atoken_for(self, secret: str) -> TokenRow | None:
+        """:meth:`token_for` for the event loop: a lookup that is not cached runs on a
+        thread (it may wait for the writer thread's transaction; the loop does not)."""
+        cached = self._tokens.get(hash_token(secret))
+        if cached is not None and time.monotonic() - cached[0] < TOKEN_TTL:
+            return cached[1]
+        return await asyncio.to_thread(self.token_for, secret)
 
     def token_for(self, secret: str) -> TokenRow | None:
         """The live token whose secret is ``secret``.
@@ -218,7 +269,7 @@ class ServeStore:
 
     def create_job(self, token_id: str, kind: str, request: dict[str, Any]) -> JobRow:
         job = JobRow(
-            uuid.uuid4().hex,
+            new_id(),
             token_id,
             kind,
             "queued",
