@@ -90,17 +90,40 @@ class PostgresServer:
             self._as = {"user": owner.pw_uid, "group": owner.pw_gid, "extra_groups": []}
         log = self.root / "postgres.log"
         subprocess.run(
-            [str(self.bin_dir / "initdb"), "-D", str(data), "-U", "postgres"]
-            + ["--auth=trust", "-E", "UTF8", "--no-sync", "--locale=C"],
+            [
+                str(self.bin_dir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
+                "--locale=C",
+            ],
             check=True,
             capture_output=True,
             **self._as,
         )
         with log.open("ab") as out:
             self.proc = subprocess.Popen(
-                [str(self.bin_dir / "postgres"), "-D", str(data), "-k", str(sockets)]
-                + ["-h", "127.0.0.1", "-p", str(self.port), "-F"]
-                + ["-c", "max_connections=200", "-c", "full_page_writes=off"],
+                [
+                    str(self.bin_dir / "postgres"),
+                    "-D",
+                    str(data),
+                    "-k",
+                    str(sockets),
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    str(self.port),
+                    "-F",
+                    "-c",
+                    "max_connections=200",
+                    "-c",
+                    "full_page_writes=off",
+                ],
                 stdout=out,
                 stderr=out,
                 start_new_session=True,
@@ -127,8 +150,16 @@ class PostgresServer:
             self._count += 1
             name = f"test_{self._count}"
         subprocess.run(
-            [str(self.bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(self.port)]
-            + ["-U", "postgres", name],
+            [
+                str(self.bin_dir / "createdb"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                "postgres",
+                name,
+            ],
             check=True,
             capture_output=True,
         )
