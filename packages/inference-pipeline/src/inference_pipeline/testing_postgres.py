@@ -6,6 +6,13 @@
         url = server.create_database("history")
         HistoryStore(tmp_path, store_url=url)
 
+Two pytest fixtures to import into a ``conftest.py``: ``postgres_server`` (one
+server per session) and ``store_url``, which runs a test twice, on SQLite
+(``None``) and on a fresh PostgreSQL database whose URL it also puts in
+``$INFERENCE_STORE_URL``, so every store the code under test opens uses it::
+
+    from inference_pipeline.testing_postgres import postgres_server, store_url
+
 ``initdb`` and ``postgres`` refuse to run as root: started by root, the server
 runs as the ``postgres`` user, in a data folder it owns under the system temp
 folder, listening on 127.0.0.1 at a free port (trust authentication, fsync
@@ -26,9 +33,16 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["PostgresServer", "find_postgres_bin"]
+import pytest
+
+from inference_pipeline.database import STORE_ENV
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+__all__ = ["PostgresServer", "find_postgres_bin", "postgres_server", "store_url"]
 
 
 def find_postgres_bin() -> Path:
@@ -185,3 +199,23 @@ class PostgresServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One PostgreSQL server for the test session (missing binaries fail the tests, never skip)."""
+    with PostgresServer() as server:
+        yield server
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str | None:
+    """The test once on SQLite (``None``), once on a fresh PostgreSQL database (its URL,
+    also in ``$INFERENCE_STORE_URL`` for the stores and processes the test starts)."""
+    if request.param == "sqlite":
+        monkeypatch.delenv(STORE_ENV, raising=False)
+        return None
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    url = server.create_database()
+    monkeypatch.setenv(STORE_ENV, url)
+    return url
