@@ -15,7 +15,7 @@ import typer
 
 from inference_core.cli import fail, handle_errors
 from inference_pipeline.batch import BatchConfig, BatchResult
-from inference_pipeline.database import STORE_ENV, redact_url, resolve_store_url
+from inference_pipeline.database import STORE_ENV, Database, redact_url, resolve_store_url
 from inference_pipeline.runner import BatchRunner
 from inference_pipeline.scenes import Storyboard, load_storyboard
 from inference_pipeline.store import HistoryStore
@@ -255,7 +255,7 @@ def batch_command(
 ) -> None:
     """Generate one file per scene of FILE into --out (scene-001.png, ...)."""
     with handle_errors():
-        url = resolve_store_url(store)
+        url = _store_url(store)
         board = _with_styles(load_storyboard(file), styles_file)
         config = BatchConfig(
             generator=generator,
@@ -301,7 +301,7 @@ def regenerate_command(
     if bool(scene) == failed:
         fail("give --scene ID (repeatable) or --failed", 2)
     with handle_errors():
-        url = resolve_store_url(store)
+        url = _store_url(store)
         if not HistoryStore.exists(out, store_url=url):
             fail(f"no batch history in {out}{_in_store(url)}", 2)
         with HistoryStore(out, store_url=url) as history:
@@ -359,7 +359,7 @@ def history_command(
 ) -> None:
     """Show what was generated in --out: each output, its generator and file, or every attempt."""
     with handle_errors():
-        url = resolve_store_url(store)
+        url = _store_url(store)
         if not HistoryStore.exists(out, store_url=url):
             where = _in_store(url) or f" (looked for {out}/.inference/history.sqlite)"
             fail(f"no batch history in {out}{where}", 2)
@@ -406,6 +406,14 @@ def history_command(
         console.print(t)
     else:
         _summary_table(outputs, out, "outputs")
+
+
+def _store_url(store: str | None) -> str | None:
+    """The store URL; a bad one, or a server that cannot be reached, fails before any progress."""
+    url = resolve_store_url(store)
+    if url is not None:
+        Database.postgresql(url).close()
+    return url
 
 
 def _in_store(url: str | None) -> str:
@@ -473,7 +481,7 @@ def story_command(
     if (file is None) == (text is None):
         fail("give a scenes FILE or --text/--text-file (with --model)", 2)
     with handle_errors():
-        url = resolve_store_url(store)
+        url = _store_url(store)
 
         def go(cb: Callable[[ProgressEvent], None]) -> Coroutine[Any, Any, StoryResult]:
             pipeline = StoryPipeline(
