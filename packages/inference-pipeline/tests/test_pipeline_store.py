@@ -15,9 +15,10 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from inference_core.errors import ConfigurationError
 from inference_pipeline import BatchConfig, BatchRunner, HistoryStore
 from inference_pipeline.cli import register
-from inference_pipeline.database import StoreError, redact_url, schema_version
+from inference_pipeline.database import redact_url, schema_version
 from inference_pipeline.store import COMPONENT, MIGRATIONS
 from inference_pipeline.testing_postgres import PostgresServer
 
@@ -151,7 +152,7 @@ def test_a_store_newer_than_the_software_is_refused(
     else:
         with psycopg.connect(store_url, autocommit=True) as pg:
             pg.execute("UPDATE schema_versions SET version = 99")
-    with pytest.raises(StoreError, match="schema version 99, newer than"):
+    with pytest.raises(ConfigurationError, match="schema version 99, newer than"):
         HistoryStore(tmp_path)
     shown = invoke("history", "--out", tmp_path)
     assert shown.exit_code == 2

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import Server, board, dump_postgres, infer, make_token, wait_done
-from inference_pipeline.database import StoreError
+from inference_core.errors import ConfigurationError
 from inference_serve import ServeStore
 from inference_serve.store import AssetRow, hash_token
 
@@ -113,7 +113,7 @@ def test_a_store_newer_than_the_software_is_refused(tmp_path: Path, store_url: s
 
         with psycopg.connect(store_url, autocommit=True) as db:
             db.execute("UPDATE schema_versions SET version = 99")
-    with pytest.raises(StoreError, match="schema version 99, newer"):
+    with pytest.raises(ConfigurationError, match="schema version 99, newer"):
         ServeStore(tmp_path)
     listed = infer("serve", "token", "list", data_dir=tmp_path)
     assert listed.returncode == 2

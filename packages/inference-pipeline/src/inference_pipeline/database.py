@@ -34,7 +34,6 @@ __all__ = [
     "STORE_ENV",
     "Database",
     "Migration",
-    "StoreError",
     "migrate",
     "redact_url",
     "resolve_store_url",
@@ -49,17 +48,6 @@ _EXTRA_HINT = "pip install 'inference-pipeline[postgres]'"
 Dialect = Literal["sqlite", "postgresql"]
 
 
-class StoreError(ConfigurationError):
-    """The store cannot be used: a bad URL, a missing driver, an unreachable server, a newer schema.
-
-    ``url`` is the store's URL with its password hidden (``None`` for a SQLite file).
-    """
-
-    def __init__(self, message: str, *, url: str | None = None) -> None:
-        super().__init__(message)
-        self.url = url
-
-
 def redact_url(url: str) -> str:
     """``url`` with the password replaced by ``***`` (safe to print or log)."""
     return re.sub(r"^([a-z][a-z0-9+.-]*://[^:/@]*):[^@]*@", r"\1:***@", url, flags=re.I)
@@ -68,16 +56,16 @@ def redact_url(url: str) -> str:
 def resolve_store_url(explicit: str | None = None) -> str | None:
     """The store URL to use: ``explicit``, else ``$INFERENCE_STORE_URL``, else ``None`` (SQLite).
 
-    Raises :class:`StoreError` for anything but a ``postgresql://`` URL.
+    Raises :class:`~inference_core.errors.ConfigurationError` for anything but a
+    ``postgresql://`` URL.
     """
     url = explicit if explicit is not None else os.environ.get(STORE_ENV)
     if not url:
         return None
     if not url.lower().startswith(_SCHEMES):
-        raise StoreError(
+        raise ConfigurationError(
             f"store {redact_url(url)!r} is not a postgresql:// URL "
-            "(leave --store out for the SQLite file in the folder)",
-            url=redact_url(url),
+            "(leave --store out for the SQLite file in the folder)"
         )
     return url
 
@@ -131,14 +119,14 @@ class Database:
             import psycopg
             from psycopg.rows import dict_row
         except ImportError:
-            raise StoreError(f"the store {shown} needs psycopg: {_EXTRA_HINT}", url=shown) from None
+            raise ConfigurationError(f"the store {shown} needs psycopg: {_EXTRA_HINT}") from None
         # libpq reads postgres:// too, but not SQLAlchemy's postgresql+psycopg://.
         target = re.sub(r"^postgres(ql)?\+[a-z0-9]+://", "postgresql://", url, flags=re.I)
         try:
             connection = psycopg.connect(target, autocommit=True, row_factory=dict_row)
         except psycopg.Error as exc:
             reason = _first_line(exc, url)
-            raise StoreError(f"cannot open the store {shown}: {reason}", url=shown) from None
+            raise ConfigurationError(f"cannot open the store {shown}: {reason}") from None
         return cls(connection, "postgresql", url=url)
 
     def sql(self, statement: str) -> str:
@@ -242,7 +230,7 @@ def migrate(db: Database, component: str, migrations: Sequence[Migration]) -> in
 
     The pending steps and the version they reach commit in one transaction, so
     a crash leaves the store at a version it really has. A store at a newer
-    version than these migrations know is refused (:class:`StoreError`).
+    version than these migrations know is refused (``ConfigurationError``).
     """
     head = migrations[-1].version if migrations else 0
     current = schema_version(db, component)
@@ -258,10 +246,9 @@ def migrate(db: Database, component: str, migrations: Sequence[Migration]) -> in
         current = schema_version(db, component)
         if current > head:
             where = redact_url(db.url) if db.url else "this file"
-            raise StoreError(
+            raise ConfigurationError(
                 f"the {component} store in {where} is at schema version {current}, newer than "
-                f"this version of the software knows ({head}): upgrade it",
-                url=redact_url(db.url) if db.url else None,
+                f"this version of the software knows ({head}): upgrade it"
             )
         for step in migrations:
             if step.version > current:

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
-from inference_pipeline.database import STORE_ENV, StoreError, redact_url, resolve_store_url
+from inference_core.errors import ConfigurationError
+from inference_pipeline.database import STORE_ENV, redact_url, resolve_store_url
 from inference_serve.config import DATA_ENV, ServeConfig, default_data_dir
 
 if TYPE_CHECKING:
@@ -105,7 +106,7 @@ def serve(
 def _store_url(store: str | None) -> str | None:
     try:
         return resolve_store_url(store)
-    except StoreError as exc:
+    except ConfigurationError as exc:
         _fail(str(exc))
 
 
@@ -114,7 +115,7 @@ def _store(data_dir: Path | None, store: str | None) -> ServeStore:
 
     try:
         return ServeStore(data_dir or default_data_dir(), store_url=_store_url(store))
-    except StoreError as exc:
+    except ConfigurationError as exc:
         _fail(str(exc))
 
 
