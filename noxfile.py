@@ -36,8 +36,9 @@ PIPELINE = "packages/inference-pipeline"
 PACKAGES: dict[str, tuple[str, ...]] = {
     "packages/inference-core": ("testing",),
     "packages/inference-llm": (),
-    "packages/inference-pipeline": (),
-    "packages/inference-serve": (),
+    # postgres: the history and job-store tests also run against a real PostgreSQL (psycopg).
+    "packages/inference-pipeline": ("postgres",),
+    "packages/inference-serve": ("postgres",),
     "packages/inference-mcp": (),
     "packages/gen-mock-image": (),
     "packages/gen-mock-video": (),

@@ -18,6 +18,7 @@ from inference_core import (
     MediaAsset,
 )
 from inference_pipeline.testing import placeholder_png
+from inference_pipeline.testing_postgres import postgres_server, store_url  # noqa: F401 (fixtures)
 
 if TYPE_CHECKING:
     from collections.abc import Callable

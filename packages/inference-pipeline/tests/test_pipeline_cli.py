@@ -14,6 +14,10 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 
+# History on SQLite in the folder, then on PostgreSQL ($INFERENCE_STORE_URL): the same tests.
+pytestmark = pytest.mark.usefixtures("store_url")
+
+
 @pytest.fixture
 def cli() -> Any:
     app = typer.Typer()

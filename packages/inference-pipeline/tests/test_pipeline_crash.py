@@ -67,7 +67,10 @@ CHILD = textwrap.dedent(
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs kill -9")
-def test_rerun_after_kill_finishes_without_repeating(tmp_path: Path, generators: Any) -> None:
+def test_rerun_after_kill_finishes_without_repeating(
+    tmp_path: Path, generators: Any, store_url: str | None
+) -> None:
+    """On SQLite in the folder, then on PostgreSQL (the child inherits $INFERENCE_STORE_URL)."""
     script = tmp_path / "child.py"
     script.write_text(CHILD)
     out = tmp_path / "out"
@@ -96,4 +99,8 @@ def test_rerun_after_kill_finishes_without_repeating(tmp_path: Path, generators:
         data = path.read_bytes()
         assert data.startswith(b"\x89PNG") and data.endswith(b"IEND\xaeB`\x82")
     assert len(list(out.glob("scene-*.png"))) == 40
-    assert os.path.getsize(out / ".inference" / "history.sqlite") > 0
+    sqlite_file = out / ".inference" / "history.sqlite"
+    if store_url is None:
+        assert os.path.getsize(sqlite_file) > 0
+    else:
+        assert not sqlite_file.exists()

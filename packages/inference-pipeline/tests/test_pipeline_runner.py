@@ -5,6 +5,8 @@ import contextlib
 import json
 from typing import TYPE_CHECKING, Any
 
+import pytest
+
 from inference_core import ContentPolicyError, ProviderError, RateLimitError
 from inference_core.provider import RetryPolicy
 from inference_pipeline import BatchConfig, BatchRunner, HistoryStore
@@ -13,6 +15,9 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from inference_pipeline import ProgressEvent
+
+# History on SQLite in the folder, then on PostgreSQL ($INFERENCE_STORE_URL): the same tests.
+pytestmark = pytest.mark.usefixtures("store_url")
 
 FAST = RetryPolicy(max_attempts=3, base_delay=0.0, max_delay=0.0)
 

@@ -15,6 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from inference_pipeline.testing_postgres import postgres_server, store_url  # noqa: F401 (fixtures)
+
 REPO = Path(__file__).resolve().parents[3]
 DEMO = REPO / "examples" / "storyboard.yaml"
 
@@ -151,3 +153,19 @@ def wait_done(client: httpx.Client, job_id: str, timeout: float = 60) -> dict[st
             return job
         time.sleep(0.05)
     raise AssertionError(f"job {job_id} did not finish")
+
+
+def dump_postgres(url: str) -> str:
+    """Every row of every table in the database at ``url``, as text (to look for secrets)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as db:
+        tables = [
+            r[0]
+            for r in db.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
+            )
+        ]
+        return "\n".join(
+            str(row) for table in tables for row in db.execute(f'SELECT * FROM "{table}"')
+        )

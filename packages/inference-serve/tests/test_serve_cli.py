@@ -4,16 +4,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import infer
+from conftest import dump_postgres, infer
 
 
-def test_token_create_shows_the_token_once_and_stores_only_its_hash(tmp_path: Path) -> None:
+def test_token_create_shows_the_token_once_and_stores_only_its_hash(
+    tmp_path: Path, store_url: str | None
+) -> None:
+    """In serve.sqlite, then in PostgreSQL ($INFERENCE_STORE_URL reaches the command)."""
     made = infer("serve", "token", "create", "carol", data_dir=tmp_path)
     assert made.returncode == 0, made.stderr
     token = made.stdout.strip()
     assert token.startswith("isk_") and len(token) > 40
     assert "shown only now" in made.stderr
-    assert token.encode() not in (tmp_path / "serve.sqlite").read_bytes()
+    if store_url is None:
+        assert token.encode() not in (tmp_path / "serve.sqlite").read_bytes()
+    else:
+        assert not (tmp_path / "serve.sqlite").exists()
+        assert token not in dump_postgres(store_url)
     listed = infer("serve", "token", "list", data_dir=tmp_path)
     assert listed.stdout.split() == ["carol"]
     assert token not in listed.stdout + listed.stderr

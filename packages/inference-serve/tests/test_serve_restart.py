@@ -13,6 +13,9 @@ from conftest import Server, board, make_token, wait_done
 from inference_pipeline import HistoryStore
 from inference_serve import ServeStore
 
+# The job store and the job histories in the data folder, then in PostgreSQL: the same tests.
+pytestmark = pytest.mark.usefixtures("store_url")
+
 
 def _generations(folder: Path) -> dict[str, int]:
     """Real generator calls per scene, from the batch folder's history (cache hits excluded)."""

@@ -15,6 +15,7 @@ import typer
 
 from inference_core.cli import fail, handle_errors
 from inference_pipeline.batch import BatchConfig, BatchResult
+from inference_pipeline.database import STORE_ENV, Database, redact_url, resolve_store_url
 from inference_pipeline.runner import BatchRunner
 from inference_pipeline.scenes import Storyboard, load_storyboard
 from inference_pipeline.store import HistoryStore
@@ -50,6 +51,14 @@ Params = Annotated[
     typer.Option("--param", "-p", help="Generator input for every scene, key=value; repeatable."),
 ]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of progress and tables.")]
+Store = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        help=f"History in this postgresql:// database (default ${STORE_ENV}, else SQLite in --out).",
+        show_default=False,
+    ),
+]
 
 
 def _parse_params(pairs: list[str] | None) -> dict[str, Any]:
@@ -241,10 +250,12 @@ def batch_command(
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Make every request even if cached.")
     ] = False,
+    store: Store = None,
     as_json: Json = False,
 ) -> None:
     """Generate one file per scene of FILE into --out (scene-001.png, ...)."""
     with handle_errors():
+        url = _store_url(store)
         board = _with_styles(load_storyboard(file), styles_file)
         config = BatchConfig(
             generator=generator,
@@ -260,7 +271,7 @@ def batch_command(
         if param:
             config.params = {modality: _parse_params(param)}
         result = _run(
-            lambda cb: BatchRunner(out, config, on_event=cb).run(
+            lambda cb: BatchRunner(out, config, on_event=cb, store_url=url).run(
                 board, manifest_extra={"source": str(file.resolve())}
             ),
             as_json,
@@ -283,16 +294,18 @@ def regenerate_command(
         list[str] | None, typer.Option("--fallback", "-f", help="Replace the fallback chain.")
     ] = None,
     concurrency: Annotated[int | None, typer.Option("--concurrency", "-c", min=1, max=256)] = None,
+    store: Store = None,
     as_json: Json = False,
 ) -> None:
     """Run scenes of the last batch in --out again: given --scene ids, or --failed ones."""
     if bool(scene) == failed:
         fail("give --scene ID (repeatable) or --failed", 2)
     with handle_errors():
-        if not HistoryStore.exists(out):
-            fail(f"no batch history in {out}", 2)
-        with HistoryStore(out) as store:
-            manifest = store.last_manifest()
+        url = _store_url(store)
+        if not HistoryStore.exists(out, store_url=url):
+            fail(f"no batch history in {out}{_in_store(url)}", 2)
+        with HistoryStore(out, store_url=url) as history:
+            manifest = history.last_manifest()
         if manifest is None:
             fail(f"no batch recorded in {out}", 2)
         board = Storyboard.model_validate(manifest["storyboard"])
@@ -318,7 +331,7 @@ def regenerate_command(
 
             def story(cb: Callable[[ProgressEvent], None]) -> Coroutine[Any, Any, StoryResult]:
                 pipeline = StoryPipeline(
-                    out, video_generator=manifest.get("video_generator"), on_event=cb
+                    out, video_generator=manifest.get("video_generator"), on_event=cb, store_url=url
                 )
                 pipeline.config = config
                 return pipeline.run(board, scene_ids=ids, failed_only=failed)
@@ -328,7 +341,7 @@ def regenerate_command(
             return
         extra = {k: v for k, v in manifest.items() if k not in ("kind", "storyboard", "config")}
         result = _run(
-            lambda cb: BatchRunner(out, config, on_event=cb).run(
+            lambda cb: BatchRunner(out, config, on_event=cb, store_url=url).run(
                 board, scene_ids=ids, failed_only=failed, manifest_extra=extra
             ),
             as_json,
@@ -341,15 +354,19 @@ def history_command(
     attempts: Annotated[
         bool, typer.Option("--attempts", help="List every attempt, not just the outputs.")
     ] = False,
+    store: Store = None,
     as_json: Json = False,
 ) -> None:
     """Show what was generated in --out: each output, its generator and file, or every attempt."""
-    if not HistoryStore.exists(out):
-        fail(f"no batch history in {out} (looked for {out}/.inference/history.sqlite)", 2)
-    with HistoryStore(out) as store:
-        outputs = store.outputs()
-        batches = store.batches()
-        tries = store.attempts()
+    with handle_errors():
+        url = _store_url(store)
+        if not HistoryStore.exists(out, store_url=url):
+            where = _in_store(url) or f" (looked for {out}/.inference/history.sqlite)"
+            fail(f"no batch history in {out}{where}", 2)
+        with HistoryStore(out, store_url=url) as history:
+            outputs = history.outputs()
+            batches = history.batches()
+            tries = history.attempts()
     if as_json:
         data = {"batches": batches, "outputs": [o.to_dict() for o in outputs], "attempts": tries}
         typer.echo(json.dumps(data, indent=2, default=str))
@@ -389,6 +406,18 @@ def history_command(
         console.print(t)
     else:
         _summary_table(outputs, out, "outputs")
+
+
+def _store_url(store: str | None) -> str | None:
+    """The store URL; a bad one, or a server that cannot be reached, fails before any progress."""
+    url = resolve_store_url(store)
+    if url is not None:
+        Database.postgresql(url).close()
+    return url
+
+
+def _in_store(url: str | None) -> str:
+    return f" (in the store {redact_url(url)})" if url else ""
 
 
 def _story_report(result: StoryResult, as_json: bool) -> None:
@@ -441,6 +470,7 @@ def story_command(
     concurrency: Concurrency = 4,
     style: Style = None,
     styles_file: StylesFile = None,
+    store: Store = None,
     as_json: Json = False,
 ) -> None:
     """The whole story: scenes (from FILE or, with --model, from --text), frames, narration, one MP4."""
@@ -451,6 +481,7 @@ def story_command(
     if (file is None) == (text is None):
         fail("give a scenes FILE or --text/--text-file (with --model)", 2)
     with handle_errors():
+        url = _store_url(store)
 
         def go(cb: Callable[[ProgressEvent], None]) -> Coroutine[Any, Any, StoryResult]:
             pipeline = StoryPipeline(
@@ -463,6 +494,7 @@ def story_command(
                 style=style,
                 model=model,
                 on_event=cb,
+                store_url=url,
             )
 
             async def main() -> StoryResult:

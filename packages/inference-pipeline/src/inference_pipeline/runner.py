@@ -67,7 +67,8 @@ class BatchRunner:
     """Runs jobs with adaptive concurrency, retries, fallbacks, cache and history.
 
     ``on_event`` receives every :class:`ProgressEvent`; :meth:`events` yields
-    them as an async iterator instead.
+    them as an async iterator instead. ``store_url`` keeps the history in that
+    PostgreSQL database (default ``$INFERENCE_STORE_URL``, else SQLite in the folder).
     """
 
     def __init__(
@@ -77,8 +78,10 @@ class BatchRunner:
         *,
         on_event: Callable[[ProgressEvent], Any] | None = None,
         enhancer: PromptEnhancer | None = None,
+        store_url: str | None = None,
     ) -> None:
         self.out_dir = Path(out_dir)
+        self.store_url = store_url
         self.config = config or BatchConfig()
         self.bus = EventBus([on_event] if on_event else None)
         self._given_enhancer = enhancer
@@ -248,7 +251,9 @@ class BatchRunner:
 
     def _open(self) -> HistoryStore:
         self._session = FolderSession(
-            self.out_dir, io_threads=min(64, 2 * self.config.concurrency + 4)
+            self.out_dir,
+            io_threads=min(64, 2 * self.config.concurrency + 4),
+            store_url=self.store_url,
         )
         self._store = self._session.store
         return self._store

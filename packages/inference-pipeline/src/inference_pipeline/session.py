@@ -45,14 +45,15 @@ class FolderSession:
     is ready (one transaction for many outputs). :meth:`close` commits what is
     queued, then closes the database and drops the lock on a background thread,
     so the caller gets its result without waiting for SQLite's checkpoint.
+    ``store_url`` puts the history in that PostgreSQL database (see :class:`HistoryStore`).
     """
 
-    def __init__(self, out_dir: Path, *, io_threads: int) -> None:
+    def __init__(self, out_dir: Path, *, io_threads: int, store_url: str | None = None) -> None:
         self.out_dir = out_dir
         self.lock = FolderLock(out_dir / STATE_DIR)
         self.lock.acquire()
         try:
-            self.store = HistoryStore(out_dir)
+            self.store = HistoryStore(out_dir, store_url=store_url)
         except BaseException:
             self.lock.release()
             raise

@@ -115,8 +115,10 @@ class StoryPipeline:
         model: str | None = None,
         on_event: Callable[[ProgressEvent], Any] | None = None,
         params: dict[str, dict[str, Any]] | None = None,
+        store_url: str | None = None,
     ) -> None:
         self.out_dir = Path(out_dir)
+        self.store_url = store_url
         self.video_generator = video_generator
         self.model = model
         self.config = BatchConfig(
@@ -154,7 +156,9 @@ class StoryPipeline:
     ) -> StoryResult:
         """Generate every frame and narration clip, then join them into ``final.mp4``."""
         board = load_storyboard(storyboard)
-        runner = BatchRunner(self.out_dir, self.config, on_event=self.on_event)
+        runner = BatchRunner(
+            self.out_dir, self.config, on_event=self.on_event, store_url=self.store_url
+        )
         batch = await runner.run(
             board,
             scene_ids=scene_ids,
@@ -177,7 +181,7 @@ class StoryPipeline:
         # partial regenerate still assembles the whole story.
         from inference_pipeline.store import HistoryStore
 
-        with HistoryStore(self.out_dir) as store:
+        with HistoryStore(self.out_dir, store_url=self.store_url) as store:
             records = {(r.scene_id, r.role): r for r in store.outputs()}
         frames, clips = [], []
         for scene in board.scenes:

@@ -84,7 +84,7 @@ def create_app(config: ServeConfig | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = ServeStore(config.data_dir)
+        store = ServeStore(config.data_dir, store_url=config.store_url)
         manager = JobManager(store, config)
         app.state.store, app.state.manager, app.state.config = store, manager, config
         METRICS.enabled = True

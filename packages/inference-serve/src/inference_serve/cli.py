@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
+from inference_core.errors import ConfigurationError
+from inference_pipeline.database import STORE_ENV, redact_url, resolve_store_url
 from inference_serve.config import DATA_ENV, ServeConfig, default_data_dir
 
 if TYPE_CHECKING:
@@ -22,6 +24,16 @@ DataDir = Annotated[
     ),
 ]
 
+Store = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        help=f"Jobs and histories in this postgresql:// database (default ${STORE_ENV}, "
+        "else SQLite in the data folder).",
+        show_default=False,
+    ),
+]
+
 serve_app = typer.Typer(
     help="Run the HTTP API and gallery (see also: infer serve token).",
     no_args_is_help=False,
@@ -33,7 +45,7 @@ token_app = typer.Typer(
 serve_app.add_typer(token_app, name="token")
 
 
-def _fail(message: str, code: int = 2) -> None:
+def _fail(message: str, code: int = 2) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
 
@@ -58,6 +70,7 @@ def serve(
     keepalive: Annotated[
         float, typer.Option(min=0.01, help="Seconds between SSE keep-alive comments.")
     ] = 15.0,
+    store: Store = None,
 ) -> None:
     """Serve the API under /v1 (OpenAPI at /docs) and the gallery at /."""
     if ctx.invoked_subcommand is not None:
@@ -66,7 +79,11 @@ def serve(
 
     from inference_serve.app import create_app
 
+    url = _store_url(store)
+    if url is not None:  # fail before serving: a bad URL or an unreachable server is one line
+        _store(data_dir, url).close()
     config = ServeConfig(
+        store_url=url,
         data_dir=data_dir or default_data_dir(),
         workers=workers,
         max_running_per_token=per_token,
@@ -74,7 +91,8 @@ def serve(
         cors_origins=list(cor_origins) if (cor_origins := cors_origin) else [],
         keepalive_s=keepalive,
     )
-    typer.echo(f"serving on http://{host}:{port}/ (data in {config.data_dir})", err=True)
+    where = f"{config.data_dir}, jobs in {redact_url(url)}" if url else str(config.data_dir)
+    typer.echo(f"serving on http://{host}:{port}/ (data in {where})", err=True)
     uvicorn.run(
         create_app(config),
         host=host,
@@ -89,10 +107,20 @@ def serve(
     )
 
 
-def _store(data_dir: Path | None) -> ServeStore:
+def _store_url(store: str | None) -> str | None:
+    try:
+        return resolve_store_url(store)
+    except ConfigurationError as exc:
+        _fail(str(exc))
+
+
+def _store(data_dir: Path | None, store: str | None) -> ServeStore:
     from inference_serve.store import ServeStore
 
-    return ServeStore(data_dir or default_data_dir())
+    try:
+        return ServeStore(data_dir or default_data_dir(), store_url=_store_url(store))
+    except ConfigurationError as exc:
+        _fail(str(exc))
 
 
 @token_app.command("create")
@@ -102,9 +130,10 @@ def token_create(
         bool, typer.Option("--admin", help="Sees every token's jobs and assets.")
     ] = False,
     data_dir: DataDir = None,
+    store_url: Store = None,
 ) -> None:
     """Make a token and print it once (only its hash is stored)."""
-    store = _store(data_dir)
+    store = _store(data_dir, store_url)
     try:
         _, secret = store.create_token(name, admin=admin)
     except ValueError as exc:
@@ -118,9 +147,9 @@ def token_create(
 
 
 @token_app.command("list")
-def token_list(data_dir: DataDir = None) -> None:
+def token_list(data_dir: DataDir = None, store_url: Store = None) -> None:
     """Token names (never the tokens)."""
-    store = _store(data_dir)
+    store = _store(data_dir, store_url)
     try:
         for token in store.tokens():
             typer.echo(f"{token.name}{'  admin' if token.admin else ''}")
@@ -129,9 +158,9 @@ def token_list(data_dir: DataDir = None) -> None:
 
 
 @token_app.command("revoke")
-def token_revoke(name: str, data_dir: DataDir = None) -> None:
+def token_revoke(name: str, data_dir: DataDir = None, store_url: Store = None) -> None:
     """Revoke a token by name."""
-    store = _store(data_dir)
+    store = _store(data_dir, store_url)
     try:
         if not store.revoke_token(name):
             _fail(f"no token named {name!r}")

@@ -38,6 +38,9 @@ class ServeConfig:
     cors_origins: list[str] = field(default_factory=list)
     keepalive_s: float = 15.0
     max_wait_s: float = 60.0
+    #: Jobs and job histories in this PostgreSQL database (``None``: ``$INFERENCE_STORE_URL``,
+    #: else SQLite in ``data_dir``); never printed with its password.
+    store_url: str | None = None
 
     @property
     def assets_dir(self) -> Path:

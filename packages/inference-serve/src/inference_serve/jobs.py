@@ -376,6 +376,7 @@ class JobManager:
                 style=request.get("style"),
                 on_event=on_event,
                 params=request.get("params") or {},
+                store_url=self.store.url,
             )
             status = (
                 await story.run(request["storyboard"], scene_ids=scene_ids, failed_only=failed_only)
@@ -389,7 +390,7 @@ class JobManager:
                 style=request.get("style"),
                 params=request.get("params") or {},
             )
-            runner = BatchRunner(out, config, on_event=on_event)
+            runner = BatchRunner(out, config, on_event=on_event, store_url=self.store.url)
             status = (
                 await runner.run(
                     request["storyboard"], scene_ids=scene_ids, failed_only=failed_only

@@ -1,6 +1,10 @@
-"""The service's SQLite store: tokens (hashed), jobs, their events, and who owns which asset.
+"""The service's store: tokens (hashed), jobs, their events, and who owns which asset.
 
-One file, ``serve.sqlite`` in the data folder, in WAL mode. Every call comes
+One file, ``serve.sqlite`` in the data folder, in WAL mode; or, given a
+``postgresql://`` URL (``infer serve --store``, ``$INFERENCE_STORE_URL``), a
+PostgreSQL database that several service instances share (they share the data
+folder's assets too). The schema is migrated in place on open
+(:data:`MIGRATIONS`, see :mod:`inference_pipeline.database`). Every call comes
 from the event loop's thread except the token commands, which open their own.
 Job updates, events and asset rows are queued and committed together on a
 writer thread (one transaction for what piled up, see
@@ -16,20 +20,28 @@ import hashlib
 import json
 import os
 import secrets
-import sqlite3
 import threading
 import time
 import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from inference_pipeline.database import Database, Migration, migrate, resolve_store_url
 from inference_serve._writes import WriteBehind
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
-__all__ = ["AssetRow", "JobRow", "ServeStore", "TokenRow", "hash_token"]
+__all__ = [
+    "AssetRow",
+    "COMPONENT",
+    "JobRow",
+    "MIGRATIONS",
+    "ServeStore",
+    "TokenRow",
+    "hash_token",
+]
 
 TOKEN_PREFIX = "isk_"
 ACTIVE = ("queued", "running")
@@ -41,7 +53,13 @@ _JOB = (
     "SELECT *, (SELECT coalesce(max(seq), 0) FROM events WHERE job_id = jobs.id) AS seq FROM jobs"
 )
 
-_SCHEMA = """
+#: Version 1 is the 0.2.0 schema. PostgreSQL keys assets by an index over
+#: ``coalesce`` (a primary key column cannot hold SQLite's NULL scene id).
+MIGRATIONS = (
+    Migration(
+        1,
+        "tokens, jobs, events, assets (0.2.0)",
+        sqlite="""
 CREATE TABLE IF NOT EXISTS tokens (
     id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, hash TEXT NOT NULL UNIQUE,
     admin INTEGER NOT NULL, created_at REAL NOT NULL, revoked_at REAL
@@ -62,7 +80,47 @@ CREATE TABLE IF NOT EXISTS assets (
     created_at REAL NOT NULL, PRIMARY KEY (job_id, sha256, scene_id, role)
 );
 CREATE INDEX IF NOT EXISTS assets_sha ON assets (sha256, token_id);
-"""
+""",
+        postgresql="""
+CREATE TABLE IF NOT EXISTS tokens (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, hash TEXT NOT NULL UNIQUE,
+    admin INTEGER NOT NULL, created_at DOUBLE PRECISION NOT NULL, revoked_at DOUBLE PRECISION
+);
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY, token_id TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL,
+    request TEXT NOT NULL, result TEXT, error TEXT, created_at DOUBLE PRECISION NOT NULL,
+    started_at DOUBLE PRECISION, finished_at DOUBLE PRECISION
+);
+CREATE INDEX IF NOT EXISTS jobs_token ON jobs (token_id, created_at);
+CREATE TABLE IF NOT EXISTS events (
+    job_id TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL, payload TEXT NOT NULL,
+    PRIMARY KEY (job_id, seq)
+);
+CREATE TABLE IF NOT EXISTS assets (
+    sha256 TEXT NOT NULL, token_id TEXT NOT NULL, job_id TEXT NOT NULL, scene_id TEXT,
+    role TEXT, mime_type TEXT NOT NULL, size BIGINT NOT NULL, width INTEGER, height INTEGER,
+    created_at DOUBLE PRECISION NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS assets_key
+    ON assets (job_id, sha256, (coalesce(scene_id, '')), (coalesce(role, '')));
+CREATE INDEX IF NOT EXISTS assets_sha ON assets (sha256, token_id);
+""",
+    ),
+)
+#: The name the job store's schema version is recorded under in ``schema_versions``.
+COMPONENT = "serve"
+_ASSET_COLUMNS = (
+    "sha256",
+    "token_id",
+    "job_id",
+    "scene_id",
+    "role",
+    "mime_type",
+    "size",
+    "width",
+    "height",
+    "created_at",
+)
 
 
 class _Ids:
@@ -138,19 +196,29 @@ class AssetRow:
 
 
 class ServeStore:
-    """Tokens, jobs, events and asset ownership in ``data_dir/serve.sqlite``."""
+    """Tokens, jobs, events and asset ownership in ``data_dir/serve.sqlite``, or in the
+    PostgreSQL database at ``store_url`` (default ``$INFERENCE_STORE_URL``)."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, *, store_url: str | None = None) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
         self.path = data_dir / "serve.sqlite"
-        self._db = sqlite3.connect(
-            self.path, timeout=30, isolation_level=None, check_same_thread=False
-        )
-        self._db.row_factory = sqlite3.Row
+        self.url = resolve_store_url(store_url)
+        self._db = Database.postgresql(self.url) if self.url else Database.sqlite(self.path)
         self._lock = threading.RLock()
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        try:
+            if self._db.dialect == "sqlite":
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+            migrate(self._db, COMPONENT, MIGRATIONS)
+        except BaseException:
+            self._db.close()
+            raise
+        self._asset_insert = self._db.upsert(
+            "assets",
+            _ASSET_COLUMNS,
+            ("job_id", "sha256", "scene_id", "role"),
+            target="job_id, sha256, (coalesce(scene_id, '')), (coalesce(role, ''))",
+        )
         self._writes: WriteBehind[tuple[str, tuple[Any, ...]]] = WriteBehind(self._commit)
         self._tokens: dict[str, tuple[float, TokenRow | None]] = {}
 
@@ -181,7 +249,7 @@ class ServeStore:
         """Wait until every write queued so far is stored."""
         await self._writes.settle()
 
-    def _exec(self, sql: str, args: tuple[Any, ...] = ()) -> sqlite3.Cursor:
+    def _exec(self, sql: str, args: tuple[Any, ...] = ()) -> Any:
         """Run now, after what is queued (so reads see every write made before them)."""
         self._writes.flush()
         with self._lock:
@@ -197,14 +265,9 @@ class ServeStore:
 
     def _commit(self, pending: list[tuple[str, tuple[Any, ...]]]) -> None:
         with self._lock:
-            self._db.execute("BEGIN")
-            try:
+            with self._db.transaction():
                 for sql, args in pending:
                     self._db.execute(sql, args)
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
 
     # -- tokens --------------------------------------------------------------
 
@@ -217,7 +280,7 @@ class ServeStore:
                 "INSERT INTO tokens (id, name, hash, admin, created_at) VALUES (?, ?, ?, ?, ?)",
                 (row.id, name, hash_token(secret), int(admin), row.created_at),
             )
-        except sqlite3.IntegrityError:
+        except self._db.integrity_error:
             raise ValueError(f"a token named {name!r} already exists") from None
         return row, secret
 
@@ -263,7 +326,7 @@ class ServeStore:
             "UPDATE tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
             (time.time(), name),
         )
-        return cur.rowcount > 0
+        return bool(cur.rowcount > 0)
 
     # -- jobs ----------------------------------------------------------------
 
@@ -295,7 +358,7 @@ class ServeStore:
     def jobs(self, token_id: str | None, *, limit: int, offset: int) -> tuple[list[JobRow], int]:
         """A page of jobs, newest first (every token's when ``token_id`` is ``None``) and the total."""
         where, args = ("WHERE token_id = ?", (token_id,)) if token_id else ("", ())
-        total = self._exec(f"SELECT count(*) FROM jobs {where}", args).fetchone()[0]
+        total = self._exec(f"SELECT count(*) AS n FROM jobs {where}", args).fetchone()["n"]
         rows = self._exec(
             f"{_JOB} {where} ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
             (*args, limit, offset),
@@ -325,8 +388,8 @@ class ServeStore:
         )
 
     def counts_by_status(self) -> dict[str, int]:
-        rows = self._exec("SELECT status, count(*) FROM jobs GROUP BY status").fetchall()
-        return {r[0]: int(r[1]) for r in rows}
+        rows = self._exec("SELECT status, count(*) AS n FROM jobs GROUP BY status").fetchall()
+        return {r["status"]: int(r["n"]) for r in rows}
 
     # -- events --------------------------------------------------------------
 
@@ -345,14 +408,13 @@ class ServeStore:
             "SELECT seq, type, payload FROM events WHERE job_id = ? AND seq > ? ORDER BY seq",
             (job_id, seq),
         ).fetchall()
-        return [(r[0], r[1], r[2]) for r in rows]
+        return [(r["seq"], r["type"], r["payload"]) for r in rows]
 
     # -- assets --------------------------------------------------------------
 
     def add_asset(self, token_id: str, job_id: str, asset: AssetRow) -> None:
         self._defer(
-            "INSERT OR REPLACE INTO assets (sha256, token_id, job_id, scene_id, role, mime_type, "
-            "size, width, height, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            self._asset_insert,
             (
                 asset.sha256,
                 token_id,
@@ -375,7 +437,7 @@ class ServeStore:
             row = self._exec(
                 "SELECT mime_type FROM assets WHERE sha256 = ? AND token_id = ?", (sha256, token_id)
             ).fetchone()
-        return str(row[0]) if row else None
+        return str(row["mime_type"]) if row else None
 
     def assets_of(self, job: JobRow) -> list[AssetRow]:
         """The job's files: kept on the row once loaded."""
@@ -402,7 +464,7 @@ class ServeStore:
         ]
 
 
-def _job(row: sqlite3.Row) -> JobRow:
+def _job(row: Any) -> JobRow:
     return JobRow(
         row["id"],
         row["token_id"],
