@@ -21,9 +21,29 @@ __all__ = ["SEED_TYPES", "CompiledSchema", "compile_schema", "SchemaSpec"]
 #: A generator's input schema: the seed dict format or a pydantic model class.
 SchemaSpec = Mapping[str, Mapping[str, Any]] | type[BaseModel]
 
+
+
+def _bounded_file(value: Any) -> Any:
+    """A local path must name a regular file within the input limits (checked, not read)."""
+    if isinstance(value, bytes) or (
+        isinstance(value, str) and value.startswith(("http://", "https://", "data:"))
+    ):
+        return value
+    from inference_core._inputs import check_input_path
+    from inference_core.errors import ConfigurationError
+
+    try:
+        check_input_path(value)
+    except ConfigurationError as exc:
+        raise PydanticCustomError("file_input", "{reason}", {"reason": str(exc)}) from None
+    return value
+
+
 #: Media given as a path, ``pathlib.Path``, bytes, a ``data:`` URL or an http(s) URL.
+#: A path must be a regular file within the size limits (:mod:`inference_core._inputs`).
 FileInput = Annotated[
     pathlib.PurePath | str | bytes,
+    AfterValidator(_bounded_file),
     WithJsonSchema({"type": "string", "description": "a file path, an http(s) URL or a data: URL"}),
 ]
 
@@ -247,6 +267,8 @@ class CompiledSchema:
             return FieldError(field, "unknown field", hint)
         if kind == "missing":
             return FieldError(field, "required field missing")
+        if kind == "file_input":
+            return FieldError(field, str((error.get("ctx") or {}).get("reason", error["msg"])))
         given = repr(error.get("input"))
         if len(given) > 60:
             given = given[:57] + "..."
