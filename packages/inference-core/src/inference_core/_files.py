@@ -233,7 +233,7 @@ def ensure_output_dir(path: str | os.PathLike[str], *, option: str = "--out") ->
 
     folder = pathlib.Path(path).expanduser()
     if folder.exists() and not folder.is_dir():
-        kind = "a file" if folder.is_file() else "not a regular folder"
+        kind = "a file, not a folder" if folder.is_file() else "not a folder"
         raise ConfigurationError(
             f"{option} {folder} is {kind}; give a folder (it is created if missing)"
         )

@@ -72,6 +72,7 @@ __all__ = [
     "decode_to_wav",
     "download",
     "encode_wav",
+    "ensure_output_dir",
     "error_for_status",
     "fetch_bytes",
     "http_client",
@@ -122,7 +123,7 @@ if TYPE_CHECKING:
         fetch_bytes,
         http_client,
     )
-    from inference_core._files import atomic_write, scratch_dir
+    from inference_core._files import atomic_write, ensure_output_dir, scratch_dir
     from inference_core._http_errors import (
         HTTPErrorContext,
         StatusVerdict,
@@ -181,7 +182,7 @@ _MODULES = {
         "fetch_bytes",
         "http_client",
     ),
-    "inference_core._files": ("atomic_write", "scratch_dir"),
+    "inference_core._files": ("atomic_write", "ensure_output_dir", "scratch_dir"),
     "inference_core._http_errors": (
         "HTTPErrorContext",
         "StatusVerdict",

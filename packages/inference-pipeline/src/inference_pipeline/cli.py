@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from inference_core.cli import fail, handle_errors
+from inference_core.cli import Debug, Verbose, fail, handle_errors, verbose_enabled
 from inference_pipeline.batch import BatchConfig, BatchResult
 from inference_pipeline.runner import BatchRunner
 from inference_pipeline.scenes import Storyboard, load_storyboard
@@ -95,25 +95,31 @@ class _Progress:
         self._task: Any = None
 
     def __enter__(self) -> _Progress:
-        if self.enabled:
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-            )
-
-            self._progress = Progress(
-                TextColumn("[bold]{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                transient=False,
-            )
-            self._progress.__enter__()
-            self._task = self._progress.add_task("generating", total=None)
         return self
+
+    def _start(self) -> None:
+        """Show the bar at the first event: a run refused by its checks prints only the error."""
+        if self._progress is not None or not self.enabled:
+            return
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self._progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),  # diagnostics on stderr, results on stdout
+            transient=False,
+        )
+        self._progress.__enter__()
+        self._task = self._progress.add_task("generating", total=None)
 
     def __exit__(self, *exc: object) -> None:
         if self._progress is not None:
@@ -126,8 +132,15 @@ class _Progress:
         return self._progress.console if self._progress is not None else Console(stderr=True)
 
     def __call__(self, event: ProgressEvent) -> None:
+        if event.data.get("waiting_for") is not None:
+            # said even with --json (on stderr): a run that waits must not look hung
+            self.console.print(f"[yellow]waiting:[/] {event.message}", highlight=False)
+            return
         if not self.enabled:
             return
+        if event.data.get("retry") and not verbose_enabled():
+            return  # a retried attempt is not the outcome; -v shows it
+        self._start()
         if event.type == "stage_update":
             self._progress.update(
                 self._task, description=event.message, total=event.data.get("total"), completed=0
@@ -242,6 +255,8 @@ def batch_command(
         bool, typer.Option("--no-cache", help="Make every request even if cached.")
     ] = False,
     as_json: Json = False,
+    verbose: Verbose = False,
+    debug: Debug = False,
 ) -> None:
     """Generate one file per scene of FILE into --out (scene-001.png, ...)."""
     with handle_errors():
@@ -284,6 +299,8 @@ def regenerate_command(
     ] = None,
     concurrency: Annotated[int | None, typer.Option("--concurrency", "-c", min=1, max=256)] = None,
     as_json: Json = False,
+    verbose: Verbose = False,
+    debug: Debug = False,
 ) -> None:
     """Run scenes of the last batch in --out again: given --scene ids, or --failed ones."""
     if bool(scene) == failed:
@@ -342,11 +359,12 @@ def history_command(
         bool, typer.Option("--attempts", help="List every attempt, not just the outputs.")
     ] = False,
     as_json: Json = False,
+    debug: Debug = False,
 ) -> None:
     """Show what was generated in --out: each output, its generator and file, or every attempt."""
     if not HistoryStore.exists(out):
         fail(f"no batch history in {out} (looked for {out}/.inference/history.sqlite)", 2)
-    with HistoryStore(out) as store:
+    with handle_errors(), HistoryStore(out) as store:
         outputs = store.outputs()
         batches = store.batches()
         tries = store.attempts()
@@ -442,6 +460,8 @@ def story_command(
     style: Style = None,
     styles_file: StylesFile = None,
     as_json: Json = False,
+    verbose: Verbose = False,
+    debug: Debug = False,
 ) -> None:
     """The whole story: scenes (from FILE or, with --model, from --text), frames, narration, one MP4."""
     from inference_pipeline.story import StoryPipeline
@@ -451,6 +471,15 @@ def story_command(
     if (file is None) == (text is None):
         fail("give a scenes FILE or --text/--text-file (with --model)", 2)
     with handle_errors():
+        # Every stage's generators and the folder, before the LLM or any frame is paid for.
+        StoryPipeline(
+            out,
+            image_generator=image_generator,
+            image_fallbacks=list(fallback or []),
+            audio_generator=audio_generator,
+            video_generator=video_generator,
+            concurrency=concurrency,
+        ).check()
 
         def go(cb: Callable[[ProgressEvent], None]) -> Coroutine[Any, Any, StoryResult]:
             pipeline = StoryPipeline(

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from inference_core import BaseGenerator
+from inference_core.provider import ensure_output_dir
 from inference_pipeline.batch import (
     BatchConfig,
     BatchResult,
@@ -42,6 +43,7 @@ from inference_pipeline.execute import (
     generate_with_fallback,
 )
 from inference_pipeline.jobs import build_jobs, merge_params
+from inference_pipeline.preflight import check_run
 from inference_pipeline.progress import JobProgress
 from inference_pipeline.scenes import Storyboard, load_storyboard
 from inference_pipeline.session import FolderSession
@@ -150,7 +152,7 @@ class BatchRunner:
         if force is None:
             force = wanted is not None
         started = time.perf_counter()
-        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self._preflight(board, style, wanted)
         self._open()
         try:
             return await self._run(
@@ -245,12 +247,47 @@ class BatchRunner:
             self.bus.emit("error", f"batch stopped: {exc}", status="error")
             raise
 
+    def _preflight(self, board: Storyboard, style: str | None, wanted: set[str] | None) -> None:
+        """Check generators, modalities, options, every job's parameters and the output folder
+        before anything is spent (:mod:`inference_pipeline.preflight`)."""
+        assert self.enhancer is not None
+        jobs = build_jobs(
+            board,
+            self.config,
+            self.enhancer,
+            style=style,
+            wanted=wanted,
+            failed_only=False,
+            store=None,
+            out_dir=self.out_dir,
+        )
+        check_run(
+            self.config,
+            board.defaults,
+            jobs,
+            resolve=self._resolve,
+            params_for=lambda job, info, modality: merge_params(
+                job, info, modality, defaults=board.defaults, config=self.config
+            ),
+        )
+        ensure_output_dir(self.out_dir)
+
     def _open(self) -> HistoryStore:
         self._session = FolderSession(
-            self.out_dir, io_threads=min(64, 2 * self.config.concurrency + 4)
+            self.out_dir,
+            io_threads=min(64, 2 * self.config.concurrency + 4),
+            on_wait=self._waiting,
         )
         self._store = self._session.store
         return self._store
+
+    def _waiting(self, holder: int | None) -> None:
+        who = f"another run (pid {holder})" if holder else "another run"
+        self.bus.emit(
+            "warning",
+            f"{self.out_dir} is in use: waiting for {who} to finish (up to 30s)",
+            waiting_for=holder or 0,
+        )
 
     async def _close(self) -> None:
         session, self._session, self._store = self._session, None, None

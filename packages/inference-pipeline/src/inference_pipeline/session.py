@@ -47,10 +47,16 @@ class FolderSession:
     so the caller gets its result without waiting for SQLite's checkpoint.
     """
 
-    def __init__(self, out_dir: Path, *, io_threads: int) -> None:
+    def __init__(
+        self,
+        out_dir: Path,
+        *,
+        io_threads: int,
+        on_wait: Callable[[int | None], object] | None = None,
+    ) -> None:
         self.out_dir = out_dir
         self.lock = FolderLock(out_dir / STATE_DIR)
-        self.lock.acquire()
+        self.lock.acquire(on_wait=on_wait)
         try:
             self.store = HistoryStore(out_dir)
         except BaseException:

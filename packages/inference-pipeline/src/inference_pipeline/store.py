@@ -191,6 +191,19 @@ def _dump(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
+def _unusable(path: Path, exc: sqlite3.DatabaseError) -> Exception:
+    """The one-line error for a history database that cannot be used."""
+    from inference_core import ConfigurationError
+
+    code = getattr(exc, "sqlite_errorname", "")
+    if code in ("SQLITE_NOTADB", "SQLITE_CORRUPT"):
+        return ConfigurationError(
+            f"the history {path} is damaged ({exc}); move it away to start a fresh "
+            "history (the files in the folder stay)"
+        )
+    return ConfigurationError(f"cannot open the history {path}: {exc}")
+
+
 class HistoryStore:
     """The SQLite database of one output folder.
 
@@ -207,13 +220,19 @@ class HistoryStore:
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-        self._main = self._connect()
-        if not self._main.execute("SELECT 1 FROM sqlite_master WHERE name = 'cache'").fetchone():
-            # A new database: nothing to lose yet, so skip the fsyncs while creating it.
-            self._main.execute("PRAGMA synchronous=OFF")
-            self._main.execute("PRAGMA journal_mode=WAL")
-            self._main.executescript(f"BEGIN;\n{_SCHEMA}\nCOMMIT;")
-            self._main.execute("PRAGMA synchronous=NORMAL")
+        try:
+            self._main = self._connect()
+            if not self._main.execute(
+                "SELECT 1 FROM sqlite_master WHERE name = 'cache'"
+            ).fetchone():
+                # A new database: nothing to lose yet, so skip the fsyncs while creating it.
+                self._main.execute("PRAGMA synchronous=OFF")
+                self._main.execute("PRAGMA journal_mode=WAL")
+                self._main.executescript(f"BEGIN;\n{_SCHEMA}\nCOMMIT;")
+                self._main.execute("PRAGMA synchronous=NORMAL")
+        except sqlite3.DatabaseError as exc:
+            self.close()
+            raise _unusable(self.path, exc) from exc
         self._local.db = self._main
 
     def _connect(self) -> sqlite3.Connection:

@@ -1,0 +1,150 @@
+"""Checks made before a run spends anything.
+
+:func:`check_run` is called by :meth:`BatchRunner.run` (and so by ``infer
+batch``, ``regenerate``, ``story``, the services and the HTTP API) before the
+output folder is opened and before any request: every generator named
+resolves and has the modality its role needs, numeric settings are sane,
+every parameter is one that some generator of its chain declares (a typo gets
+a did-you-mean) and every job's parameters validate against the schema of
+every generator that may be called for it. Problems are the core's errors
+(:class:`~inference_core.ConfigurationError`,
+:class:`~inference_core.InputValidationError`, the plugin errors), which the
+command line prints as one line with exit code 2.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from typing import TYPE_CHECKING, Any
+
+from inference_core import ConfigurationError, InputValidationError
+from inference_core.errors import FieldError, PluginError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping, Sequence
+
+    from inference_pipeline.batch import BatchConfig, Job
+    from inference_pipeline.execute import GeneratorInfo
+
+__all__ = ["check_chain_modality", "check_numbers", "check_params", "check_run"]
+
+#: The modalities each role of a job may be made with.
+ROLE_MODALITIES: dict[str, tuple[str, ...]] = {
+    "visual": ("image", "video"),
+    "narration": ("audio",),
+    "final": ("video",),
+    "frame": ("image",),
+}
+_ROLE_OPTION = {
+    "visual": "--generator/--fallback",
+    "narration": "narration (--narration-generator, --audio-generator)",
+    "final": "the final video (--video-generator)",
+    "frame": "story frames (--image-generator/--fallback)",
+}
+
+def check_numbers(config: BatchConfig) -> None:
+    """``timeout`` above 0 and finite (or ``None``), ``concurrency`` at least 1."""
+    timeout = config.timeout
+    if timeout is not None and (
+        isinstance(timeout, bool) or not math.isfinite(timeout) or timeout <= 0
+    ):
+        raise ConfigurationError(
+            f"--timeout must be a number of seconds above 0, not {timeout!r}"
+        )
+    if config.concurrency < 1:
+        raise ConfigurationError(f"--concurrency must be at least 1, not {config.concurrency}")
+
+
+def check_chain_modality(
+    role: str, chain: Sequence[str], resolve: Callable[[str, str | None], GeneratorInfo]
+) -> list[GeneratorInfo]:
+    """Resolve the generators of a chain; each must have a modality ``role`` allows, and one
+    modality for the whole chain. Raises :class:`ConfigurationError`, or the lookup's error
+    when no generator of the chain resolves (one that is missing while another resolves is a
+    reason to fall back at run time, as it always was)."""
+    allowed = ROLE_MODALITIES.get(role, ("image", "video", "audio"))
+    infos: list[GeneratorInfo] = []
+    missing: list[PluginError] = []
+    for generator_id in chain:
+        try:
+            infos.append(resolve(generator_id, None))
+        except PluginError as exc:
+            missing.append(exc)
+    if missing and not infos:
+        raise missing[0]
+    for info in infos:
+        if info.modality not in allowed:
+            wanted = " or ".join(allowed)
+            raise ConfigurationError(
+                f"{info.id} is an {info.modality} generator, but {_ROLE_OPTION.get(role, role)} "
+                f"needs {'an' if wanted[0] in 'aeiou' else 'a'} {wanted} generator"
+            )
+    if infos and any(i.modality != infos[0].modality for i in infos):
+        kinds = ", ".join(f"{i.id} ({i.modality})" for i in infos)
+        raise ConfigurationError(f"the generators of one chain must share a modality: {kinds}")
+    return infos
+
+
+def _known(infos: Iterable[GeneratorInfo]) -> set[str] | None:
+    """Every input name some generator of the chain takes (``None``: one takes anything)."""
+    names: set[str] = set()
+    for info in infos:
+        fields = info.instance.compiled_schema().field_names
+        if not fields:
+            return None
+        names.update(fields)
+    return names
+
+
+def check_params(
+    source: str, params: Mapping[str, Any] | None, infos: Sequence[GeneratorInfo]
+) -> None:
+    """Every name in ``params`` must be an input of some generator of the chain (did-you-mean)."""
+    if not params or not infos:
+        return
+    known = _known(infos)
+    if known is None:
+        return
+    problems = []
+    for name in sorted(set(params) - known):
+        close = difflib.get_close_matches(name, sorted(known), n=1)
+        hint = f"did you mean {close[0]!r}?" if close else "known: " + ", ".join(sorted(known))
+        takers = ", ".join(i.id for i in infos)
+        problems.append(FieldError(name, f"unknown field ({source}; no input of {takers})", hint))
+    if problems:
+        raise InputValidationError(infos[0].id, problems)
+
+
+def check_run(
+    config: BatchConfig,
+    defaults: Mapping[str, Mapping[str, Any]],
+    jobs: Sequence[Job],
+    *,
+    resolve: Callable[[str, str | None], GeneratorInfo],
+    params_for: Callable[[Job, GeneratorInfo, str], dict[str, Any]],
+) -> None:
+    """Everything above, for a run of ``jobs``; the first problem is raised."""
+    check_numbers(config)
+    chains: dict[tuple[str, tuple[str, ...]], list[GeneratorInfo]] = {}
+    # A job's chain is the run's chain for its role: checked once per role.
+    for job in jobs:
+        key = (job.role, job.chain)
+        if key not in chains:
+            chains[key] = check_chain_modality(job.role, job.chain, resolve)
+    for (role, _), infos in chains.items():
+        if not infos:
+            continue
+        modality = infos[0].modality
+        if role != "final":
+            check_params("--param", config.params.get(modality), infos)
+            check_params("the storyboard's defaults", defaults.get(modality), infos)
+    for job in jobs:
+        infos = chains[(job.role, job.chain)]
+        if not infos:
+            continue
+        if job.params:
+            check_params(f"scene {job.scene_id} params", job.params, infos)
+        modality = infos[0].modality
+        for info in infos:
+            info.instance.validate_inputs(params_for(job, info, modality))
