@@ -128,6 +128,16 @@ def scratch_dir(name: str) -> pathlib.Path:
     return folder
 
 
+def remove_own_scratch() -> None:
+    """Remove this process's scratch root now (before a hard exit skips the ``atexit`` one)."""
+    import shutil
+
+    with _scratch_lock:
+        roots = list(_scratch_root)
+    for root in roots:
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def discard_scratch(paths: list[pathlib.Path]) -> None:
     """Remove files that live in the scratch folder, and the folders made for them once empty.
 

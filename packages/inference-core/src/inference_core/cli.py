@@ -336,13 +336,37 @@ def main() -> None:
     try:
         _register_plugin_commands(sys.argv[1:])
         app()
+    except SystemExit as done:
+        if done.code == 130:
+            _exit_interrupted()
+        raise
     except BrokenPipeError:
         sys.stderr.close()
     except KeyboardInterrupt:
         sys.stderr.write("error: interrupted\n")
-        raise SystemExit(130) from None
+        _exit_interrupted()
     except Exception as exc:  # outside any handle_errors: still one line
         try:
             report_unexpected(exc)
         except typer.Exit as done:
             raise SystemExit(done.exit_code) from None
+
+
+def _exit_interrupted() -> None:
+    """Leave at once after Ctrl-C, once the command has cleaned up what it wrote.
+
+    A sync-only generator may still be running on a worker thread (threads
+    cannot be stopped), and the interpreter would wait for it at exit; its
+    result goes nowhere, and its scratch files are removed here.
+    """
+    import os
+
+    from inference_core._files import remove_own_scratch
+
+    remove_own_scratch()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(130)

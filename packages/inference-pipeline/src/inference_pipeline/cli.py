@@ -134,7 +134,9 @@ class _Progress:
     def __call__(self, event: ProgressEvent) -> None:
         if event.data.get("waiting_for") is not None:
             # said even with --json (on stderr): a run that waits must not look hung
-            self.console.print(f"[yellow]waiting:[/] {event.message}", highlight=False)
+            self.console.print(
+                f"[yellow]waiting:[/] {event.message}", highlight=False, soft_wrap=True
+            )
             return
         if not self.enabled:
             return
@@ -150,9 +152,11 @@ class _Progress:
                 self._task, completed=event.data.get("current", 0), total=event.data.get("total")
             )
         elif event.type == "warning":
-            self.console.print(f"[yellow]warning:[/] {event.message}", highlight=False)
+            self.console.print(
+                f"[yellow]warning:[/] {event.message}", highlight=False, soft_wrap=True
+            )
         elif event.type == "error":
-            self.console.print(f"[red]error:[/] {event.message}", highlight=False)
+            self.console.print(f"[red]error:[/] {event.message}", highlight=False, soft_wrap=True)
 
 
 def _run(

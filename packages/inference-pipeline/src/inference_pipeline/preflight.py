@@ -127,7 +127,14 @@ def check_run(
     """Everything above, for a run of ``jobs``; the first problem is raised."""
     check_numbers(config)
     chains: dict[tuple[str, tuple[str, ...]], list[GeneratorInfo]] = {}
-    # A job's chain is the run's chain for its role: checked once per role.
+    # The chains the run was given, whether or not a scene needs them, then any other a job has.
+    for role, chain in (
+        ("visual", (config.generator, *config.fallbacks)),
+        ("narration", (config.narration_generator, *config.narration_fallbacks)),
+    ):
+        named = tuple(g for g in chain if g)
+        if named:
+            chains[(role, named)] = check_chain_modality(role, named, resolve)
     for job in jobs:
         key = (job.role, job.chain)
         if key not in chains:
