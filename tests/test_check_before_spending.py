@@ -27,7 +27,9 @@ if TYPE_CHECKING:
 SCENES = "title: t\nscenes:\n  - {id: 1, visual: {prompt: a fox}}\n  - {id: 2, visual: {prompt: an owl}}\n"
 
 
-def infer(*args: str | Path, cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
+def infer(
+    *args: str | Path, cwd: Path | None = None, **env: str
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "inference_core", *map(str, args)],
         capture_output=True,
@@ -232,7 +234,10 @@ def test_a_damaged_history_is_one_line_and_debug_shows_the_traceback(
     (out / ".inference").mkdir(parents=True)
     (out / ".inference/history.sqlite").write_bytes(b"this is not sqlite" * 100)
 
-    for args in (["history", "--out", out], ["batch", scenes, "-g", "openai_image_generator", "--out", out]):
+    for args in (
+        ["history", "--out", out],
+        ["batch", scenes, "-g", "openai_image_generator", "--out", out],
+    ):
         done = infer(*args)
         assert done.returncode == 2
         line = one_error_line(done)

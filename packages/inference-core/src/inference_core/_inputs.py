@@ -39,7 +39,11 @@ __all__ = [
 
 _MIB = 2**20
 #: The largest input file accepted by default, by kind of media.
-DEFAULT_INPUT_LIMITS: dict[str, int] = {"image": 50 * _MIB, "audio": 200 * _MIB, "video": 1024 * _MIB}
+DEFAULT_INPUT_LIMITS: dict[str, int] = {
+    "image": 50 * _MIB,
+    "audio": 200 * _MIB,
+    "video": 1024 * _MIB,
+}
 LIMIT_ENV = "INFERENCE_CORE_MAX_INPUT_MB"
 TIMEOUT_ENV = "INFERENCE_CORE_INPUT_TIMEOUT"
 _SNIFF_BYTES = 64

@@ -22,7 +22,6 @@ __all__ = ["SEED_TYPES", "CompiledSchema", "compile_schema", "SchemaSpec"]
 SchemaSpec = Mapping[str, Mapping[str, Any]] | type[BaseModel]
 
 
-
 def _bounded_file(value: Any) -> Any:
     """A local path must name a regular file within the input limits (checked, not read)."""
     if isinstance(value, bytes) or (

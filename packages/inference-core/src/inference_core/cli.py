@@ -365,8 +365,6 @@ def _exit_interrupted() -> None:
 
     remove_own_scratch()
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with contextlib.suppress(OSError, ValueError):
             stream.flush()
-        except (OSError, ValueError):
-            pass
     os._exit(130)

@@ -43,15 +43,14 @@ _ROLE_OPTION = {
     "frame": "story frames (--image-generator/--fallback)",
 }
 
+
 def check_numbers(config: BatchConfig) -> None:
     """``timeout`` above 0 and finite (or ``None``), ``concurrency`` at least 1."""
     timeout = config.timeout
     if timeout is not None and (
         isinstance(timeout, bool) or not math.isfinite(timeout) or timeout <= 0
     ):
-        raise ConfigurationError(
-            f"--timeout must be a number of seconds above 0, not {timeout!r}"
-        )
+        raise ConfigurationError(f"--timeout must be a number of seconds above 0, not {timeout!r}")
     if config.concurrency < 1:
         raise ConfigurationError(f"--concurrency must be at least 1, not {config.concurrency}")
 
