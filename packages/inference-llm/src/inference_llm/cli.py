@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from inference_core.cli import Debug, Verbose
+from inference_core.cli import Debug, Verbose  # noqa: TC001 (typer reads the annotations)
 
 __all__ = ["register"]
 
