@@ -23,11 +23,20 @@ from inference_core.errors import FieldError, PluginError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
+    from pathlib import Path
 
     from inference_pipeline.batch import BatchConfig, Job
     from inference_pipeline.execute import GeneratorInfo
+    from inference_pipeline.scenes import Storyboard
+    from inference_pipeline.styles import PromptEnhancer
 
-__all__ = ["check_chain_modality", "check_numbers", "check_params", "check_run"]
+__all__ = [
+    "check_chain_modality",
+    "check_numbers",
+    "check_params",
+    "check_run",
+    "checked_jobs",
+]
 
 #: The modalities each role of a job may be made with.
 ROLE_MODALITIES: dict[str, tuple[str, ...]] = {
@@ -154,3 +163,35 @@ def check_run(
         modality = infos[0].modality
         for info in infos:
             info.instance.validate_inputs(params_for(job, info, modality))
+
+
+def checked_jobs(
+    board: Storyboard,
+    config: BatchConfig,
+    enhancer: PromptEnhancer,
+    style: str | None,
+    wanted: set[str] | None,
+    out_dir: Path,
+    resolve: Callable[[str, str | None], GeneratorInfo],
+) -> list[Job]:
+    """The jobs of every selected scene, once :func:`check_run` passed and ``out_dir`` can be
+    written (created if missing): what :meth:`BatchRunner.run` checks before it opens the folder.
+    """
+    from inference_core.provider import ensure_output_dir
+    from inference_pipeline.jobs import build_jobs, merge_params
+
+    jobs = build_jobs(
+        board, config, enhancer, style=style, wanted=wanted, failed_only=False, store=None,
+        out_dir=out_dir,
+    )  # fmt: skip
+    check_run(
+        config,
+        board.defaults,
+        jobs,
+        resolve=resolve,
+        params_for=lambda job, info, modality: merge_params(
+            job, info, modality, defaults=board.defaults, config=config
+        ),
+    )
+    ensure_output_dir(out_dir)
+    return jobs

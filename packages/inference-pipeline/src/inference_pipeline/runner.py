@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from inference_core import BaseGenerator
-from inference_core.provider import ensure_output_dir
 from inference_pipeline.batch import (
     BatchConfig,
     BatchResult,
@@ -43,7 +42,7 @@ from inference_pipeline.execute import (
     generate_with_fallback,
 )
 from inference_pipeline.jobs import build_jobs, merge_params
-from inference_pipeline.preflight import check_run
+from inference_pipeline.preflight import checked_jobs
 from inference_pipeline.progress import JobProgress
 from inference_pipeline.scenes import Storyboard, load_storyboard
 from inference_pipeline.session import FolderSession
@@ -90,6 +89,7 @@ class BatchRunner:
         self._infos: dict[tuple[str, str], GeneratorInfo] = {}
         self._defaults: dict[str, dict[str, Any]] = {}
         self._batch_id: str | None = None
+        self._planned: list[Job] | None = None
         self.result: BatchResult | None = None
         self._requests = 0
         self.progress = JobProgress(self.bus)
@@ -184,15 +184,20 @@ class BatchRunner:
             self._batch_id = store.start_batch(manifest)
             self._defaults = board.defaults
             assert self.enhancer is not None
-            jobs = build_jobs(
-                board,
-                self.config,
-                self.enhancer,
-                style=style,
-                wanted=wanted,
-                failed_only=failed_only,
-                store=store,
-                out_dir=self.out_dir,
+            planned, self._planned = self._planned, None
+            jobs = (
+                planned  # the jobs the checks went over: every selected scene
+                if planned is not None and not failed_only
+                else build_jobs(
+                    board,
+                    self.config,
+                    self.enhancer,
+                    style=style,
+                    wanted=wanted,
+                    failed_only=failed_only,
+                    store=store,
+                    out_dir=self.out_dir,
+                )
             )
             results = await self.run_jobs(jobs, force=force, title=board.title)
             status = batch_status(results)
@@ -248,29 +253,11 @@ class BatchRunner:
             raise
 
     def _preflight(self, board: Storyboard, style: str | None, wanted: set[str] | None) -> None:
-        """Check generators, modalities, options, every job's parameters and the output folder
-        before anything is spent (:mod:`inference_pipeline.preflight`)."""
+        """Check everything before anything is spent (:mod:`inference_pipeline.preflight`)."""
         assert self.enhancer is not None
-        jobs = build_jobs(
-            board,
-            self.config,
-            self.enhancer,
-            style=style,
-            wanted=wanted,
-            failed_only=False,
-            store=None,
-            out_dir=self.out_dir,
+        self._planned = checked_jobs(
+            board, self.config, self.enhancer, style, wanted, self.out_dir, self._resolve
         )
-        check_run(
-            self.config,
-            board.defaults,
-            jobs,
-            resolve=self._resolve,
-            params_for=lambda job, info, modality: merge_params(
-                job, info, modality, defaults=board.defaults, config=self.config
-            ),
-        )
-        ensure_output_dir(self.out_dir)
 
     def _open(self) -> HistoryStore:
         self._session = FolderSession(
