@@ -88,8 +88,8 @@ def test_generation_refuses_a_device_before_calling_the_generator(fifo: Path) ->
     with pytest.raises(InputValidationError) as caught:
         registry.generate("bounded_reader", prompt="x", images=["/dev/zero", str(fifo)])
     text = str(caught.value)
-    assert "images.0" in text and "is a device" in text
-    assert "images.1" in text and "is a FIFO" in text
+    assert "images[0]" in text and "is a device" in text
+    assert "images[1]" in text and "is a FIFO" in text
     assert CALLS == []
 
 

@@ -23,7 +23,12 @@ SchemaSpec = Mapping[str, Mapping[str, Any]] | type[BaseModel]
 
 
 def _bounded_file(value: Any) -> Any:
-    """A local path must name a regular file within the input limits (checked, not read)."""
+    """An existing local path must be a regular file within the input limits (checked, not read).
+
+    Devices (``/dev/zero``), FIFOs, sockets and folders are refused here, before any
+    request; a path that does not exist is left to the generator, which reports it
+    when it reads its inputs (:func:`inference_core.load_file`).
+    """
     if isinstance(value, bytes) or (
         isinstance(value, str) and value.startswith(("http://", "https://", "data:"))
     ):
@@ -31,6 +36,8 @@ def _bounded_file(value: Any) -> Any:
     from inference_core._inputs import check_input_path
     from inference_core.errors import ConfigurationError
 
+    if not pathlib.Path(value).expanduser().exists():
+        return value  # a missing file is the generator's to report when it reads it
     try:
         check_input_path(value)
     except ConfigurationError as exc:
@@ -254,7 +261,10 @@ class CompiledSchema:
         return dict(validated.__dict__)
 
     def _field_error(self, error: ErrorDetails) -> FieldError:
-        field = ".".join(str(part) for part in error["loc"]) or "<inputs>"
+        field = "".join(
+            f"[{part}]" if isinstance(part, int) else f".{part}" for part in error["loc"]
+        ).lstrip(".")  # images[0].url, as the agent boundary and the generators name items
+        field = field or "<inputs>"
         kind = error["type"]
         if kind == "extra_forbidden":
             close = difflib.get_close_matches(str(error["loc"][0]), self.field_names, n=1)
