@@ -33,7 +33,7 @@ def _bounded_file(value: Any) -> Any:
         isinstance(value, str) and value.startswith(("http://", "https://", "data:"))
     ):
         return value
-    from inference_core._inputs import check_input_path
+    from inference_core._input_files import check_input_path
     from inference_core.errors import ConfigurationError
 
     if not pathlib.Path(value).expanduser().exists():
