@@ -120,6 +120,18 @@ def test_generate_typo_gets_did_you_mean_before_the_request(
     assert generation_requests(images) == 0 and not (seed_env / "o").exists()
 
 
+def test_generate_applies_the_generators_own_rules_before_the_folder_and_the_request(
+    images: LoopbackServer, seed_env: Path
+) -> None:
+    done = infer(
+        "generate", "openai_image_generator", "-p", "prompt=x", "-p", "model=dall-e-2",
+        "-p", "quality=hd", "--out", seed_env / "o",
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "quality" in one_error_line(done)
+    assert generation_requests(images) == 0 and not (seed_env / "o").exists()
+
+
 def test_batch_param_typo_is_refused_with_did_you_mean(
     images: LoopbackServer, scenes: Path, seed_env: Path
 ) -> None:

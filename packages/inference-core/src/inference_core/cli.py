@@ -279,10 +279,11 @@ def generate_command(
         schema = cls.get_input_schema()
         params = parse_params(param or [], schema)
         add_inputs(params, input_file or [], schema)
-        # Everything that can be checked is, before the request is paid for.
-        cls.compiled_schema().validate(generator_id, params)
-        folder = ensure_output_dir(out)
         registry = get_registry(cls.modality)
+        # Everything that can be checked is, before the request is paid for: the inputs
+        # (with the generator's own rules), the input files, then the output folder.
+        registry.get_generator(generator_id).validate_inputs(params)
+        folder = ensure_output_dir(out)
         result = registry.generate(generator_id, **params)
         paths: list[Path] = result.save(folder)
     if as_json:
