@@ -346,8 +346,9 @@ def test_ctrl_c_during_the_final_assembly_exits_130_without_a_partial_video(
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "TMPDIR": str(tmp)},
     )  # fmt: skip
-    narration = out / "narration.wav"  # written just before the final video is asked for
-    while not narration.exists() and proc.poll() is None:
+    # the final video is being encoded, on a worker thread that cannot be stopped
+    encoding = "inference-core-*/mock_video_generator/*/.mock_video.mp4.part"
+    while not any(tmp.glob(encoding)) and proc.poll() is None:
         threading.Event().wait(0.02)
     assert proc.poll() is None, proc.communicate()
     proc.send_signal(signal.SIGINT)
