@@ -161,8 +161,29 @@ def check_run(
         if job.params:
             check_params(f"scene {job.scene_id} params", job.params, infos)
         modality = infos[0].modality
+        given = {*config.params.get(modality, {}), *defaults.get(modality, {}), *job.params}
         for info in infos:
-            info.instance.validate_inputs(params_for(job, info, modality))
+            _check_values(info, params_for(job, info, modality), given, job)
+
+
+def _check_values(info: GeneratorInfo, params: dict[str, Any], given: set[str], job: Job) -> None:
+    """Validate a job's parameters; refuse the run for the values the user gave (``-p``,
+    defaults, scene ``params``). A scene's own content that a generator refuses (a prompt
+    over its length limit) stays that scene's failure, made without a request, as before."""
+    try:
+        info.instance.validate_inputs(params)
+    except InputValidationError as exc:
+        theirs = [e for e in exc.errors if _top(e.field) in given]
+        if theirs:
+            where = f" (scene {job.scene_id})" if job.scene_id else ""
+            refused = InputValidationError(f"{info.id}{where}", theirs)
+            refused.generator_id = info.id  # the scene is only in the message
+            raise refused from None
+
+
+def _top(field: str) -> str:
+    """The input a validation error is about: ``size`` for ``size`` or ``images[0]``."""
+    return field.partition("[")[0].partition(".")[0]
 
 
 def checked_jobs(
