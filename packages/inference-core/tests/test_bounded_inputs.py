@@ -93,6 +93,16 @@ def test_generation_refuses_a_device_before_calling_the_generator(fifo: Path) ->
     assert CALLS == []
 
 
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [("x" * 5000, "File name too long"), ("~no-such-user-here/a.png", "as a path")],
+)
+def test_a_path_that_cannot_be_used_is_a_validation_error(value: str, said: str) -> None:
+    with pytest.raises(InputValidationError, match=said):
+        get_image_generator_registry().generate("bounded_reader", prompt="x", images=[value])
+    assert CALLS == []
+
+
 def test_the_size_limit_follows_the_kind_of_media_and_is_configurable(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

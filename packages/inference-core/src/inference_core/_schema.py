@@ -36,12 +36,16 @@ def _bounded_file(value: Any) -> Any:
     from inference_core._input_files import check_input_path
     from inference_core.errors import ConfigurationError
 
-    if not pathlib.Path(value).expanduser().exists():
-        return value  # a missing file is the generator's to report when it reads it
     try:
+        if not pathlib.Path(value).expanduser().exists():
+            return value  # a missing file is the generator's to report when it reads it
         check_input_path(value)
     except ConfigurationError as exc:
         raise PydanticCustomError("file_input", "{reason}", {"reason": str(exc)}) from None
+    except (OSError, ValueError, RuntimeError) as exc:  # a name too long, an unknown ~user
+        shown = str(value) if len(str(value)) <= 60 else str(value)[:57] + "..."
+        reason = f"cannot use {shown!r} as a path: {getattr(exc, 'strerror', None) or exc}"
+        raise PydanticCustomError("file_input", "{reason}", {"reason": reason}) from None
     return value
 
 
