@@ -192,6 +192,24 @@ def test_bad_inputs_fail_before_any_request(openai_server: LoopbackServer, tmp_p
     assert openai_server.requests == []
 
 
+@pytest.mark.parametrize("target", ["file", "/dev/null"])
+def test_infer_run_refuses_an_output_it_cannot_write_before_the_llm(
+    openai_server: LoopbackServer, tmp_path: Path, target: str
+) -> None:
+    out = tmp_path / "taken" if target == "file" else Path(target)
+    if target == "file":
+        out.write_text("mine")
+    env = {**os.environ, "OPENAI_BASE_URL": f"{openai_server.url}/v1", "OPENAI_API_KEY": "sk-x"}
+    done = subprocess.run(
+        [sys.executable, "-m", "inference_core", "run", "story_scenes", "-i", "story=x",
+         "--out", str(out)],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"error: --out {out} is ") and done.stderr.count("\n") == 1
+    assert openai_server.requests == []
+
+
 def test_an_answer_still_invalid_after_the_repair_raises(
     openai_server: LoopbackServer, openai_app: OpenAIChatApp, tmp_path: Path
 ) -> None:

@@ -20,9 +20,14 @@ if TYPE_CHECKING:
 __all__ = [
     "EXTENSIONS",
     "atomic_write",
+    "ensure_output_dir",
     "extension_for",
+    "remove_stale_parts",
     "scratch_dir",
 ]
+
+#: Prefix of the per-process scratch folders under the system temporary folder.
+SCRATCH_PREFIX = "inference-core-"
 
 #: File extension for each media type the library writes.
 EXTENSIONS: dict[str, str] = {
@@ -67,7 +72,10 @@ def atomic_write(
 
     target = pathlib.Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    # The writer's pid is in the name: a later run removes the file once that process is gone.
+    fd, tmp_name = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.{os.getpid()}-", suffix=".part"
+    )
     try:
         os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; give what open() would
         with os.fdopen(fd, mode) as handle:
@@ -97,8 +105,10 @@ _scratch_root: list[pathlib.Path] = []
 def scratch_dir(name: str) -> pathlib.Path:
     """A folder for files a generator makes before the caller saves them.
 
-    One root per process, under the system temporary folder, removed when the
-    process exits; ``name`` (a generator id, say) is a subfolder of it. Make a
+    One root per process, under the system temporary folder
+    (``inference-core-<pid>-*``), removed when the process exits; the roots of
+    processes that are gone (killed before they could clean up) are removed
+    the first time another process makes its own; ``name`` (a generator id, say) is a subfolder of it. Make a
     unique file or folder inside (``tempfile.mkdtemp(dir=scratch_dir(...))``)
     for each generation. Long-running services that keep many results should
     give the generator an output folder of their own instead.
@@ -109,12 +119,23 @@ def scratch_dir(name: str) -> pathlib.Path:
             import shutil
             import tempfile
 
-            root = pathlib.Path(tempfile.mkdtemp(prefix="inference-core-"))
+            _sweep_scratch(pathlib.Path(tempfile.gettempdir()))
+            root = pathlib.Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
             atexit.register(shutil.rmtree, root, ignore_errors=True)
             _scratch_root.append(root)
         folder = _scratch_root[0] / name
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def remove_own_scratch() -> None:
+    """Remove this process's scratch root now (before a hard exit skips the ``atexit`` one)."""
+    import shutil
+
+    with _scratch_lock:
+        roots = list(_scratch_root)
+    for root in roots:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def discard_scratch(paths: list[pathlib.Path]) -> None:
@@ -141,3 +162,98 @@ def discard_scratch(paths: list[pathlib.Path]) -> None:
             except OSError:
                 break
             folder = folder.parent
+
+
+def _pid_alive(pid: int) -> bool:
+    """Whether a process with this id exists (``kill(pid, 0)``; someone else's counts)."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: alive, another user's
+        return True
+    return True
+
+
+def _owner(name: str, prefix: str) -> int | None:
+    """The pid in a scratch root's name ``<prefix><pid>-<random>`` (``None``: another form)."""
+    if not name.startswith(prefix):
+        return None
+    digits, dash, _ = name[len(prefix) :].partition("-")
+    return int(digits) if dash and digits.isdigit() else None
+
+
+def _sweep_scratch(tmp: pathlib.Path) -> None:
+    """Remove the scratch roots of processes that no longer run (a ``kill -9`` leaves them)."""
+    import shutil
+
+    try:
+        entries = list(tmp.glob(f"{SCRATCH_PREFIX}*"))
+    except OSError:
+        return
+    for entry in entries:
+        pid = _owner(entry.name, SCRATCH_PREFIX)
+        if pid is None or pid == os.getpid() or _pid_alive(pid):
+            continue
+        with contextlib.suppress(OSError):
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+
+
+def remove_stale_parts(folder: str | os.PathLike[str]) -> int:
+    """Remove the temporary files of :func:`atomic_write` left in ``folder`` by dead processes.
+
+    Only files named ``.<name>.<pid>-*.part`` whose process is gone are removed;
+    a write still running in another process keeps its file. Returns how many
+    went.
+    """
+    removed = 0
+    try:
+        candidates = list(pathlib.Path(folder).glob(".*.part"))
+    except OSError:
+        return 0
+    for candidate in candidates:
+        stem = candidate.name[: -len(".part")]
+        pid_part = stem.rpartition(".")[2].partition("-")[0]
+        if not pid_part.isdigit():
+            continue
+        pid = int(pid_part)
+        if pid == os.getpid() or _pid_alive(pid):
+            continue
+        with contextlib.suppress(OSError):
+            candidate.unlink()
+            removed += 1
+    return removed
+
+
+def ensure_output_dir(path: str | os.PathLike[str], *, option: str = "--out") -> pathlib.Path:
+    """Make sure ``path`` is a folder this process can write, creating it if needed.
+
+    Called before the first provider request, so that nothing paid for is
+    lost to an output path that cannot take the files. Raises
+    :class:`~inference_core.ConfigurationError` naming ``option`` when
+    ``path`` is a file (or a device such as ``/dev/null``), cannot be created,
+    or is not writable. Temporary files left there by killed runs are removed.
+    """
+    import tempfile
+
+    from inference_core.errors import ConfigurationError
+
+    folder = pathlib.Path(path).expanduser()
+    if folder.exists() and not folder.is_dir():
+        kind = "a file, not a folder" if folder.is_file() else "not a folder"
+        raise ConfigurationError(
+            f"{option} {folder} is {kind}; give a folder (it is created if missing)"
+        )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".inference-write-check-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ConfigurationError(f"{option} {folder} cannot be written: {reason}") from None
+    remove_stale_parts(folder)
+    return folder

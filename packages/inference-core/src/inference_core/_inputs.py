@@ -4,18 +4,29 @@
 :func:`input_url` turns it into a URL a provider can fetch. http(s) inputs go
 through :func:`inference_core._download.fetch_bytes`, imported on use so that
 ``import inference_core`` stays light.
+
+Inputs are bounded (:mod:`inference_core._input_files`): a local path must be
+a regular file within the size limit of its kind of media, and http(s) inputs
+are fetched within a timeout and the same limit.
 """
 
 from __future__ import annotations
 
+import os
 import pathlib
 from typing import TYPE_CHECKING
 
+from inference_core._input_files import (
+    SNIFF_BYTES,
+    input_limit,
+    input_timeout,
+    open_regular,
+    over_limit,
+    sniffed_kind,
+)
 from inference_core._media import data_url, parse_data_url, sniff_mime
-from inference_core.errors import ConfigurationError
 
 if TYPE_CHECKING:
-    import os
     from collections.abc import Collection
 
 __all__ = ["input_url", "load_file"]
@@ -24,10 +35,12 @@ __all__ = ["input_url", "load_file"]
 def load_file(value: str | bytes | os.PathLike[str], *, max_bytes: int | None = None) -> bytes:
     """Read input media given as bytes, a path, a ``data:`` URL or an http(s) URL.
 
-    http(s) URLs go through :func:`inference_core._download.fetch_bytes`.
-    A malformed ``data:`` URL raises :class:`~inference_core.errors.MediaError`
-    saying what is wrong; a missing file, a directory or a file over
-    ``max_bytes`` raises :class:`ConfigurationError`.
+    http(s) URLs go through :func:`inference_core._download.fetch_bytes`
+    (with :func:`input_timeout`). A malformed ``data:`` URL raises
+    :class:`~inference_core.errors.MediaError` saying what is wrong; a missing
+    file, anything but a regular file (a folder, a device, a FIFO) or a file
+    over ``max_bytes`` (default: :func:`input_limit` for the kind of media it
+    holds) raises :class:`ConfigurationError`.
     """
     if isinstance(value, bytes | bytearray | memoryview):
         return bytes(value)
@@ -39,20 +52,25 @@ def load_file(value: str | bytes | os.PathLike[str], *, max_bytes: int | None = 
 
         client = input_fetch_client()  # during a tool call: every hop checked for private hosts
         try:
-            return fetch_bytes(value, max_bytes=max_bytes, client=client)
+            return fetch_bytes(
+                value, max_bytes=max_bytes or input_limit(), timeout=input_timeout(), client=client
+            )
         finally:
             if client is not None:
                 client.close()
     path = pathlib.Path(value).expanduser()
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise ConfigurationError(f"input file not found: {path}") from None
-    if path.is_dir():
-        raise ConfigurationError(f"input is a directory, not a file: {path}")
-    if max_bytes is not None and size > max_bytes:
-        raise ConfigurationError(f"input file {path} is {size} bytes, over the {max_bytes} limit")
-    return path.read_bytes()
+    fd, size = open_regular(path)
+    with os.fdopen(fd, "rb") as handle:
+        head = handle.read(SNIFF_BYTES)
+        kind = None if max_bytes is not None else sniffed_kind(head)
+        limit = max_bytes if max_bytes is not None else input_limit(kind)
+        if size > limit:
+            raise over_limit(path, size, limit, kind)
+        rest = handle.read(limit + 1 - len(head))  # the file may grow while it is read
+    data = head + rest
+    if len(data) > limit:
+        raise over_limit(path, len(data), limit, kind)
+    return data
 
 
 def input_url(

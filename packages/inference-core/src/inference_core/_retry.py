@@ -215,7 +215,8 @@ class RetryPolicy:
                 f"retry budget of {self.total_timeout:g}s exhausted after {attempt} attempt(s)"
             )
             return None
-        logger.warning(
+        # INFO, not WARNING: the attempt is not the outcome (``infer -v`` shows it).
+        logger.info(
             "attempt %d/%d failed (%s: %s); retrying in %.2fs",
             attempt,
             self.max_attempts,

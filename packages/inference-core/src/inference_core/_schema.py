@@ -21,9 +21,39 @@ __all__ = ["SEED_TYPES", "CompiledSchema", "compile_schema", "SchemaSpec"]
 #: A generator's input schema: the seed dict format or a pydantic model class.
 SchemaSpec = Mapping[str, Mapping[str, Any]] | type[BaseModel]
 
+
+def _bounded_file(value: Any) -> Any:
+    """An existing local path must be a regular file within the input limits (checked, not read).
+
+    Devices (``/dev/zero``), FIFOs, sockets and folders are refused here, before any
+    request; a path that does not exist is left to the generator, which reports it
+    when it reads its inputs (:func:`inference_core.load_file`).
+    """
+    if isinstance(value, bytes) or (
+        isinstance(value, str) and value.startswith(("http://", "https://", "data:"))
+    ):
+        return value
+    from inference_core._input_files import check_input_path
+    from inference_core.errors import ConfigurationError
+
+    try:
+        if not pathlib.Path(value).expanduser().exists():
+            return value  # a missing file is the generator's to report when it reads it
+        check_input_path(value)
+    except ConfigurationError as exc:
+        raise PydanticCustomError("file_input", "{reason}", {"reason": str(exc)}) from None
+    except (OSError, ValueError, RuntimeError) as exc:  # a name too long, an unknown ~user
+        shown = str(value) if len(str(value)) <= 60 else str(value)[:57] + "..."
+        reason = f"cannot use {shown!r} as a path: {getattr(exc, 'strerror', None) or exc}"
+        raise PydanticCustomError("file_input", "{reason}", {"reason": reason}) from None
+    return value
+
+
 #: Media given as a path, ``pathlib.Path``, bytes, a ``data:`` URL or an http(s) URL.
+#: A path must be a regular file within the size limits (:mod:`inference_core._inputs`).
 FileInput = Annotated[
     pathlib.PurePath | str | bytes,
+    AfterValidator(_bounded_file),
     WithJsonSchema({"type": "string", "description": "a file path, an http(s) URL or a data: URL"}),
 ]
 
@@ -235,7 +265,10 @@ class CompiledSchema:
         return dict(validated.__dict__)
 
     def _field_error(self, error: ErrorDetails) -> FieldError:
-        field = ".".join(str(part) for part in error["loc"]) or "<inputs>"
+        field = "".join(
+            f"[{part}]" if isinstance(part, int) else f".{part}" for part in error["loc"]
+        ).lstrip(".")  # images[0].url, as the agent boundary and the generators name items
+        field = field or "<inputs>"
         kind = error["type"]
         if kind == "extra_forbidden":
             close = difflib.get_close_matches(str(error["loc"][0]), self.field_names, n=1)
@@ -247,6 +280,8 @@ class CompiledSchema:
             return FieldError(field, "unknown field", hint)
         if kind == "missing":
             return FieldError(field, "required field missing")
+        if kind == "file_input":
+            return FieldError(field, str((error.get("ctx") or {}).get("reason", error["msg"])))
         given = repr(error.get("input"))
         if len(given) > 60:
             given = given[:57] + "..."

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from inference_core._boundary import check_tool_arguments, private_urls_denied, tool_parameters
+from inference_core._files import ensure_output_dir
 from inference_core.errors import InferenceError, InputValidationError, ProviderError
 
 if TYPE_CHECKING:
@@ -203,6 +204,7 @@ def run(
             workspace=out_dir if workspace is None else workspace,
             allow_private_urls=allow_private_urls,
         )
+        out_dir = ensure_output_dir(out_dir, option="out_dir")  # before the request is paid
         with private_urls_denied(not allow_private_urls):
             result = owner.generate(name, **arguments)
         paths = result.save(out_dir)
@@ -231,6 +233,7 @@ async def arun(
             workspace=out_dir if workspace is None else workspace,
             allow_private_urls=allow_private_urls,
         )
+        out_dir = ensure_output_dir(out_dir, option="out_dir")  # before the request is paid
         with private_urls_denied(not allow_private_urls):
             result = await owner.agenerate(name, **arguments)
         paths = result.save(out_dir)

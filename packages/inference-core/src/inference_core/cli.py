@@ -1,7 +1,10 @@
 """The ``infer`` command line (also ``python -m inference_core``).
 
-Exit codes: 0 success, 1 generation failure, 2 usage or validation error.
-Expected errors print one line on stderr, never a traceback.
+Exit codes: 0 success, 1 generation failure, 2 usage or validation error,
+130 interrupted. Expected errors print one line on stderr, never a traceback
+(``--debug`` or ``INFERENCE_CORE_DEBUG=1`` prints it); ``-v`` shows retried
+attempts. Everything is checked before the first provider request: inputs
+against the generator's schema, input files, and the output folder.
 """
 
 from __future__ import annotations
@@ -14,7 +17,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from inference_core._cli_common import fail, handle_errors, print_table
+from inference_core._cli_common import (
+    Debug,
+    Verbose,
+    fail,
+    handle_errors,
+    print_table,
+    report_unexpected,
+    verbose_enabled,
+)
 from inference_core._generator import MODALITIES
 from inference_core._listing import exit_code, generator_rows, plugin_entries, print_json
 from inference_core._registry import find_generator_class, get_registry
@@ -23,7 +34,16 @@ from inference_core.errors import InferenceError
 if TYPE_CHECKING:
     from pathlib import Path
 
-__all__ = ["app", "exit_code", "fail", "handle_errors", "main"]
+__all__ = [
+    "Debug",
+    "Verbose",
+    "app",
+    "exit_code",
+    "fail",
+    "handle_errors",
+    "main",
+    "verbose_enabled",
+]
 
 app = typer.Typer(
     name="infer",
@@ -76,6 +96,8 @@ def _options(
             callback=_print_version,
         ),
     ] = False,
+    verbose: Verbose = False,
+    debug: Debug = False,
 ) -> None:
     """Generate images, video and audio through installed inference-core plugins."""
 
@@ -246,16 +268,24 @@ def generate_command(
         typer.Option("--input", "-i", help="An input file, as PATH or FIELD=PATH; repeatable."),
     ] = None,
     as_json: JsonOption = False,
+    verbose: Verbose = False,
+    debug: Debug = False,
 ) -> None:
     """Generate with GENERATOR_ID and print the paths of the saved files."""
+    from inference_core._files import ensure_output_dir
+
     with handle_errors():
         cls = find_generator_class(generator_id)
         schema = cls.get_input_schema()
         params = parse_params(param or [], schema)
         add_inputs(params, input_file or [], schema)
         registry = get_registry(cls.modality)
+        # Everything that can be checked is, before the request is paid for: the inputs
+        # (with the generator's own rules), the input files, then the output folder.
+        registry.get_generator(generator_id).validate_inputs(params)
+        folder = ensure_output_dir(out)
         result = registry.generate(generator_id, **params)
-        paths: list[Path] = result.save(out)
+        paths: list[Path] = result.save(folder)
     if as_json:
         print_json(
             {
@@ -304,8 +334,38 @@ def app_commands() -> set[str]:
 
 def main() -> None:
     """Entry point of the ``infer`` console script."""
-    _register_plugin_commands(sys.argv[1:])
     try:
+        _register_plugin_commands(sys.argv[1:])
         app()
+    except SystemExit as done:
+        if done.code == 130:
+            _exit_interrupted()
+        raise
     except BrokenPipeError:
         sys.stderr.close()
+    except KeyboardInterrupt:
+        sys.stderr.write("error: interrupted\n")
+        _exit_interrupted()
+    except Exception as exc:  # outside any handle_errors: still one line
+        try:
+            report_unexpected(exc)
+        except typer.Exit as done:
+            raise SystemExit(done.exit_code) from None
+
+
+def _exit_interrupted() -> None:
+    """Leave at once after Ctrl-C, once the command has cleaned up what it wrote.
+
+    A sync-only generator may still be running on a worker thread (threads
+    cannot be stopped), and the interpreter would wait for it at exit; its
+    result goes nowhere, and its scratch files are removed here.
+    """
+    import os
+
+    from inference_core._files import remove_own_scratch
+
+    remove_own_scratch()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(130)

@@ -137,6 +137,13 @@ def _parse_text(text: str, *, kind: str, source: str) -> Any:
         raise ConfigurationError(f"{source}: invalid YAML: {exc}") from exc
 
 
+def _not_utf8(what: str, file: Path, exc: UnicodeDecodeError) -> str:
+    return (
+        f"the {what} {file} is not UTF-8 text (byte {exc.start} is {exc.object[exc.start]:#04x});"
+        " save it as UTF-8"
+    )
+
+
 def load_config(
     path: str | os.PathLike[str],
     *,
@@ -156,6 +163,8 @@ def load_config(
         raise ConfigurationError(f"configuration file not found: {file}") from exc
     except OSError as exc:
         raise ConfigurationError(f"cannot read configuration file {file}: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigurationError(_not_utf8("configuration file", file, exc)) from None
     kind = "json" if file.suffix.lower() == ".json" else "yaml"
     data = _parse_text(text, kind=kind, source=str(file))
     if data is None:
@@ -226,6 +235,8 @@ def parse_env_file(path: str | os.PathLike[str]) -> dict[str, str]:
         lines = file.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise ConfigurationError(f"cannot read env file {file}: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigurationError(_not_utf8("env file", file, exc)) from None
     values: dict[str, str] = {}
     for number, line in enumerate(lines, start=1):
         stripped = line.strip()

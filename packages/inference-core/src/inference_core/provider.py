@@ -73,6 +73,7 @@ __all__ = [
     "decode_to_wav",
     "download",
     "encode_wav",
+    "ensure_output_dir",
     "error_for_status",
     "fetch_bytes",
     "http_client",
@@ -125,7 +126,7 @@ if TYPE_CHECKING:
         http_client,
         loop_http_client,
     )
-    from inference_core._files import atomic_write, scratch_dir
+    from inference_core._files import atomic_write, ensure_output_dir, scratch_dir
     from inference_core._http_errors import (
         HTTPErrorContext,
         StatusVerdict,
@@ -185,7 +186,7 @@ _MODULES = {
         "http_client",
         "loop_http_client",
     ),
-    "inference_core._files": ("atomic_write", "scratch_dir"),
+    "inference_core._files": ("atomic_write", "ensure_output_dir", "scratch_dir"),
     "inference_core._http_errors": (
         "HTTPErrorContext",
         "StatusVerdict",

@@ -9,6 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
+from inference_core.cli import Debug, Verbose  # noqa: TC001 (typer reads the annotations)
+
 __all__ = ["register"]
 
 
@@ -151,16 +153,19 @@ def run_command(
         Path | None, typer.Option("--config", help="Executor settings (YAML/JSON).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    verbose: Verbose = False,
+    debug: Debug = False,
 ) -> None:
     """Run a descriptor: the LLM fills its output schema, generators turn fields into files."""
     from inference_core.cli import fail, handle_errors
     from inference_llm.descriptors import RESULT_FILE, execute_descriptor
 
     values = _parse_inputs(inputs or [])
-    if out.exists() and not out.is_dir():
-        fail(f"--out {out} is not a folder", 2)
     with handle_errors():
+        from inference_core.provider import ensure_output_dir
         from inference_llm.descriptor_config import load_executor_config
+
+        ensure_output_dir(out)  # before the LLM or any generator is paid for
 
         settings = load_executor_config(config, model=model)
         result = execute_descriptor(descriptor, values, out_dir=out, config=settings)

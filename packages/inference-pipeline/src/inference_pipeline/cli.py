@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from inference_core.cli import fail, handle_errors
+from inference_core.cli import Debug, Verbose, fail, handle_errors, verbose_enabled
 from inference_pipeline.batch import BatchConfig, BatchResult
 from inference_pipeline.database import STORE_ENV, Database, redact_url, resolve_store_url
 from inference_pipeline.runner import BatchRunner
@@ -104,25 +104,31 @@ class _Progress:
         self._task: Any = None
 
     def __enter__(self) -> _Progress:
-        if self.enabled:
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-            )
-
-            self._progress = Progress(
-                TextColumn("[bold]{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                transient=False,
-            )
-            self._progress.__enter__()
-            self._task = self._progress.add_task("generating", total=None)
         return self
+
+    def _start(self) -> None:
+        """Show the bar at the first event: a run refused by its checks prints only the error."""
+        if self._progress is not None or not self.enabled:
+            return
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self._progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),  # diagnostics on stderr, results on stdout
+            transient=False,
+        )
+        self._progress.__enter__()
+        self._task = self._progress.add_task("generating", total=None)
 
     def __exit__(self, *exc: object) -> None:
         if self._progress is not None:
@@ -135,8 +141,17 @@ class _Progress:
         return self._progress.console if self._progress is not None else Console(stderr=True)
 
     def __call__(self, event: ProgressEvent) -> None:
+        if event.data.get("waiting_for") is not None:
+            # said even with --json (on stderr): a run that waits must not look hung
+            self.console.print(
+                f"[yellow]waiting:[/] {event.message}", highlight=False, soft_wrap=True
+            )
+            return
         if not self.enabled:
             return
+        if event.data.get("retry") and not verbose_enabled():
+            return  # a retried attempt is not the outcome; -v shows it
+        self._start()
         if event.type == "stage_update":
             self._progress.update(
                 self._task, description=event.message, total=event.data.get("total"), completed=0
@@ -146,9 +161,11 @@ class _Progress:
                 self._task, completed=event.data.get("current", 0), total=event.data.get("total")
             )
         elif event.type == "warning":
-            self.console.print(f"[yellow]warning:[/] {event.message}", highlight=False)
+            self.console.print(
+                f"[yellow]warning:[/] {event.message}", highlight=False, soft_wrap=True
+            )
         elif event.type == "error":
-            self.console.print(f"[red]error:[/] {event.message}", highlight=False)
+            self.console.print(f"[red]error:[/] {event.message}", highlight=False, soft_wrap=True)
 
 
 def _run(
@@ -252,6 +269,8 @@ def batch_command(
     ] = False,
     store: Store = None,
     as_json: Json = False,
+    verbose: Verbose = False,
+    debug: Debug = False,
 ) -> None:
     """Generate one file per scene of FILE into --out (scene-001.png, ...)."""
     with handle_errors():
@@ -296,6 +315,8 @@ def regenerate_command(
     concurrency: Annotated[int | None, typer.Option("--concurrency", "-c", min=1, max=256)] = None,
     store: Store = None,
     as_json: Json = False,
+    verbose: Verbose = False,
+    debug: Debug = False,
 ) -> None:
     """Run scenes of the last batch in --out again: given --scene ids, or --failed ones."""
     if bool(scene) == failed:
@@ -356,6 +377,7 @@ def history_command(
     ] = False,
     store: Store = None,
     as_json: Json = False,
+    debug: Debug = False,
 ) -> None:
     """Show what was generated in --out: each output, its generator and file, or every attempt."""
     with handle_errors():
@@ -472,6 +494,8 @@ def story_command(
     styles_file: StylesFile = None,
     store: Store = None,
     as_json: Json = False,
+    verbose: Verbose = False,
+    debug: Debug = False,
 ) -> None:
     """The whole story: scenes (from FILE or, with --model, from --text), frames, narration, one MP4."""
     from inference_pipeline.story import StoryPipeline
@@ -482,6 +506,15 @@ def story_command(
         fail("give a scenes FILE or --text/--text-file (with --model)", 2)
     with handle_errors():
         url = _store_url(store)
+        # Every stage's generators and the folder, before the LLM or any frame is paid for.
+        StoryPipeline(
+            out,
+            image_generator=image_generator,
+            image_fallbacks=list(fallback or []),
+            audio_generator=audio_generator,
+            video_generator=video_generator,
+            concurrency=concurrency,
+        ).check()
 
         def go(cb: Callable[[ProgressEvent], None]) -> Coroutine[Any, Any, StoryResult]:
             pipeline = StoryPipeline(

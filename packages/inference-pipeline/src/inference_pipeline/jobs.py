@@ -51,12 +51,13 @@ def build_jobs(
     style: str | None,
     wanted: set[str] | None,
     failed_only: bool,
-    store: HistoryStore,
+    store: HistoryStore | None,
     out_dir: Path,
 ) -> list[Job]:
     """A ``visual`` job per selected scene and a ``narration`` job per scene with narration.
 
-    ``failed_only`` leaves out outputs whose last result is ok and whose file is there.
+    ``failed_only`` leaves out outputs whose last result is ok and whose file is there
+    (it needs the folder's ``store``).
     """
     visual_chain = tuple(x for x in [config.generator, *config.fallbacks] if x)
     narration_chain = tuple(
@@ -77,7 +78,11 @@ def build_jobs(
             candidates.append(
                 Job(scene.id, "narration", "audio", scene.stem, text, narration_chain)
             )
-        jobs.extend(j for j in candidates if not (failed_only and _done(store, out_dir, j)))
+        jobs.extend(
+            j
+            for j in candidates
+            if not (failed_only and store is not None and _done(store, out_dir, j))
+        )
     return jobs
 
 

@@ -15,6 +15,7 @@ from inference_core import atomic_write
 from inference_core._files import extension_for
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
     from inference_core import MediaAsset
@@ -121,7 +122,14 @@ class FolderLock:
         self.state_dir = state_dir
         self._handle: IO[bytes] | None = None
 
-    def acquire(self, timeout: float = 30.0) -> None:
+    def acquire(
+        self, timeout: float = 30.0, *, on_wait: Callable[[int | None], object] | None = None
+    ) -> None:
+        """Take the lock, waiting up to ``timeout`` seconds for the run that holds it.
+
+        ``on_wait`` is called once, with the holder's process id when known, as
+        soon as the lock turns out to be taken: the caller says that it waits.
+        """
         from inference_core.errors import ConfigurationError
 
         self.state_dir.mkdir(parents=True, exist_ok=True)
@@ -132,11 +140,16 @@ class FolderLock:
             self._handle = handle
             return
         deadline = time.monotonic() + timeout
+        waited = False
         while True:
             try:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
+                if not waited:
+                    waited = True
+                    if on_wait is not None:
+                        on_wait(_holder(handle))
                 if time.monotonic() > deadline:
                     handle.close()
                     raise ConfigurationError(
@@ -144,6 +157,10 @@ class FolderLock:
                     ) from None
                 time.sleep(0.01)
         self._handle = handle
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()).encode())  # who holds it, for the next run's message
+        handle.flush()
         folder = self.state_dir.parent
         for stale in [*folder.glob(".*.part"), *self.state_dir.glob("blobs/*/.*.part")]:
             with contextlib.suppress(OSError):
@@ -153,3 +170,13 @@ class FolderLock:
         if self._handle is not None:
             self._handle.close()  # closing the file drops the lock
             self._handle = None
+
+
+def _holder(handle: IO[bytes]) -> int | None:
+    """The process id the lock's holder wrote into the lock file, if readable."""
+    try:
+        handle.seek(0)
+        text = handle.read(32).decode("ascii", "replace").strip()
+    except OSError:
+        return None
+    return int(text) if text.isdigit() else None

@@ -66,6 +66,7 @@ class JobProgress:
             attempt=r.attempt,
             error_type=type(r.error).__name__,
             delay=r.delay,
+            retry=True,
         )
 
     def fell_back(self, job: Job, fb: Fallback, upcoming: str | None) -> None:

@@ -43,6 +43,7 @@ from inference_pipeline.execute import (
     generate_with_fallback,
 )
 from inference_pipeline.jobs import build_jobs, merge_params
+from inference_pipeline.preflight import checked_jobs
 from inference_pipeline.progress import JobProgress
 from inference_pipeline.scenes import Storyboard, load_storyboard
 from inference_pipeline.session import FolderSession
@@ -92,6 +93,7 @@ class BatchRunner:
         self._infos: dict[tuple[str, str], GeneratorInfo] = {}
         self._defaults: dict[str, dict[str, Any]] = {}
         self._batch_id: str | None = None
+        self._planned: list[Job] | None = None
         self.result: BatchResult | None = None
         self._requests = 0
         self.progress = JobProgress(self.bus)
@@ -154,7 +156,7 @@ class BatchRunner:
         if force is None:
             force = wanted is not None
         started = time.perf_counter()
-        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self._preflight(board, style, wanted)
         self._open()
         try:
             return await self._run(
@@ -183,15 +185,20 @@ class BatchRunner:
             )
             self._defaults = board.defaults
             assert self.enhancer is not None
-            jobs = build_jobs(
-                board,
-                self.config,
-                self.enhancer,
-                style=style,
-                wanted=wanted,
-                failed_only=failed_only,
-                store=store,
-                out_dir=self.out_dir,
+            planned, self._planned = self._planned, None
+            jobs = (
+                planned  # the jobs the checks went over: every selected scene
+                if planned is not None and not failed_only
+                else build_jobs(
+                    board,
+                    self.config,
+                    self.enhancer,
+                    style=style,
+                    wanted=wanted,
+                    failed_only=failed_only,
+                    store=store,
+                    out_dir=self.out_dir,
+                )
             )
             total = len(jobs)
             queue = deque(jobs)  # each job is let go once it has run: memory stays flat
@@ -249,14 +256,30 @@ class BatchRunner:
             self.bus.emit("error", f"batch stopped: {exc}", status="error")
             raise
 
+    def _preflight(self, board: Storyboard, style: str | None, wanted: set[str] | None) -> None:
+        """Check everything before anything is spent (:mod:`inference_pipeline.preflight`)."""
+        assert self.enhancer is not None
+        self._planned = checked_jobs(
+            board, self.config, self.enhancer, style, wanted, self.out_dir, self._resolve
+        )
+
     def _open(self) -> HistoryStore:
         self._session = FolderSession(
             self.out_dir,
             io_threads=min(64, 2 * self.config.concurrency + 4),
             store_url=self.store_url,
+            on_wait=self._waiting,
         )
         self._store = self._session.store
         return self._store
+
+    def _waiting(self, holder: int | None) -> None:
+        who = f"another run (pid {holder})" if holder else "another run"
+        self.bus.emit(
+            "warning",
+            f"{self.out_dir} is in use: waiting for {who} to finish (up to 30s)",
+            waiting_for=holder or 0,
+        )
 
     async def _close(self) -> None:
         session, self._session, self._store = self._session, None, None

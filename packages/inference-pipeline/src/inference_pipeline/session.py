@@ -48,10 +48,17 @@ class FolderSession:
     ``store_url`` puts the history in that PostgreSQL database (see :class:`HistoryStore`).
     """
 
-    def __init__(self, out_dir: Path, *, io_threads: int, store_url: str | None = None) -> None:
+    def __init__(
+        self,
+        out_dir: Path,
+        *,
+        io_threads: int,
+        store_url: str | None = None,
+        on_wait: Callable[[int | None], object] | None = None,
+    ) -> None:
         self.out_dir = out_dir
         self.lock = FolderLock(out_dir / STATE_DIR)
-        self.lock.acquire()
+        self.lock.acquire(on_wait=on_wait)
         try:
             self.store = HistoryStore(out_dir, store_url=store_url)
         except BaseException:

@@ -22,6 +22,7 @@ place on open (:data:`MIGRATIONS`, see :mod:`inference_pipeline.database`).
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 import time
 import uuid
@@ -268,6 +269,19 @@ def _dump(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
+def _unusable(path: Path, exc: sqlite3.DatabaseError) -> Exception:
+    """The one-line error for a history database that cannot be used."""
+    from inference_core import ConfigurationError
+
+    code = getattr(exc, "sqlite_errorname", "")
+    if code in ("SQLITE_NOTADB", "SQLITE_CORRUPT"):
+        return ConfigurationError(
+            f"the history {path} is damaged ({exc}); move it away to start a fresh "
+            "history (the files in the folder stay)"
+        )
+    return ConfigurationError(f"cannot open the history {path}: {exc}")
+
+
 class HistoryStore:
     """The history of one output folder: ``<out>/.inference/history.sqlite``, or the
     PostgreSQL database at ``store_url`` (default ``$INFERENCE_STORE_URL``), where the
@@ -289,10 +303,13 @@ class HistoryStore:
         self._all: list[Database] = []
         self._lock = threading.Lock()
         self.blob_dir.mkdir(parents=True, exist_ok=True)
-        self._main = self._connect()
-        self._local.db = self._main
         try:
+            self._main = self._connect()
+            self._local.db = self._main
             self._migrate(self._main)
+        except sqlite3.DatabaseError as exc:
+            self.close()
+            raise _unusable(self.path, exc) from exc
         except BaseException:
             self.close()
             raise

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from inference_pipeline.events import ProgressEvent
+    from inference_pipeline.execute import GeneratorInfo
     from inference_pipeline.store import SceneResult
 
 __all__ = ["StoryPipeline", "StoryResult", "StoryPlan"]
@@ -151,10 +152,33 @@ class StoryPipeline:
             }
         )
 
+    def check(self) -> None:
+        """Refuse, before anything is spent, generators that are missing or of the wrong
+        modality at any stage (frames, narration, final video), bad numbers and an
+        output folder that cannot be written. :meth:`run` calls it first; call it
+        yourself before :meth:`storyboard_from_text` to check before the LLM is paid."""
+        from inference_core.provider import ensure_output_dir
+        from inference_pipeline.execute import find_generator
+        from inference_pipeline.preflight import check_chain_modality, check_numbers
+
+        def resolve(generator_id: str, modality: str | None) -> GeneratorInfo:
+            return find_generator(generator_id, modality)
+
+        config = self.config
+        check_numbers(config)
+        frames = [g for g in (config.generator, *config.fallbacks) if g]
+        check_chain_modality("frame", frames, resolve)
+        voices = [g for g in (config.narration_generator, *config.narration_fallbacks) if g]
+        check_chain_modality("narration", voices, resolve)
+        if self.video_generator is not None:
+            check_chain_modality("final", [self.video_generator], resolve)
+        ensure_output_dir(self.out_dir)
+
     async def run(
         self, storyboard: Any, *, scene_ids: list[str] | None = None, failed_only: bool = False
     ) -> StoryResult:
         """Generate every frame and narration clip, then join them into ``final.mp4``."""
+        self.check()
         board = load_storyboard(storyboard)
         runner = BatchRunner(
             self.out_dir, self.config, on_event=self.on_event, store_url=self.store_url

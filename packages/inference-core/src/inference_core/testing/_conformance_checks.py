@@ -370,7 +370,8 @@ def _expect_rejection(
     try:
         run()
     except InputValidationError as exc:
-        reported = {str(f).split(".")[0] for f in exc.fields}
+        # the input named: ``size`` for ``size``, ``images[0]`` or ``images.0``
+        reported = {str(f).partition("[")[0].split(".")[0] for f in exc.fields}
         if not fields & reported:
             return (
                 f"{call} raised InputValidationError naming {sorted(reported)}, "
