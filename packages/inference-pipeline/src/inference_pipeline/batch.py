@@ -151,6 +151,7 @@ def success_record(
     cached: bool,
     fallbacks: list[dict[str, Any]] | None = None,
     batch_id: str | None = None,
+    assets: list[dict[str, Any]] | None = None,
 ) -> SceneResult:
     return SceneResult(
         job.scene_id,
@@ -172,6 +173,7 @@ def success_record(
         cached=cached,
         cache_key=key,
         batch_id=batch_id,
+        assets=assets or [],
     )
 
 

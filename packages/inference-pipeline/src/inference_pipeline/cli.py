@@ -191,7 +191,7 @@ def _summary_table(results: list[SceneResult], out: Path, title: str) -> None:
             r.scene_id or "-",
             r.role,
             f"[{style}]{r.status}[/]" if style else r.status,
-            r.path or "",
+            ", ".join(a["path"] for a in r.assets) if len(r.assets) > 1 else r.path or "",
             r.generator_id or "",
             str(r.attempts),
             note[:120],

@@ -54,14 +54,14 @@ CREATE TABLE IF NOT EXISTS outputs (
     width INTEGER, height INTEGER, duration REAL, mime_type TEXT,
     generator_id TEXT, generator_version TEXT, params TEXT, attempts INTEGER,
     fallbacks TEXT, error TEXT, cached INTEGER, cache_key TEXT, batch_id TEXT,
-    updated_at REAL NOT NULL,
+    updated_at REAL NOT NULL, assets TEXT,
     PRIMARY KEY (scene_id, role)
 );
 CREATE TABLE IF NOT EXISTS cache (
     key TEXT PRIMARY KEY, generator_id TEXT NOT NULL, generator_version TEXT,
     sha256 TEXT NOT NULL, mime_type TEXT NOT NULL, size INTEGER NOT NULL,
     width INTEGER, height INTEGER, duration REAL, usage TEXT, metadata TEXT,
-    created_at REAL NOT NULL
+    created_at REAL NOT NULL, assets TEXT
 );
 """
 
@@ -101,6 +101,11 @@ class SceneResult:
 
     ``path`` is relative to the output folder; ``params`` are the parameters
     sent (secrets redacted); ``fallbacks`` the generators passed over, with reasons.
+    ``assets`` lists every file of the output (``path``, ``sha256``, ``size``,
+    ``mime_type``, ``width``, ``height``, ``duration``), the first being ``path``:
+    a result with several assets (``n=2``) keeps them all, as ``scene-001.png``,
+    ``scene-001-2.png``... Status ``pending`` marks an output a stopped batch
+    did not get to; it is never stored, so the next run makes it.
     """
 
     scene_id: str
@@ -124,6 +129,7 @@ class SceneResult:
     cache_key: str | None = None
     batch_id: str | None = None
     updated_at: float = 0.0
+    assets: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return _fields(self)
@@ -131,7 +137,11 @@ class SceneResult:
 
 @dataclass(frozen=True, slots=True)
 class CacheEntry:
-    """A cached result; its content is the blob named by ``sha256``."""
+    """A cached result; its content is the blob named by ``sha256``.
+
+    ``assets`` describes every asset of the result (``sha256``, ``size``,
+    ``mime_type``, ``width``, ``height``, ``duration``), the first being the one above.
+    """
 
     key: str
     generator_id: str
@@ -144,9 +154,12 @@ class CacheEntry:
     duration: float | None = None
     usage: dict[str, Any] = field(default_factory=dict)
     metadata: dict[str, Any] = field(default_factory=dict)
+    assets: list[dict[str, Any]] = field(default_factory=list)
 
 
-_JSON_COLUMNS = {"params", "usage", "fallbacks", "metadata"}
+_JSON_COLUMNS = {"params", "usage", "fallbacks", "metadata", "assets"}
+#: Columns added since the first release, created in older databases when opened.
+_ADDED_COLUMNS = {"outputs": ("assets",), "cache": ("assets",)}
 
 
 _NAMES: dict[type, tuple[str, ...]] = {}
@@ -214,7 +227,17 @@ class HistoryStore:
             self._main.execute("PRAGMA journal_mode=WAL")
             self._main.executescript(f"BEGIN;\n{_SCHEMA}\nCOMMIT;")
             self._main.execute("PRAGMA synchronous=NORMAL")
+        else:
+            self._add_columns()
         self._local.db = self._main
+
+    def _add_columns(self) -> None:
+        """Give a database written by an older release the columns added since."""
+        for table, columns in _ADDED_COLUMNS.items():
+            have = {row[1] for row in self._main.execute(f"PRAGMA table_info({table})")}
+            for column in columns:
+                if column not in have:
+                    self._main.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
@@ -332,6 +355,7 @@ class HistoryStore:
     def _output(self, row: sqlite3.Row) -> SceneResult:
         data = self._row(row, json_cols=_JSON_COLUMNS)
         data["cached"] = bool(data["cached"])
+        data["assets"] = data.get("assets") or []
         return SceneResult(**data)
 
     @staticmethod
@@ -356,7 +380,8 @@ class HistoryStore:
         row = self._db.execute("SELECT * FROM cache WHERE key = ?", (key,)).fetchone()
         if row is None:
             return None
-        data = self._row(row, json_cols={"usage", "metadata"})
+        data = self._row(row, json_cols={"usage", "metadata", "assets"})
+        data["assets"] = data.get("assets") or []
         data.pop("created_at")
         entry = CacheEntry(**data)
         blob = self.blob_path(entry.sha256)
