@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from inference_core import Usage
 from inference_core.provider import DEFAULT_RETRY_POLICY, RetryPolicy
-from inference_pipeline.fingerprint import redact
+from inference_pipeline.fingerprint import redact, redact_text, secret_values
 from inference_pipeline.store import AttemptRecord, SceneResult
 
 if TYPE_CHECKING:
@@ -167,7 +167,7 @@ def success_record(
         mime_type=entry.mime_type,
         generator_id=info.id,
         generator_version=info.version,
-        params=redact(params),
+        params=redact(params, secret=info.secret_fields),
         attempts=attempts,
         fallbacks=fallbacks or [],
         cached=cached,
@@ -199,7 +199,7 @@ def attempt_record(
         info.version,
         attempt,
         status,
-        record.params if record is not None else redact(params),
+        record.params if record is not None else redact(params, secret=info.secret_fields),
         started_at,
         duration_s,
         batch_id=batch_id,
@@ -208,7 +208,8 @@ def attempt_record(
     )
     if error is not None:
         rec.error_type = type(error).__name__
-        rec.error = " ".join(str(error).split())[:1000]
+        secrets = secret_values(params, info.secret_fields)
+        rec.error = redact_text(" ".join(str(error).split()), *secrets)[:1000]
     if record is not None:
         rec.cache_key, rec.path, rec.sha256, rec.size = (
             record.cache_key,

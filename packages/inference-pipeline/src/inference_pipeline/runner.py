@@ -41,6 +41,7 @@ from inference_pipeline.execute import (
     find_generator,
     generate_with_fallback,
 )
+from inference_pipeline.fingerprint import without_secrets
 from inference_pipeline.jobs import build_jobs, merge_params
 from inference_pipeline.progress import JobProgress
 from inference_pipeline.scenes import Storyboard, load_storyboard
@@ -173,12 +174,15 @@ class BatchRunner:
         store = self._store
         assert store is not None
         try:
-            manifest = {
-                "kind": "batch",
-                "storyboard": board.model_dump(mode="json"),
-                "config": self.config.to_dict(),
-                **(manifest_extra or {}),
-            }
+            # Kept to replay the batch (regenerate): never a key, however it was given.
+            manifest = without_secrets(
+                {
+                    "kind": "batch",
+                    "storyboard": board.model_dump(mode="json"),
+                    "config": self.config.to_dict(),
+                    **(manifest_extra or {}),
+                }
+            )
             self._batch_id = store.start_batch(manifest)
             self._defaults = board.defaults
             assert self.enhancer is not None
