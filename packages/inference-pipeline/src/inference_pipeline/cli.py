@@ -50,6 +50,13 @@ Params = Annotated[
     typer.Option("--param", "-p", help="Generator input for every scene, key=value; repeatable."),
 ]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of progress and tables.")]
+AllowMixed = Annotated[
+    bool,
+    typer.Option(
+        "--allow-mixed",
+        help="Write into a folder that holds another storyboard's results (its files may be replaced).",
+    ),
+]
 
 
 def _parse_params(pairs: list[str] | None) -> dict[str, Any]:
@@ -71,6 +78,16 @@ def _with_styles(board: Storyboard, styles_file: Path | None) -> Storyboard:
     from inference_pipeline.styles import load_styles
 
     return board.model_copy(update={"styles": {**load_styles(styles_file), **board.styles}})
+
+
+def _check_folder(out: Path, board: Storyboard, source: Path | None, allow_mixed: bool) -> None:
+    """Before any progress or request: ``out`` holds no other storyboard's results."""
+    if allow_mixed or not HistoryStore.exists(out):
+        return
+    from inference_pipeline.session import check_same_storyboard
+
+    with HistoryStore(out) as store:
+        check_same_storyboard(store, board, str(source.resolve()) if source else None, out)
 
 
 def _check_chain(*chains: list[str | None]) -> str:
@@ -241,6 +258,7 @@ def batch_command(
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Make every request even if cached.")
     ] = False,
+    allow_mixed: AllowMixed = False,
     as_json: Json = False,
 ) -> None:
     """Generate one file per scene of FILE into --out (scene-001.png, ...)."""
@@ -259,9 +277,10 @@ def batch_command(
         modality = _check_chain([generator, *config.fallbacks], [narration_generator])
         if param:
             config.params = {modality: _parse_params(param)}
+        _check_folder(out, board, file, allow_mixed)
         result = _run(
             lambda cb: BatchRunner(out, config, on_event=cb).run(
-                board, manifest_extra={"source": str(file.resolve())}
+                board, manifest_extra={"source": str(file.resolve())}, allow_mixed=allow_mixed
             ),
             as_json,
         )
@@ -441,6 +460,7 @@ def story_command(
     concurrency: Concurrency = 4,
     style: Style = None,
     styles_file: StylesFile = None,
+    allow_mixed: AllowMixed = False,
     as_json: Json = False,
 ) -> None:
     """The whole story: scenes (from FILE or, with --model, from --text), frames, narration, one MP4."""
@@ -451,6 +471,9 @@ def story_command(
     if (file is None) == (text is None):
         fail("give a scenes FILE or --text/--text-file (with --model)", 2)
     with handle_errors():
+        given = load_storyboard(file) if file is not None else None
+        if given is not None:
+            _check_folder(out, given, None, allow_mixed)
 
         def go(cb: Callable[[ProgressEvent], None]) -> Coroutine[Any, Any, StoryResult]:
             pipeline = StoryPipeline(
@@ -466,13 +489,13 @@ def story_command(
             )
 
             async def main() -> StoryResult:
-                if file is not None:
-                    board = load_storyboard(file)
+                if given is not None:
+                    board = given
                 else:
                     assert text is not None
                     cb_event("stage_update", f"writing {scenes} scenes with {model}", cb)
                     board = await pipeline.storyboard_from_text(text, scenes=scenes)
-                return await pipeline.run(_with_styles(board, styles_file))
+                return await pipeline.run(_with_styles(board, styles_file), allow_mixed=allow_mixed)
 
             return main()
 

@@ -45,7 +45,7 @@ from inference_pipeline.fingerprint import without_secrets
 from inference_pipeline.jobs import build_jobs, merge_params
 from inference_pipeline.progress import JobProgress
 from inference_pipeline.scenes import Storyboard, load_storyboard
-from inference_pipeline.session import FolderSession
+from inference_pipeline.session import FolderSession, check_same_storyboard
 from inference_pipeline.store import (
     AttemptRecord,
     CacheEntry,
@@ -130,11 +130,15 @@ class BatchRunner:
         force: bool | None = None,
         manifest_extra: dict[str, Any] | None = None,
         emit_done: bool = True,
+        allow_mixed: bool = False,
     ) -> BatchResult:
         """Make every selected scene's files; see the module docstring.
 
         ``scene_ids`` selects scenes (and regenerates them: ``force`` defaults to
         true then); ``failed_only`` selects the scenes whose last result was not ok.
+        A folder holds one storyboard: running another one into it raises
+        :class:`~inference_core.ConfigurationError` unless ``allow_mixed``
+        (the same one again, edited or not, resumes as usual).
         """
         board = load_storyboard(storyboard)
         self.enhancer = self._given_enhancer or PromptEnhancer({**config_styles(), **board.styles})
@@ -152,8 +156,11 @@ class BatchRunner:
             force = wanted is not None
         started = time.perf_counter()
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        self._open()
+        store = self._open()
         try:
+            if not allow_mixed:
+                source = (manifest_extra or {}).get("source")
+                check_same_storyboard(store, board, source, self.out_dir)
             return await self._run(
                 board, started, style, wanted, failed_only, force, manifest_extra, emit_done
             )

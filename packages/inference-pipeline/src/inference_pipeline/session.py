@@ -11,7 +11,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from inference_core.errors import InferenceError
+from inference_core.errors import ConfigurationError, InferenceError
 from inference_pipeline.batch import attempt_record, jsonable, success_record
 from inference_pipeline.fingerprint import cache_key
 from inference_pipeline.materialize import (
@@ -30,9 +30,10 @@ if TYPE_CHECKING:
     from inference_pipeline.batch import Job
     from inference_pipeline.execute import AttemptInfo, ChainOutcome, GeneratorInfo
     from inference_pipeline.materialize import StoredFile
+    from inference_pipeline.scenes import Storyboard
     from inference_pipeline.store import AttemptRecord, SceneResult
 
-__all__ = ["FolderSession", "asset_stem", "request_key"]
+__all__ = ["FolderSession", "asset_stem", "check_same_storyboard", "request_key"]
 
 T = TypeVar("T")
 _Row = tuple["AttemptRecord | None", "SceneResult | None", "CacheEntry | None"]
@@ -265,6 +266,43 @@ class FolderSession:
         thread = threading.Thread(target=close, name="inference-core-close")
         thread.start()
         return thread
+
+
+def _identity(source: Any, title: Any, scene_ids: list[str]) -> tuple[str, str, str]:
+    return (str(source or ""), str(title or ""), "\x00".join(scene_ids))
+
+
+def check_same_storyboard(
+    store: HistoryStore, board: Storyboard, source: str | None, out_dir: Path
+) -> None:
+    """Refuse to write ``board`` into a folder that holds another storyboard's results.
+
+    The storyboard of the folder is the one its last batch ran. Two storyboards
+    are the same when they come from the same file (``source``); without a file
+    on both sides, when they have the same title; without titles, the same scene
+    ids. Raises :class:`~inference_core.ConfigurationError` naming both.
+    """
+    manifest = store.last_manifest()
+    if not manifest or not isinstance(manifest.get("storyboard"), dict):
+        return
+    old = manifest["storyboard"]
+    old_ids = [str(s.get("id")) for s in old.get("scenes") or [] if isinstance(s, dict)]
+    before = _identity(manifest.get("source"), old.get("title"), old_ids)
+    now = _identity(source, board.title, [s.id for s in board.scenes])
+    if before[0] and now[0]:
+        same = before[0] == now[0]
+    elif before[1] and now[1]:
+        same = before[1] == now[1]
+    else:
+        same = before[2] == now[2]
+    if same:
+        return
+    held = before[0] or (f"'{before[1]}'" if before[1] else f"{len(old_ids)} scenes")
+    raise ConfigurationError(
+        f"{out_dir} holds the results of another storyboard ({held}); writing this one there "
+        "would overwrite its scene files: use another --out, or pass --allow-mixed to write "
+        "it there anyway"
+    )
 
 
 def asset_stem(stem: str, index: int) -> str:

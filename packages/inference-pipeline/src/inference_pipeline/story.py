@@ -150,9 +150,17 @@ class StoryPipeline:
         )
 
     async def run(
-        self, storyboard: Any, *, scene_ids: list[str] | None = None, failed_only: bool = False
+        self,
+        storyboard: Any,
+        *,
+        scene_ids: list[str] | None = None,
+        failed_only: bool = False,
+        allow_mixed: bool = False,
     ) -> StoryResult:
-        """Generate every frame and narration clip, then join them into ``final.mp4``."""
+        """Generate every frame and narration clip, then join them into ``final.mp4``.
+
+        ``allow_mixed`` writes into a folder that holds another storyboard's results.
+        """
         board = load_storyboard(storyboard)
         runner = BatchRunner(self.out_dir, self.config, on_event=self.on_event)
         batch = await runner.run(
@@ -161,6 +169,7 @@ class StoryPipeline:
             failed_only=failed_only,
             manifest_extra={"kind": "story", "video_generator": self.video_generator},
             emit_done=False,
+            allow_mixed=allow_mixed,
         )
         result = StoryResult(batch.status, self.out_dir, batch)
         await self._finish_video(runner, board, result)
