@@ -28,7 +28,7 @@ __all__ = [
     "success_record",
 ]
 
-BatchStatus = Literal["completed", "partial", "failed", "cancelled"]
+BatchStatus = Literal["completed", "partial", "failed", "cancelled", "stopped"]
 
 
 @dataclass
@@ -94,7 +94,12 @@ class Job:
 
 @dataclass
 class BatchResult:
-    """What a run produced: status, one :class:`SceneResult` per output, counts."""
+    """What a run produced: status, one :class:`SceneResult` per output, counts.
+
+    Status ``stopped``: the first outputs all failed the same way, for a reason
+    the others would share (no key, a refused key); ``error`` says which, and
+    the outputs not made are ``pending`` (made by the next run).
+    """
 
     batch_id: str
     status: BatchStatus
@@ -103,10 +108,16 @@ class BatchResult:
     elapsed_s: float
     requests: int = 0
     limits: dict[str, dict[str, int]] = field(default_factory=dict)
+    error: str | None = None
 
     @property
     def failed(self) -> list[SceneResult]:
-        return [r for r in self.results if r.status != "ok"]
+        return [r for r in self.results if r.status not in ("ok", "pending")]
+
+    @property
+    def pending(self) -> list[SceneResult]:
+        """Outputs a stopped batch did not get to."""
+        return [r for r in self.results if r.status == "pending"]
 
     @property
     def succeeded(self) -> list[SceneResult]:
@@ -122,6 +133,8 @@ class BatchResult:
             "cached": sum(1 for r in self.results if r.status == "ok" and r.cached),
             "failed": len(self.failed),
             "failed_scenes": [r.scene_id for r in self.failed],
+            "pending": len(self.pending),
+            "error": self.error,
             "requests": self.requests,
             "elapsed_s": round(self.elapsed_s, 3),
             "limits": self.limits,

@@ -103,16 +103,29 @@ def _check_chain(*chains: list[str | None]) -> str:
     return modality
 
 
+#: Warnings and errors printed above the progress bar; the rest are counted, not printed.
+MAX_NOTES = 20
+
+
 class _Progress:
-    """A rich progress bar fed by progress events; warnings and errors printed above it."""
+    """A rich progress bar fed by progress events; warnings and errors printed above it.
+
+    At most :data:`MAX_NOTES` of those are printed, then one line saying where the
+    rest are: the output stays bounded for any batch size. A batch that stopped
+    leaves no bar behind: its one line says it all.
+    """
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
         self._progress: Any = None
         self._task: Any = None
+        self._notes = 0
+        self.stopped = False
 
     def __enter__(self) -> _Progress:
-        if self.enabled:
+        from rich.console import Console
+
+        if self.enabled and Console().is_terminal:  # no bar drawn into a pipe or a file
             from rich.progress import (
                 BarColumn,
                 MofNCompleteColumn,
@@ -134,6 +147,9 @@ class _Progress:
 
     def __exit__(self, *exc: object) -> None:
         if self._progress is not None:
+            if self.stopped:  # leave no bar behind
+                self._progress.remove_task(self._task)
+                self._progress.live.transient = True
             self._progress.__exit__(None, None, None)
 
     @property
@@ -145,18 +161,35 @@ class _Progress:
     def __call__(self, event: ProgressEvent) -> None:
         if not self.enabled:
             return
+        bar = self._progress
         if event.type == "stage_update":
-            self._progress.update(
-                self._task, description=event.message, total=event.data.get("total"), completed=0
-            )
+            if bar is not None:
+                bar.update(
+                    self._task,
+                    description=event.message,
+                    total=event.data.get("total"),
+                    completed=0,
+                )
         elif event.type == "progress":
-            self._progress.update(
-                self._task, completed=event.data.get("current", 0), total=event.data.get("total")
-            )
-        elif event.type == "warning":
-            self.console.print(f"[yellow]warning:[/] {event.message}", highlight=False)
-        elif event.type == "error":
-            self.console.print(f"[red]error:[/] {event.message}", highlight=False)
+            if bar is not None:
+                bar.update(
+                    self._task,
+                    completed=event.data.get("current", 0),
+                    total=event.data.get("total"),
+                )
+        elif event.type == "error" and event.data.get("status") == "stopped":
+            self.stopped = True  # said once, by the report
+        elif event.type in ("warning", "error"):
+            self._notes += 1
+            if self._notes <= MAX_NOTES:
+                color = "yellow" if event.type == "warning" else "red"
+                self.console.print(f"[{color}]{event.type}:[/] {event.message}", highlight=False)
+            elif self._notes == MAX_NOTES + 1:
+                self.console.print(
+                    "further warnings and errors are not shown: see "
+                    "'infer history --out FOLDER --attempts' once the batch is done",
+                    highlight=False,
+                )
 
 
 def _run(
@@ -219,7 +252,9 @@ def _summary_table(results: list[SceneResult], out: Path, title: str) -> None:
 def _report(result: BatchResult, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2, default=str))
-    else:
+    if result.status == "stopped":
+        fail(result.error or "batch stopped", 1)  # the one line, on stderr
+    if not as_json:
         _summary_table(result.results, result.out_dir, f"batch {result.status} ({result.out_dir})")
         if result.failed:
             ids = [r.scene_id or "-" for r in result.failed]
@@ -413,7 +448,9 @@ def history_command(
 def _story_report(result: StoryResult, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2, default=str))
-    else:
+    if result.batch.status == "stopped":
+        fail(result.batch.error or "story stopped", 1)
+    if not as_json:
         _summary_table(
             result.batch.results + ([result.final] if result.final else []),
             result.out_dir,

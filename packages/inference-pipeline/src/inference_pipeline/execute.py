@@ -30,7 +30,12 @@ from inference_core import (
     find_generator_class,
     get_registry,
 )
-from inference_core.errors import AllGeneratorsFailed
+from inference_core.errors import (
+    AllGeneratorsFailed,
+    AuthenticationError,
+    ConfigurationError,
+    PluginError,
+)
 from inference_core.provider import (
     DEFAULT_RETRY_POLICY,
     RetryAttempt,
@@ -142,11 +147,16 @@ class AttemptInfo:
 
 @dataclass(frozen=True, slots=True)
 class Fallback:
-    """Why the chain moved past ``generator_id``."""
+    """Why the chain moved past ``generator_id``.
+
+    ``fatal`` marks an error that every other request to this generator would
+    repeat: configuration (a missing key), authentication, a missing plugin.
+    """
 
     generator_id: str
     error_type: str
     reason: str
+    fatal: bool = False
 
     def to_dict(self) -> dict[str, str]:
         return {
@@ -165,6 +175,11 @@ class ChainOutcome:
     params: dict[str, Any]
     attempts: int
     fallbacks: list[Fallback] = field(default_factory=list)
+
+
+def _is_fatal(exc: BaseException) -> bool:
+    """Whether every request to the same generator would fail the same way."""
+    return isinstance(exc, ConfigurationError | AuthenticationError | PluginError)
 
 
 def _reason(exc: BaseException, *secrets: str) -> str:
@@ -244,7 +259,7 @@ async def generate_with_fallback(
             info = (resolve or find_generator)(generator_id, modality)
             params = params_for(info)
         except Exception as exc:
-            fb = Fallback(generator_id, type(exc).__name__, _reason(exc))
+            fb = Fallback(generator_id, type(exc).__name__, _reason(exc), _is_fatal(exc))
             fallbacks.append(fb)
             if on_fallback:
                 on_fallback(fb, upcoming)
@@ -298,7 +313,7 @@ async def generate_with_fallback(
         except Exception as exc:
             total_attempts += counter
             secrets = secret_values(params, info.secret_fields)
-            fb = Fallback(info.id, type(exc).__name__, _reason(exc, *secrets))
+            fb = Fallback(info.id, type(exc).__name__, _reason(exc, *secrets), _is_fatal(exc))
             fallbacks.append(fb)
             if on_fallback:
                 on_fallback(fb, upcoming)

@@ -27,6 +27,7 @@ from inference_core import BaseGenerator
 from inference_pipeline.batch import (
     BatchConfig,
     BatchResult,
+    BatchStatus,
     Job,
     attempt_record,
     batch_status,
@@ -36,11 +37,13 @@ from inference_pipeline.execute import (
     AllGeneratorsFailed,
     AttemptInfo,
     ChainOutcome,
+    Fallback,
     GeneratorInfo,
     LimiterPool,
     find_generator,
     generate_with_fallback,
 )
+from inference_pipeline.failfast import FailFast
 from inference_pipeline.fingerprint import without_secrets
 from inference_pipeline.jobs import build_jobs, merge_params
 from inference_pipeline.progress import JobProgress
@@ -61,6 +64,10 @@ if TYPE_CHECKING:
 __all__ = ["BatchRunner"]
 
 T = TypeVar("T")
+
+
+class _Stopped(Exception):
+    """Raised inside :meth:`BatchRunner.run_jobs` when :class:`FailFast` stops the batch."""
 
 
 class BatchRunner:
@@ -92,6 +99,7 @@ class BatchRunner:
         self.result: BatchResult | None = None
         self._requests = 0
         self.progress = JobProgress(self.bus)
+        self._fail_fast = FailFast(0)
 
     # -- public API ----------------------------------------------------------
 
@@ -204,7 +212,7 @@ class BatchRunner:
                 out_dir=self.out_dir,
             )
             results = await self.run_jobs(jobs, force=force, title=board.title)
-            status = batch_status(results)
+            status: BatchStatus = "stopped" if self._fail_fast.stopped else batch_status(results)
             result = BatchResult(
                 self._batch_id,
                 status,
@@ -213,9 +221,12 @@ class BatchRunner:
                 time.perf_counter() - started,
                 self._requests,
                 self.limiters.stats(),
+                error=self._stop_message(results) if status == "stopped" else None,
             )
             store.finish_batch(self._batch_id, status, result.summary())
             self._write_results()
+            if result.error:
+                self.bus.emit("error", result.error, status="stopped", pending=len(result.pending))
             if emit_done:
                 self.bus.emit(
                     "done",
@@ -322,6 +333,7 @@ class BatchRunner:
             total=len(jobs),
         )
         results: list[SceneResult | None] = [None] * len(jobs)
+        self._fail_fast = fail_fast = FailFast(len(jobs))
 
         async def run(index: int, job: Job) -> None:
             results[index] = await self._run_job(job, force)
@@ -332,24 +344,54 @@ class BatchRunner:
         step = max(1, self.config.concurrency)
         window = max(64, 4 * step)
         running: set[asyncio.Future[None]] = set()
+
+        async def settle() -> None:
+            nonlocal running
+            done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()  # a job's unexpected error stops the batch, as before
+            if fail_fast.stopped:
+                raise _Stopped
+
         try:
             for index, job in enumerate(jobs):
+                if fail_fast.stopped:
+                    raise _Stopped
                 if len(running) >= window:
-                    done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-                    for task in done:
-                        task.result()  # a job's unexpected error stops the batch, as before
+                    await settle()
                 running.add(asyncio.ensure_future(run(index, job)))
                 if (index + 1) % step == 0:
                     # Start jobs a batch per loop turn: the first requests reach the
                     # network (connect, send) while later jobs do their cache lookups.
                     await asyncio.sleep(0)
-            await asyncio.gather(*running)
+            while running:
+                await settle()
+        except _Stopped:  # the outputs not made stay pending: recorded nowhere, made next time
+            for task in running:
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
+            return [r or self._pending(job) for r, job in zip(results, jobs, strict=True)]
         except BaseException:
             for task in running:
                 task.cancel()
             await asyncio.gather(*running, return_exceptions=True)
             raise
+        fail_fast.flush()
         return cast("list[SceneResult]", results)
+
+    def _pending(self, job: Job) -> SceneResult:
+        return SceneResult(
+            job.scene_id, job.role, "pending", self._modality_of(job), batch_id=self._batch_id
+        )
+
+    def _stop_message(self, results: Sequence[SceneResult]) -> str:
+        failed = sum(1 for r in results if r.status == "failed")
+        pending = sum(1 for r in results if r.status == "pending")
+        return (
+            f"batch stopped: the first {failed} outputs all failed the same way "
+            f"({self._fail_fast.reason}); {pending} left pending: fix this and run the "
+            "same command again"
+        )
 
     def _resolve(self, generator_id: str, modality: str | None = None) -> GeneratorInfo:
         """:func:`find_generator`, remembered for this run (failures are not)."""
@@ -384,6 +426,7 @@ class BatchRunner:
         def on_attempt(a: AttemptInfo) -> None:
             self._requests += 1
             if a.error is None:
+                self._fail_fast.succeeded()
                 succeeded.append(a)
                 return
             rec = attempt_record(
@@ -409,7 +452,9 @@ class BatchRunner:
                 max_rate_limit_waits=self.config.max_rate_limit_waits,
                 on_attempt=on_attempt,
                 on_retry=lambda info, r: self.progress.retrying(job, info, r),
-                on_fallback=lambda fb, upcoming: self.progress.fell_back(job, fb, upcoming),
+                on_fallback=lambda fb, upcoming: self._fail_fast.hold(
+                    fb.fatal, lambda: self.progress.fell_back(job, fb, upcoming)
+                ),
                 resolve=self._resolve,
             )
         except AllGeneratorsFailed as exc:
@@ -424,7 +469,8 @@ class BatchRunner:
                 batch_id=self._batch_id,
             )
             self._record(output=record)
-            self._finish(job, record)
+            fallbacks = cast("list[Fallback]", exc.fallbacks)
+            self._fail_fast.failed(fallbacks, lambda: self._finish(job, record))
             return record
         return await self._save(job, modality, outcome, succeeded[-1])
 
@@ -464,6 +510,8 @@ class BatchRunner:
         return record
 
     def _finish(self, job: Job, record: SceneResult) -> None:
+        if record.status == "ok":
+            self._fail_fast.succeeded()
         self.progress.finished(job, record, self.out_dir)
 
     def _write_results(self) -> None:

@@ -172,7 +172,8 @@ class StoryPipeline:
             allow_mixed=allow_mixed,
         )
         result = StoryResult(batch.status, self.out_dir, batch)
-        await self._finish_video(runner, board, result)
+        if batch.status != "stopped":  # stopped: the frames' reason says it all
+            await self._finish_video(runner, board, result)
         runner.bus.emit("done", f"story {result.status}", **result.to_dict())
         await runner.bus.drain()
         return result
