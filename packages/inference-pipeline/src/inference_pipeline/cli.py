@@ -72,6 +72,21 @@ def _parse_params(pairs: list[str] | None) -> dict[str, Any]:
     return params
 
 
+def _load(file: Path) -> Storyboard:
+    """:func:`load_storyboard`, its deprecation warnings printed as one-line notes on stderr."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DeprecationWarning)
+        board = load_storyboard(file)
+    for warning in caught:
+        if issubclass(warning.category, DeprecationWarning):
+            typer.echo(f"note: {warning.message}", err=True)
+        else:
+            warnings.warn(warning.message, warning.category, stacklevel=2)
+    return board
+
+
 def _with_styles(board: Storyboard, styles_file: Path | None) -> Storyboard:
     if styles_file is None:
         return board
@@ -298,7 +313,7 @@ def batch_command(
 ) -> None:
     """Generate one file per scene of FILE into --out (scene-001.png, ...)."""
     with handle_errors():
-        board = _with_styles(load_storyboard(file), styles_file)
+        board = _with_styles(_load(file), styles_file)
         config = BatchConfig(
             generator=generator,
             fallbacks=list(fallback or []),
@@ -508,7 +523,7 @@ def story_command(
     if (file is None) == (text is None):
         fail("give a scenes FILE or --text/--text-file (with --model)", 2)
     with handle_errors():
-        given = load_storyboard(file) if file is not None else None
+        given = _load(file) if file is not None else None
         if given is not None:
             _check_folder(out, given, None, allow_mixed)
 
