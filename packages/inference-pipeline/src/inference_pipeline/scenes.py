@@ -368,7 +368,14 @@ def _characters(raw: Any, base: Path | None) -> tuple[dict[str, Character], list
 def _read_file(path: Path) -> Any:
     if not path.is_file():
         raise StoryboardError(str(path), [FieldError("file", "not found")])
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise StoryboardError(
+            str(path), [FieldError("file", f"not UTF-8 text (byte {exc.start}): save it as UTF-8")]
+        ) from None
+    except OSError as exc:
+        raise StoryboardError(str(path), [FieldError("file", f"cannot read: {exc}")]) from None
     try:
         if path.suffix.lower() == ".json":
             return json.loads(text)
