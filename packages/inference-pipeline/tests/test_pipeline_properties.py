@@ -57,7 +57,7 @@ json_scene = st.fixed_dictionaries(
             "duration",
             "params",
         )
-    },  # fmt: skip
+    },
 )
 scene = yaml_scene | json_scene | st.fixed_dictionaries({"prompt": values}) | values
 board = st.fixed_dictionaries(
