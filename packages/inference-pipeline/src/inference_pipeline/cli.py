@@ -6,7 +6,6 @@ or ``failed``, 2 for usage and validation errors, 130 when interrupted.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -14,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from inference_core.cli import fail, handle_errors
+from inference_pipeline._cli_output import SUMMARY_ROWS, run_with_progress, summary_table
 from inference_pipeline.batch import BatchConfig, BatchResult
 from inference_pipeline.runner import BatchRunner
 from inference_pipeline.scenes import Storyboard, load_storyboard
@@ -22,10 +22,7 @@ from inference_pipeline.store import HistoryStore
 if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine, Iterator
 
-    from rich.console import Console
-
     from inference_pipeline.events import ProgressEvent
-    from inference_pipeline.store import SceneResult
     from inference_pipeline.story import StoryResult
 
 __all__ = ["register"]
@@ -118,159 +115,13 @@ def _check_chain(*chains: list[str | None]) -> str:
     return modality
 
 
-#: Warnings and errors printed above the progress bar; the rest are counted, not printed.
-MAX_NOTES = 20
-
-
-class _Progress:
-    """A rich progress bar fed by progress events; warnings and errors printed above it.
-
-    At most :data:`MAX_NOTES` of those are printed, then one line saying where the
-    rest are: the output stays bounded for any batch size. A batch that stopped
-    leaves no bar behind: its one line says it all.
-    """
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self._progress: Any = None
-        self._task: Any = None
-        self._notes = 0
-        self.stopped = False
-
-    def __enter__(self) -> _Progress:
-        from rich.console import Console
-
-        if self.enabled and Console().is_terminal:  # no bar drawn into a pipe or a file
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-            )
-
-            self._progress = Progress(
-                TextColumn("[bold]{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                transient=False,
-            )
-            self._progress.__enter__()
-            self._task = self._progress.add_task("generating", total=None)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._progress is not None:
-            if self.stopped:  # leave no bar behind
-                self._progress.remove_task(self._task)
-                self._progress.live.transient = True
-            self._progress.__exit__(None, None, None)
-
-    @property
-    def console(self) -> Console:
-        from rich.console import Console
-
-        return self._progress.console if self._progress is not None else Console(stderr=True)
-
-    def __call__(self, event: ProgressEvent) -> None:
-        if not self.enabled:
-            return
-        bar = self._progress
-        if event.type == "stage_update":
-            if bar is not None:
-                bar.update(
-                    self._task,
-                    description=event.message,
-                    total=event.data.get("total"),
-                    completed=0,
-                )
-        elif event.type == "progress":
-            if bar is not None:
-                bar.update(
-                    self._task,
-                    completed=event.data.get("current", 0),
-                    total=event.data.get("total"),
-                )
-        elif event.type == "error" and event.data.get("status") == "stopped":
-            self.stopped = True  # said once, by the report
-        elif event.type in ("warning", "error"):
-            self._notes += 1
-            if self._notes <= MAX_NOTES:
-                color = "yellow" if event.type == "warning" else "red"
-                self.console.print(f"[{color}]{event.type}:[/] {event.message}", highlight=False)
-            elif self._notes == MAX_NOTES + 1:
-                self.console.print(
-                    "further warnings and errors are not shown: see "
-                    "'infer history --out FOLDER --attempts' once the batch is done",
-                    highlight=False,
-                )
-
-
-def _run(
-    coro_factory: Callable[[Callable[[ProgressEvent], None]], Coroutine[Any, Any, Any]], quiet: bool
-) -> Any:
-    with _Progress(not quiet) as progress:
-        return asyncio.run(coro_factory(progress))
-
-
-#: Above this many outputs the summary shows counts and the failures, not one row per output.
-SUMMARY_ROWS = 50
-
-
-def _summary_table(results: list[SceneResult], out: Path, title: str) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    shown = results
-    if len(results) > SUMMARY_ROWS:
-        ok = [r for r in results if r.status == "ok"]
-        cached = sum(1 for r in ok if r.cached)
-        fell_back = sum(1 for r in ok if r.fallbacks)
-        failed = [r for r in results if r.status != "ok"]
-        Console().print(
-            f"{title}: {len(results)} outputs, {len(ok)} ok ({cached} from the cache, "
-            f"{fell_back} from a fallback), {len(failed)} failed",
-            highlight=False,
-            soft_wrap=True,
-        )
-        if not failed:
-            return
-        shown = failed[:SUMMARY_ROWS]
-        title = "failures" if len(failed) == len(shown) else f"the first {len(shown)} failures"
-    table = Table(title=title)
-    for column in ("scene", "role", "status", "file", "generator", "attempts", "note"):
-        table.add_column(column)
-    for r in shown:
-        note = "cached" if r.cached else ""
-        if r.fallbacks:
-            note = (
-                (note + "; " if note else "")
-                + "fell back from "
-                + ", ".join(f["generator_id"] for f in r.fallbacks)
-            )
-        if r.status != "ok":
-            note = r.error or ""
-        style = "" if r.status == "ok" else "red"
-        table.add_row(
-            r.scene_id or "-",
-            r.role,
-            f"[{style}]{r.status}[/]" if style else r.status,
-            ", ".join(a["path"] for a in r.assets) if len(r.assets) > 1 else r.path or "",
-            r.generator_id or "",
-            str(r.attempts),
-            note[:120],
-        )
-    Console().print(table)
-
-
 def _report(result: BatchResult, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2, default=str))
     if result.status == "stopped":
         fail(result.error or "batch stopped", 1)  # the one line, on stderr
     if not as_json:
-        _summary_table(result.results, result.out_dir, f"batch {result.status} ({result.out_dir})")
+        summary_table(result.results, result.out_dir, f"batch {result.status} ({result.out_dir})")
         if result.failed:
             ids = [r.scene_id or "-" for r in result.failed]
             more = f" and {len(ids) - SUMMARY_ROWS} more" if len(ids) > SUMMARY_ROWS else ""
@@ -328,7 +179,7 @@ def batch_command(
         if param:
             config.params = {modality: _parse_params(param)}
         _check_folder(out, board, file, allow_mixed)
-        result = _run(
+        result = run_with_progress(
             lambda cb: BatchRunner(out, config, on_event=cb).run(
                 board, manifest_extra={"source": str(file.resolve())}, allow_mixed=allow_mixed
             ),
@@ -392,11 +243,11 @@ def regenerate_command(
                 pipeline.config = config
                 return pipeline.run(board, scene_ids=ids, failed_only=failed)
 
-            story_result = _run(story, as_json)
+            story_result = run_with_progress(story, as_json)
             _story_report(story_result, as_json)
             return
         extra = {k: v for k, v in manifest.items() if k not in ("kind", "storyboard", "config")}
-        result = _run(
+        result = run_with_progress(
             lambda cb: BatchRunner(out, config, on_event=cb).run(
                 board, scene_ids=ids, failed_only=failed, manifest_extra=extra
             ),
@@ -457,7 +308,7 @@ def history_command(
             )
         console.print(t)
     else:
-        _summary_table(outputs, out, "outputs")
+        summary_table(outputs, out, "outputs")
 
 
 def _story_report(result: StoryResult, as_json: bool) -> None:
@@ -466,7 +317,7 @@ def _story_report(result: StoryResult, as_json: bool) -> None:
     if result.batch.status == "stopped":
         fail(result.batch.error or "story stopped", 1)
     if not as_json:
-        _summary_table(
+        summary_table(
             result.batch.results + ([result.final] if result.final else []),
             result.out_dir,
             f"story {result.status}",
@@ -551,7 +402,7 @@ def story_command(
 
             return main()
 
-        result = _run(go, as_json)
+        result = run_with_progress(go, as_json)
     _story_report(result, as_json)
 
 

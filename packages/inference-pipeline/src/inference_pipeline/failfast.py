@@ -21,8 +21,14 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from inference_pipeline.execute import Fallback
+    from inference_pipeline.store import SceneResult
 
-__all__ = ["FailFast"]
+__all__ = ["FailFast", "Stopped"]
+
+
+class Stopped(Exception):
+    """Raised inside :meth:`BatchRunner.run_jobs
+    <inference_pipeline.runner.BatchRunner.run_jobs>` when :class:`FailFast` stops the batch."""
 
 
 class FailFast:
@@ -75,6 +81,15 @@ class FailFast:
         self.stopped, self.armed = True, False
         self._held.clear()
         return True
+
+    def message(self, results: Sequence[SceneResult]) -> str:
+        """The one line saying why the batch stopped and what is left."""
+        failed = sum(1 for r in results if r.status == "failed")
+        pending = sum(1 for r in results if r.status == "pending")
+        return (
+            f"batch stopped: the first {failed} outputs all failed the same way "
+            f"({self.reason}); {pending} left pending: fix this and run the same command again"
+        )
 
     def flush(self) -> None:
         """The batch ended without stopping: let out what is held."""

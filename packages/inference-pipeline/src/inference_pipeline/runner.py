@@ -43,7 +43,7 @@ from inference_pipeline.execute import (
     find_generator,
     generate_with_fallback,
 )
-from inference_pipeline.failfast import FailFast
+from inference_pipeline.failfast import FailFast, Stopped
 from inference_pipeline.fingerprint import without_secrets
 from inference_pipeline.jobs import build_jobs, merge_params
 from inference_pipeline.progress import JobProgress
@@ -64,10 +64,6 @@ if TYPE_CHECKING:
 __all__ = ["BatchRunner"]
 
 T = TypeVar("T")
-
-
-class _Stopped(Exception):
-    """Raised inside :meth:`BatchRunner.run_jobs` when :class:`FailFast` stops the batch."""
 
 
 class BatchRunner:
@@ -221,7 +217,7 @@ class BatchRunner:
                 time.perf_counter() - started,
                 self._requests,
                 self.limiters.stats(),
-                error=self._stop_message(results) if status == "stopped" else None,
+                error=self._fail_fast.message(results) if status == "stopped" else None,
             )
             store.finish_batch(self._batch_id, status, result.summary())
             self._write_results()
@@ -351,12 +347,12 @@ class BatchRunner:
             for task in done:
                 task.result()  # a job's unexpected error stops the batch, as before
             if fail_fast.stopped:
-                raise _Stopped
+                raise Stopped
 
         try:
             for index, job in enumerate(jobs):
                 if fail_fast.stopped:
-                    raise _Stopped
+                    raise Stopped
                 if len(running) >= window:
                     await settle()
                 running.add(asyncio.ensure_future(run(index, job)))
@@ -366,7 +362,7 @@ class BatchRunner:
                     await asyncio.sleep(0)
             while running:
                 await settle()
-        except _Stopped:  # the outputs not made stay pending: recorded nowhere, made next time
+        except Stopped:  # the outputs not made stay pending: recorded nowhere, made next time
             for task in running:
                 task.cancel()
             await asyncio.gather(*running, return_exceptions=True)
@@ -382,15 +378,6 @@ class BatchRunner:
     def _pending(self, job: Job) -> SceneResult:
         return SceneResult(
             job.scene_id, job.role, "pending", self._modality_of(job), batch_id=self._batch_id
-        )
-
-    def _stop_message(self, results: Sequence[SceneResult]) -> str:
-        failed = sum(1 for r in results if r.status == "failed")
-        pending = sum(1 for r in results if r.status == "pending")
-        return (
-            f"batch stopped: the first {failed} outputs all failed the same way "
-            f"({self._fail_fast.reason}); {pending} left pending: fix this and run the "
-            "same command again"
         )
 
     def _resolve(self, generator_id: str, modality: str | None = None) -> GeneratorInfo:
