@@ -115,16 +115,21 @@ def without_secrets(value: Any) -> Any:
     found again where keys live (key store, config file, environment), while a
     masked one would be sent as ``***``.
     """
+    text = json.dumps(value, default=str, ensure_ascii=False)
+    if _SECRET.search(text):  # some name (or some text) looks like a secret: look closer
+        text = json.dumps(_strip_secret_names(value), default=str, ensure_ascii=False)
+    return json.loads(redact_text(text))  # one pass over the text, however large the value
+
+
+def _strip_secret_names(value: Any) -> Any:
     if isinstance(value, dict):
         return {
-            k: without_secrets(v)
+            k: _strip_secret_names(v)
             for k, v in value.items()
             if not (isinstance(k, str) and is_secret_name(k))
         }
     if isinstance(value, list | tuple):
-        return [without_secrets(v) for v in value]
-    if isinstance(value, str):
-        return redact_text(value)
+        return [_strip_secret_names(v) for v in value]
     return value
 
 
