@@ -23,12 +23,7 @@ if TYPE_CHECKING:
     from inference_pipeline.execute import Fallback
     from inference_pipeline.store import SceneResult
 
-__all__ = ["FailFast", "Stopped"]
-
-
-class Stopped(Exception):
-    """Raised inside :meth:`BatchRunner.run_jobs
-    <inference_pipeline.runner.BatchRunner.run_jobs>` when :class:`FailFast` stops the batch."""
+__all__ = ["FailFast"]
 
 
 class FailFast:

@@ -43,7 +43,7 @@ from inference_pipeline.execute import (
     find_generator,
     generate_with_fallback,
 )
-from inference_pipeline.failfast import FailFast, Stopped
+from inference_pipeline.failfast import FailFast
 from inference_pipeline.fingerprint import without_secrets
 from inference_pipeline.jobs import build_jobs, merge_params
 from inference_pipeline.progress import JobProgress
@@ -346,32 +346,30 @@ class BatchRunner:
             done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
                 task.result()  # a job's unexpected error stops the batch, as before
-            if fail_fast.stopped:
-                raise Stopped
 
         try:
             for index, job in enumerate(jobs):
-                if fail_fast.stopped:
-                    raise Stopped
                 if len(running) >= window:
                     await settle()
+                if fail_fast.stopped:
+                    break
                 running.add(asyncio.ensure_future(run(index, job)))
                 if (index + 1) % step == 0:
                     # Start jobs a batch per loop turn: the first requests reach the
                     # network (connect, send) while later jobs do their cache lookups.
                     await asyncio.sleep(0)
-            while running:
+            while running and not fail_fast.stopped:
                 await settle()
-        except Stopped:  # the outputs not made stay pending: recorded nowhere, made next time
-            for task in running:
-                task.cancel()
-            await asyncio.gather(*running, return_exceptions=True)
-            return [r or self._pending(job) for r, job in zip(results, jobs, strict=True)]
         except BaseException:
             for task in running:
                 task.cancel()
             await asyncio.gather(*running, return_exceptions=True)
             raise
+        if fail_fast.stopped:  # the outputs not made stay pending: recorded nowhere, made next time
+            for task in running:
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
+            return [r or self._pending(job) for r, job in zip(results, jobs, strict=True)]
         fail_fast.flush()
         return cast("list[SceneResult]", results)
 
