@@ -61,8 +61,12 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "packages/inference-llm": ("packages/gen-mock-image", "packages/gen-espeak-tts"),
     "packages/inference-mcp": ("packages/gen-mock-image", "packages/gen-espeak-tts"),
 }
+#: Property-based tests (the schema validator, the storyboard parser).
+HYPOTHESIS = "hypothesis>=6.100,<7"
 #: Requirements of one package's tests only (a real browser driver, API fuzzing, SSE client).
 TEST_REQUIRES: dict[str, tuple[str, ...]] = {
+    "packages/inference-core": (HYPOTHESIS,),
+    "packages/inference-pipeline": (HYPOTHESIS,),
     "packages/inference-serve": ("httpx-sse>=0.4", "schemathesis>=4,<5", "playwright>=1.40"),
 }
 #: The openai SDK majors the openai-based plugins are tested with (2.x on httpx, 3.x on httpx2).
@@ -220,7 +224,7 @@ def lint(session: nox.Session) -> None:
 @nox.session(name="test-core-only", python=PYTHON)
 def test_core_only(session: nox.Session) -> None:
     """inference-core alone, no extras and no plugins: its tests pass, `infer list` says what to do."""
-    install(session, {CORE: ()}, "pytest>=8", "jsonschema>=4.20")
+    install(session, {CORE: ()}, "pytest>=8", "jsonschema>=4.20", HYPOTHESIS)
     absent = ("PIL", "av", "litellm", "inference_llm", "inference_pipeline", "gen_mock_image")
     session.run(
         "python",

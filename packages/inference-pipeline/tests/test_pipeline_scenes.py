@@ -19,18 +19,21 @@ def test_scenes_yaml(tmp_path: Path) -> None:
         "title: T\nstyle: anime\n"
         "characters:\n  Mara: {description: red coat, reference_images: ref.png}\n"
         "scenes:\n"
-        "  - id: 1\n    visual: {type: video, prompt: waves}\n    narration: Hello.\n    characters: [Mara]\n"
+        "  - id: 1\n    visual: {type: metaphor, modality: video, prompt: waves}\n"
+        "    narration: Hello.\n    characters: [Mara]\n"
         "  - id: intro\n    visual:\n      prompt: a title card\n      negative_prompt: text\n"
     )
     board = load_storyboard(path)
     assert board.title == "T" and board.style == "anime"
     first, second = board.scenes
-    assert (first.id, first.prompt, first.visual_type, first.narration) == (
+    assert (first.id, first.prompt, first.visual_type, first.modality, first.narration) == (
         "1",
         "waves",
+        "metaphor",
         "video",
         "Hello.",
     )
+    assert (second.visual_type, second.modality) == (None, "image")
     assert first.characters == ("Mara",)
     assert board.characters["Mara"].reference_images == (str((tmp_path / "ref.png").resolve()),)
     assert (second.id, second.negative_prompt, second.stem) == ("intro", "text", "scene-intro")
@@ -75,7 +78,7 @@ def test_errors_name_every_scene_and_field(tmp_path: Path) -> None:
         "  - id: 1\n    visual: {promt: a}\n"
         "  - id: 2\n    visual: {prompt: ''}\n"
         "  - scene_id: 3\n"
-        "  - id: 4\n    visual: {prompt: ok, type: gif}\n"
+        "  - id: 4\n    visual: {prompt: ok, type: gif, modality: gif}\n"
     )
     with pytest.raises(StoryboardError) as info:
         load_storyboard(path)
@@ -86,7 +89,7 @@ def test_errors_name_every_scene_and_field(tmp_path: Path) -> None:
     assert "scene 1 (id 1): visual.promt: unknown field (did you mean 'prompt'?)" in text
     assert "scene 2 (id 2): visual.prompt" in text
     assert "scene 3 (id 3): image_prompt: Field required" in text
-    assert "scene 4 (id 4): visual.type" in text
+    assert "scene 4 (id 4): visual.modality" in text  # type: any kind; modality: image|video
     assert str(path) in text
 
 

@@ -204,16 +204,24 @@ class GenerationResult:
         """Save every asset into ``out_dir`` atomically; return the paths.
 
         Files are named ``{stem}{ext}`` (``{stem}-{i}{ext}`` when there are
-        several), by default from the generator id and the content hash.
+        several), by default from the generator id and the content hash. Every
+        asset gets its own file, also when two hold the same bytes (the second
+        ``<generator>-<hash>`` name gets ``-2``).
         """
         directory = pathlib.Path(out_dir)
         directory.mkdir(parents=True, exist_ok=True)
-        paths = []
+        paths: list[pathlib.Path] = []
+        used: set[str] = set()
         for index, asset in enumerate(self.assets):
             if stem is None:
-                name = f"{self.generator_id or 'asset'}-{asset.sha256[:12]}"
+                base = f"{self.generator_id or 'asset'}-{asset.sha256[:12]}"
+                name, copy = base, 1
+                while f"{name}{asset.extension}" in used:
+                    copy += 1
+                    name = f"{base}-{copy}"
             else:
                 name = stem if len(self.assets) == 1 else f"{stem}-{index + 1}"
+            used.add(f"{name}{asset.extension}")
             paths.append(asset.save(directory, name=name))
         self.saved = paths
         return paths

@@ -167,6 +167,10 @@ def _field_type(name: str, spec: Mapping[str, Any]) -> Any:
 def _seed_model(name: str, spec: Mapping[str, Mapping[str, Any]]) -> type[BaseModel]:
     fields: dict[str, Any] = {}
     for field_name, field_spec in spec.items():
+        if not isinstance(field_name, str) or not field_name or field_name.startswith("_"):
+            raise TypeError(
+                f"schema field {field_name!r}: a field name is a string not starting with '_'"
+            )
         annotation = _field_type(field_name, field_spec)
         constraints: dict[str, Any] = {
             "description": field_spec.get("description"),
@@ -189,7 +193,10 @@ def _seed_model(name: str, spec: Mapping[str, Mapping[str, Any]]) -> type[BaseMo
             fields[field_name] = (annotation, Field(**info))
         else:
             fields[field_name] = (annotation | None, Field(default=None, **info))
-    return pydantic.create_model(name, __config__=_CONFIG, **fields)
+    try:
+        return pydantic.create_model(name, __config__=_CONFIG, **fields)
+    except (pydantic.PydanticUserError, pydantic.PydanticSchemaGenerationError) as exc:
+        raise TypeError(f"{name}: input_schema cannot be compiled: {exc}") from exc
 
 
 def _forbid_extra(model: type[BaseModel]) -> type[BaseModel]:

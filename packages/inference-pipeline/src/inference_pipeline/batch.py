@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from inference_core import Usage
 from inference_core.provider import DEFAULT_RETRY_POLICY, RetryPolicy
-from inference_pipeline.fingerprint import redact
+from inference_pipeline.fingerprint import redact, redact_text, secret_values
 from inference_pipeline.store import AttemptRecord, SceneResult
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ __all__ = [
     "success_record",
 ]
 
-BatchStatus = Literal["completed", "partial", "failed", "cancelled"]
+BatchStatus = Literal["completed", "partial", "failed", "cancelled", "stopped"]
 
 
 @dataclass
@@ -94,7 +94,12 @@ class Job:
 
 @dataclass
 class BatchResult:
-    """What a run produced: status, one :class:`SceneResult` per output, counts."""
+    """What a run produced: status, one :class:`SceneResult` per output, counts.
+
+    Status ``stopped``: the first outputs all failed the same way, for a reason
+    the others would share (no key, a refused key); ``error`` says which, and
+    the outputs not made are ``pending`` (made by the next run).
+    """
 
     batch_id: str
     status: BatchStatus
@@ -106,10 +111,16 @@ class BatchResult:
     elapsed_s: float
     requests: int = 0
     limits: dict[str, dict[str, int]] = field(default_factory=dict)
+    error: str | None = None
 
     @property
     def failed(self) -> list[SceneResult]:
-        return [r for r in self.results if r.status != "ok"]
+        return [r for r in self.results if r.status not in ("ok", "pending")]
+
+    @property
+    def pending(self) -> list[SceneResult]:
+        """Outputs a stopped batch did not get to."""
+        return [r for r in self.results if r.status == "pending"]
 
     @property
     def succeeded(self) -> list[SceneResult]:
@@ -125,6 +136,8 @@ class BatchResult:
             "cached": sum(1 for r in self.results if r.status == "ok" and r.cached),
             "failed": len(self.failed),
             "failed_scenes": [r.scene_id for r in self.failed],
+            "pending": len(self.pending),
+            "error": self.error,
             "requests": self.requests,
             "elapsed_s": round(self.elapsed_s, 3),
             "limits": self.limits,
@@ -154,6 +167,7 @@ def success_record(
     cached: bool,
     fallbacks: list[dict[str, Any]] | None = None,
     batch_id: str | None = None,
+    assets: list[dict[str, Any]] | None = None,
 ) -> SceneResult:
     return SceneResult(
         job.scene_id,
@@ -169,12 +183,13 @@ def success_record(
         mime_type=entry.mime_type,
         generator_id=info.id,
         generator_version=info.version,
-        params=redact(params),
+        params=redact(params, secret=info.secret_fields),
         attempts=attempts,
         fallbacks=fallbacks or [],
         cached=cached,
         cache_key=key,
         batch_id=batch_id,
+        assets=assets or [],
     )
 
 
@@ -200,7 +215,7 @@ def attempt_record(
         info.version,
         attempt,
         status,
-        record.params if record is not None else redact(params),
+        record.params if record is not None else redact(params, secret=info.secret_fields),
         started_at,
         duration_s,
         batch_id=batch_id,
@@ -209,7 +224,8 @@ def attempt_record(
     )
     if error is not None:
         rec.error_type = type(error).__name__
-        rec.error = " ".join(str(error).split())[:1000]
+        secrets = secret_values(params, info.secret_fields)
+        rec.error = redact_text(" ".join(str(error).split()), *secrets)[:1000]
     if record is not None:
         rec.cache_key, rec.path, rec.sha256, rec.size = (
             record.cache_key,

@@ -6,14 +6,14 @@ or ``failed``, 2 for usage and validation errors, 130 when interrupted.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from inference_core.cli import Debug, Verbose, fail, handle_errors, verbose_enabled
+from inference_core.cli import Debug, Verbose, fail, handle_errors
+from inference_pipeline._cli_output import SUMMARY_ROWS, run_with_progress, summary_table
 from inference_pipeline.batch import BatchConfig, BatchResult
 from inference_pipeline.database import STORE_ENV, Database, redact_url, resolve_store_url
 from inference_pipeline.runner import BatchRunner
@@ -23,10 +23,7 @@ from inference_pipeline.store import HistoryStore
 if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine, Iterator
 
-    from rich.console import Console
-
     from inference_pipeline.events import ProgressEvent
-    from inference_pipeline.store import SceneResult
     from inference_pipeline.story import StoryResult
 
 __all__ = ["register"]
@@ -59,6 +56,13 @@ Store = Annotated[
         show_default=False,
     ),
 ]
+AllowMixed = Annotated[
+    bool,
+    typer.Option(
+        "--allow-mixed",
+        help="Write into a folder that holds another storyboard's results (its files may be replaced).",
+    ),
+]
 
 
 def _parse_params(pairs: list[str] | None) -> dict[str, Any]:
@@ -74,12 +78,39 @@ def _parse_params(pairs: list[str] | None) -> dict[str, Any]:
     return params
 
 
+def _load(file: Path) -> Storyboard:
+    """:func:`load_storyboard`, its deprecation warnings printed as one-line notes on stderr."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DeprecationWarning)
+        board = load_storyboard(file)
+    for warning in caught:
+        if issubclass(warning.category, DeprecationWarning):
+            typer.echo(f"note: {warning.message}", err=True)
+        else:
+            warnings.warn(warning.message, warning.category, stacklevel=2)
+    return board
+
+
 def _with_styles(board: Storyboard, styles_file: Path | None) -> Storyboard:
     if styles_file is None:
         return board
     from inference_pipeline.styles import load_styles
 
     return board.model_copy(update={"styles": {**load_styles(styles_file), **board.styles}})
+
+
+def _check_folder(
+    out: Path, board: Storyboard, source: Path | None, allow_mixed: bool, url: str | None
+) -> None:
+    """Before any progress or request: ``out`` holds no other storyboard's results."""
+    if allow_mixed or not HistoryStore.exists(out, store_url=url):
+        return
+    from inference_pipeline.session import check_same_storyboard
+
+    with HistoryStore(out, store_url=url) as store:
+        check_same_storyboard(store, board, str(source.resolve()) if source else None, out)
 
 
 def _check_chain(*chains: list[str | None]) -> str:
@@ -95,141 +126,13 @@ def _check_chain(*chains: list[str | None]) -> str:
     return modality
 
 
-class _Progress:
-    """A rich progress bar fed by progress events; warnings and errors printed above it."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self._progress: Any = None
-        self._task: Any = None
-
-    def __enter__(self) -> _Progress:
-        return self
-
-    def _start(self) -> None:
-        """Show the bar at the first event: a run refused by its checks prints only the error."""
-        if self._progress is not None or not self.enabled:
-            return
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-        )
-
-        self._progress = Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=Console(stderr=True),  # diagnostics on stderr, results on stdout
-            transient=False,
-        )
-        self._progress.__enter__()
-        self._task = self._progress.add_task("generating", total=None)
-
-    def __exit__(self, *exc: object) -> None:
-        if self._progress is not None:
-            self._progress.__exit__(None, None, None)
-
-    @property
-    def console(self) -> Console:
-        from rich.console import Console
-
-        return self._progress.console if self._progress is not None else Console(stderr=True)
-
-    def __call__(self, event: ProgressEvent) -> None:
-        if event.data.get("waiting_for") is not None:
-            # said even with --json (on stderr): a run that waits must not look hung
-            self.console.print(
-                f"[yellow]waiting:[/] {event.message}", highlight=False, soft_wrap=True
-            )
-            return
-        if not self.enabled:
-            return
-        if event.data.get("retry") and not verbose_enabled():
-            return  # a retried attempt is not the outcome; -v shows it
-        self._start()
-        if event.type == "stage_update":
-            self._progress.update(
-                self._task, description=event.message, total=event.data.get("total"), completed=0
-            )
-        elif event.type == "progress":
-            self._progress.update(
-                self._task, completed=event.data.get("current", 0), total=event.data.get("total")
-            )
-        elif event.type == "warning":
-            self.console.print(
-                f"[yellow]warning:[/] {event.message}", highlight=False, soft_wrap=True
-            )
-        elif event.type == "error":
-            self.console.print(f"[red]error:[/] {event.message}", highlight=False, soft_wrap=True)
-
-
-def _run(
-    coro_factory: Callable[[Callable[[ProgressEvent], None]], Coroutine[Any, Any, Any]], quiet: bool
-) -> Any:
-    with _Progress(not quiet) as progress:
-        return asyncio.run(coro_factory(progress))
-
-
-#: Above this many outputs the summary shows counts and the failures, not one row per output.
-SUMMARY_ROWS = 50
-
-
-def _summary_table(results: list[SceneResult], out: Path, title: str) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    shown = results
-    if len(results) > SUMMARY_ROWS:
-        ok = [r for r in results if r.status == "ok"]
-        cached = sum(1 for r in ok if r.cached)
-        fell_back = sum(1 for r in ok if r.fallbacks)
-        failed = [r for r in results if r.status != "ok"]
-        Console().print(
-            f"{title}: {len(results)} outputs, {len(ok)} ok ({cached} from the cache, "
-            f"{fell_back} from a fallback), {len(failed)} failed",
-            highlight=False,
-            soft_wrap=True,
-        )
-        if not failed:
-            return
-        shown = failed[:SUMMARY_ROWS]
-        title = "failures" if len(failed) == len(shown) else f"the first {len(shown)} failures"
-    table = Table(title=title)
-    for column in ("scene", "role", "status", "file", "generator", "attempts", "note"):
-        table.add_column(column)
-    for r in shown:
-        note = "cached" if r.cached else ""
-        if r.fallbacks:
-            note = (
-                (note + "; " if note else "")
-                + "fell back from "
-                + ", ".join(f["generator_id"] for f in r.fallbacks)
-            )
-        if r.status != "ok":
-            note = r.error or ""
-        style = "" if r.status == "ok" else "red"
-        table.add_row(
-            r.scene_id or "-",
-            r.role,
-            f"[{style}]{r.status}[/]" if style else r.status,
-            r.path or "",
-            r.generator_id or "",
-            str(r.attempts),
-            note[:120],
-        )
-    Console().print(table)
-
-
 def _report(result: BatchResult, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2, default=str))
-    else:
-        _summary_table(result.results, result.out_dir, f"batch {result.status} ({result.out_dir})")
+    if result.status == "stopped":
+        fail(result.error or "batch stopped", 1)  # the one line, on stderr
+    if not as_json:
+        summary_table(result.results, result.out_dir, f"batch {result.status} ({result.out_dir})")
         if result.failed:
             ids = [r.scene_id or "-" for r in result.failed]
             more = f" and {len(ids) - SUMMARY_ROWS} more" if len(ids) > SUMMARY_ROWS else ""
@@ -268,6 +171,7 @@ def batch_command(
         bool, typer.Option("--no-cache", help="Make every request even if cached.")
     ] = False,
     store: Store = None,
+    allow_mixed: AllowMixed = False,
     as_json: Json = False,
     verbose: Verbose = False,
     debug: Debug = False,
@@ -275,7 +179,7 @@ def batch_command(
     """Generate one file per scene of FILE into --out (scene-001.png, ...)."""
     with handle_errors():
         url = _store_url(store)
-        board = _with_styles(load_storyboard(file), styles_file)
+        board = _with_styles(_load(file), styles_file)
         config = BatchConfig(
             generator=generator,
             fallbacks=list(fallback or []),
@@ -289,9 +193,10 @@ def batch_command(
         modality = _check_chain([generator, *config.fallbacks], [narration_generator])
         if param:
             config.params = {modality: _parse_params(param)}
-        result = _run(
+        _check_folder(out, board, file, allow_mixed, url)
+        result = run_with_progress(
             lambda cb: BatchRunner(out, config, on_event=cb, store_url=url).run(
-                board, manifest_extra={"source": str(file.resolve())}
+                board, manifest_extra={"source": str(file.resolve())}, allow_mixed=allow_mixed
             ),
             as_json,
         )
@@ -357,11 +262,11 @@ def regenerate_command(
                 pipeline.config = config
                 return pipeline.run(board, scene_ids=ids, failed_only=failed)
 
-            story_result = _run(story, as_json)
+            story_result = run_with_progress(story, as_json)
             _story_report(story_result, as_json)
             return
         extra = {k: v for k, v in manifest.items() if k not in ("kind", "storyboard", "config")}
-        result = _run(
+        result = run_with_progress(
             lambda cb: BatchRunner(out, config, on_event=cb, store_url=url).run(
                 board, scene_ids=ids, failed_only=failed, manifest_extra=extra
             ),
@@ -427,7 +332,7 @@ def history_command(
             )
         console.print(t)
     else:
-        _summary_table(outputs, out, "outputs")
+        summary_table(outputs, out, "outputs")
 
 
 def _store_url(store: str | None) -> str | None:
@@ -445,8 +350,10 @@ def _in_store(url: str | None) -> str:
 def _story_report(result: StoryResult, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2, default=str))
-    else:
-        _summary_table(
+    if result.batch.status == "stopped":
+        fail(result.batch.error or "story stopped", 1)
+    if not as_json:
+        summary_table(
             result.batch.results + ([result.final] if result.final else []),
             result.out_dir,
             f"story {result.status}",
@@ -493,6 +400,7 @@ def story_command(
     style: Style = None,
     styles_file: StylesFile = None,
     store: Store = None,
+    allow_mixed: AllowMixed = False,
     as_json: Json = False,
     verbose: Verbose = False,
     debug: Debug = False,
@@ -515,6 +423,9 @@ def story_command(
             video_generator=video_generator,
             concurrency=concurrency,
         ).check()
+        given = _load(file) if file is not None else None
+        if given is not None:
+            _check_folder(out, given, None, allow_mixed, url)
 
         def go(cb: Callable[[ProgressEvent], None]) -> Coroutine[Any, Any, StoryResult]:
             pipeline = StoryPipeline(
@@ -531,17 +442,17 @@ def story_command(
             )
 
             async def main() -> StoryResult:
-                if file is not None:
-                    board = load_storyboard(file)
+                if given is not None:
+                    board = given
                 else:
                     assert text is not None
                     cb_event("stage_update", f"writing {scenes} scenes with {model}", cb)
                     board = await pipeline.storyboard_from_text(text, scenes=scenes)
-                return await pipeline.run(_with_styles(board, styles_file))
+                return await pipeline.run(_with_styles(board, styles_file), allow_mixed=allow_mixed)
 
             return main()
 
-        result = _run(go, as_json)
+        result = run_with_progress(go, as_json)
     _story_report(result, as_json)
 
 

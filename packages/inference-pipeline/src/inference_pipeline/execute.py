@@ -30,7 +30,12 @@ from inference_core import (
     find_generator_class,
     get_registry,
 )
-from inference_core.errors import AllGeneratorsFailed
+from inference_core.errors import (
+    AllGeneratorsFailed,
+    AuthenticationError,
+    ConfigurationError,
+    PluginError,
+)
 from inference_core.provider import (
     DEFAULT_RETRY_POLICY,
     RetryAttempt,
@@ -38,6 +43,7 @@ from inference_core.provider import (
     is_retryable,
     single_attempt,
 )
+from inference_pipeline.fingerprint import redact_text, secret_values
 from inference_pipeline.limiter import AdaptiveLimiter
 
 if TYPE_CHECKING:
@@ -57,13 +63,15 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class GeneratorInfo:
-    """A resolved generator: its instance, version, modality and declared input fields."""
+    """A resolved generator: its instance, version, modality and declared input fields
+    (``secret_fields`` among them: values stored and shown only as ``***``)."""
 
     id: str
     version: str
     modality: str
     instance: BaseGenerator
     fields: frozenset[str] | None
+    secret_fields: frozenset[str] = frozenset()
 
     @property
     def accepts_images(self) -> bool:
@@ -86,17 +94,21 @@ def find_generator(generator_id: str, modality: str | None = None) -> GeneratorI
     cls = find_generator_class(generator_id, modality)
     instance = get_registry(cls.modality).get_generator(generator_id)
     meta = cls.get_metadata()
-    return GeneratorInfo(generator_id, meta.version, cls.modality, instance, _declared_fields(cls))
+    secret = cls.compiled_schema().secret_fields
+    return GeneratorInfo(
+        generator_id, meta.version, cls.modality, instance, _declared_fields(cls), secret
+    )
 
 
 _FIELDS: dict[type[BaseGenerator], frozenset[str] | None] = {}
 
 
 def _declared_fields(cls: type[BaseGenerator]) -> frozenset[str] | None:
-    """The input field names of a generator class (``None`` when its schema lists none); cached."""
+    """The input field names of a generator class (``None`` when its schema lists none), its
+    ``secret`` fields included (the JSON Schema leaves those out); cached."""
     if cls not in _FIELDS:
-        props = cls.get_input_schema().get("properties")
-        _FIELDS[cls] = frozenset(props) if isinstance(props, dict) and props else None
+        names = cls.compiled_schema().field_names
+        _FIELDS[cls] = frozenset(names) if names else None
     return _FIELDS[cls]
 
 
@@ -135,11 +147,16 @@ class AttemptInfo:
 
 @dataclass(frozen=True, slots=True)
 class Fallback:
-    """Why the chain moved past ``generator_id``."""
+    """Why the chain moved past ``generator_id``.
+
+    ``fatal`` marks an error that every other request to this generator would
+    repeat: configuration (a missing key), authentication, a missing plugin.
+    """
 
     generator_id: str
     error_type: str
     reason: str
+    fatal: bool = False
 
     def to_dict(self) -> dict[str, str]:
         return {
@@ -160,8 +177,14 @@ class ChainOutcome:
     fallbacks: list[Fallback] = field(default_factory=list)
 
 
-def _reason(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
+def _is_fatal(exc: BaseException) -> bool:
+    """Whether every request to the same generator would fail the same way."""
+    return isinstance(exc, ConfigurationError | AuthenticationError | PluginError)
+
+
+def _reason(exc: BaseException, *secrets: str) -> str:
+    """The error in one line, without any key resolved in this process nor ``secrets``."""
+    text = redact_text(" ".join(str(exc).split()), *secrets) or type(exc).__name__
     return text[:500]
 
 
@@ -236,7 +259,7 @@ async def generate_with_fallback(
             info = (resolve or find_generator)(generator_id, modality)
             params = params_for(info)
         except Exception as exc:
-            fb = Fallback(generator_id, type(exc).__name__, _reason(exc))
+            fb = Fallback(generator_id, type(exc).__name__, _reason(exc), _is_fatal(exc))
             fallbacks.append(fb)
             if on_fallback:
                 on_fallback(fb, upcoming)
@@ -289,7 +312,8 @@ async def generate_with_fallback(
                     await retry.asleep(delay)
         except Exception as exc:
             total_attempts += counter
-            fb = Fallback(info.id, type(exc).__name__, _reason(exc))
+            secrets = secret_values(params, info.secret_fields)
+            fb = Fallback(info.id, type(exc).__name__, _reason(exc, *secrets), _is_fatal(exc))
             fallbacks.append(fb)
             if on_fallback:
                 on_fallback(fb, upcoming)

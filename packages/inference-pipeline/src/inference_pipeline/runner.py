@@ -28,6 +28,7 @@ from inference_core import BaseGenerator
 from inference_pipeline.batch import (
     BatchConfig,
     BatchResult,
+    BatchStatus,
     Job,
     attempt_record,
     batch_status,
@@ -37,16 +38,19 @@ from inference_pipeline.execute import (
     AllGeneratorsFailed,
     AttemptInfo,
     ChainOutcome,
+    Fallback,
     GeneratorInfo,
     LimiterPool,
     find_generator,
     generate_with_fallback,
 )
+from inference_pipeline.failfast import FailFast
+from inference_pipeline.fingerprint import json_without_secrets, without_secrets
 from inference_pipeline.jobs import build_jobs, merge_params
 from inference_pipeline.preflight import checked_jobs
 from inference_pipeline.progress import JobProgress
 from inference_pipeline.scenes import Storyboard, load_storyboard
-from inference_pipeline.session import FolderSession
+from inference_pipeline.session import FolderSession, check_same_storyboard
 from inference_pipeline.store import (
     AttemptRecord,
     CacheEntry,
@@ -97,6 +101,7 @@ class BatchRunner:
         self.result: BatchResult | None = None
         self._requests = 0
         self.progress = JobProgress(self.bus)
+        self._fail_fast = FailFast(0)
 
     # -- public API ----------------------------------------------------------
 
@@ -135,11 +140,15 @@ class BatchRunner:
         force: bool | None = None,
         manifest_extra: dict[str, Any] | None = None,
         emit_done: bool = True,
+        allow_mixed: bool = False,
     ) -> BatchResult:
         """Make every selected scene's files; see the module docstring.
 
         ``scene_ids`` selects scenes (and regenerates them: ``force`` defaults to
         true then); ``failed_only`` selects the scenes whose last result was not ok.
+        A folder holds one storyboard: running another one into it raises
+        :class:`~inference_core.ConfigurationError` unless ``allow_mixed``
+        (the same one again, edited or not, resumes as usual).
         """
         board = load_storyboard(storyboard)
         self.enhancer = self._given_enhancer or PromptEnhancer({**config_styles(), **board.styles})
@@ -157,8 +166,11 @@ class BatchRunner:
             force = wanted is not None
         started = time.perf_counter()
         self._preflight(board, style, wanted)
-        self._open()
+        store = self._open()
         try:
+            if not allow_mixed:
+                source = (manifest_extra or {}).get("source")
+                check_same_storyboard(store, board, source, self.out_dir)
             return await self._run(
                 board, started, style, wanted, failed_only, force, manifest_extra, emit_done
             )
@@ -179,9 +191,12 @@ class BatchRunner:
         store = self._store
         assert store is not None
         try:
+            # Kept to replay the batch (regenerate): never a key, however it was given.
             self._batch_id = store.start_batch(
-                {"kind": "batch", "config": self.config.to_dict(), **(manifest_extra or {})},
-                storyboard=board.model_dump_json(),
+                without_secrets(
+                    {"kind": "batch", "config": self.config.to_dict(), **(manifest_extra or {})}
+                ),
+                storyboard=json_without_secrets(board.model_dump_json()),
             )
             self._defaults = board.defaults
             assert self.enhancer is not None
@@ -204,7 +219,7 @@ class BatchRunner:
             queue = deque(jobs)  # each job is let go once it has run: memory stays flat
             del jobs
             results = await self._run_all(_consume(queue), total, force=force, title=board.title)
-            status = batch_status(results)
+            status: BatchStatus = "stopped" if self._fail_fast.stopped else batch_status(results)
             result = BatchResult(
                 self._batch_id,
                 status,
@@ -213,9 +228,12 @@ class BatchRunner:
                 time.perf_counter() - started,
                 self._requests,
                 self.limiters.stats(),
+                error=self._fail_fast.message(results) if status == "stopped" else None,
             )
             store.finish_batch(self._batch_id, status, result.summary())
             self._write_results()
+            if result.error:
+                self.bus.emit("error", result.error, status="stopped", pending=len(result.pending))
             if emit_done:
                 self.bus.emit(
                     "done",
@@ -346,6 +364,7 @@ class BatchRunner:
             total=total,
         )
         results: list[SceneResult | None] = [None] * total
+        self._fail_fast = fail_fast = FailFast(total)
 
         async def run(index: int, job: Job) -> None:
             results[index] = await self._run_job(job, force)
@@ -356,24 +375,43 @@ class BatchRunner:
         step = max(1, self.config.concurrency)
         window = max(64, 4 * step)
         running: set[asyncio.Future[None]] = set()
+
+        async def settle() -> None:
+            nonlocal running
+            done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()  # a job's unexpected error stops the batch, as before
+
         try:
             for index, job in enumerate(jobs):
                 if len(running) >= window:
-                    done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-                    for task in done:
-                        task.result()  # a job's unexpected error stops the batch, as before
+                    await settle()
+                if fail_fast.stopped:
+                    break
                 running.add(asyncio.ensure_future(run(index, job)))
                 if (index + 1) % step == 0:
                     # Start jobs a batch per loop turn: the first requests reach the
                     # network (connect, send) while later jobs do their cache lookups.
                     await asyncio.sleep(0)
-            await asyncio.gather(*running)
+            while running and not fail_fast.stopped:
+                await settle()
         except BaseException:
             for task in running:
                 task.cancel()
             await asyncio.gather(*running, return_exceptions=True)
             raise
+        if fail_fast.stopped:  # the outputs not made stay pending: recorded nowhere, made next time
+            for task in running:
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
+            return [r or self._pending(job) for r, job in zip(results, jobs, strict=True)]
+        fail_fast.flush()
         return cast("list[SceneResult]", results)
+
+    def _pending(self, job: Job) -> SceneResult:
+        return SceneResult(
+            job.scene_id, job.role, "pending", self._modality_of(job), batch_id=self._batch_id
+        )
 
     def _resolve(self, generator_id: str, modality: str | None = None) -> GeneratorInfo:
         """:func:`find_generator`, remembered for this run (failures are not)."""
@@ -408,6 +446,7 @@ class BatchRunner:
         def on_attempt(a: AttemptInfo) -> None:
             self._requests += 1
             if a.error is None:
+                self._fail_fast.succeeded()
                 succeeded.append(a)
                 return
             rec = attempt_record(
@@ -433,7 +472,9 @@ class BatchRunner:
                 max_rate_limit_waits=self.config.max_rate_limit_waits,
                 on_attempt=on_attempt,
                 on_retry=lambda info, r: self.progress.retrying(job, info, r),
-                on_fallback=lambda fb, upcoming: self.progress.fell_back(job, fb, upcoming),
+                on_fallback=lambda fb, upcoming: self._fail_fast.hold(
+                    fb.fatal, lambda: self.progress.fell_back(job, fb, upcoming)
+                ),
                 resolve=self._resolve,
             )
         except AllGeneratorsFailed as exc:
@@ -448,7 +489,8 @@ class BatchRunner:
                 batch_id=self._batch_id,
             )
             self._record(output=record)
-            self._finish(job, record)
+            fallbacks = cast("list[Fallback]", exc.fallbacks)
+            self._fail_fast.failed(fallbacks, lambda: self._finish(job, record))
             return record
         return await self._save(job, modality, outcome, succeeded[-1])
 
@@ -488,6 +530,8 @@ class BatchRunner:
         return record
 
     def _finish(self, job: Job, record: SceneResult) -> None:
+        if record.status == "ok":
+            self._fail_fast.succeeded()
         self.progress.finished(job, record, self.out_dir)
 
     def _write_results(self) -> None:

@@ -9,13 +9,22 @@ Two file shapes are accepted, in YAML or JSON, and may be mixed scene by scene::
       Mara: {description: a girl with a red raincoat, reference_images: [refs/mara.png]}
     scenes:
       - id: 1
-        visual: {type: image, prompt: Mara climbs the lighthouse stairs}
+        visual: {type: metaphor, modality: image, prompt: Mara climbs the lighthouse stairs}
         narration: Mara had never been this high.
         characters: [Mara]
 
     # storyboard.json
     {"scenes": [{"scene_id": 1, "image_prompt": "...", "negative_prompt": "...",
+                 "visual_type": "diagram", "modality": "image",
                  "style_tags": ["dusk"], "characters_in_scene": ["Mara"]}]}
+
+``visual.type`` (``visual_type`` in JSON) is the kind of visual, as in the
+novaclips seed: ``diagram``, ``example``, ``metaphor`` or any word; the prompt
+enhancer adds words for it. ``visual.modality`` (``modality``) says whether
+the scene is a still or a clip: ``image`` (the default) or ``video``. The
+older files that wrote the modality as ``type: image|video`` keep working: the
+value moves to ``modality``, with a :class:`DeprecationWarning` naming the scenes
+(``infer batch`` prints it as a one-line note).
 
 Every problem is reported at once in a :class:`StoryboardError`, each line
 naming the scene and the field.
@@ -27,10 +36,11 @@ import difflib
 import hashlib
 import json
 import re
+import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from inference_core.errors import FieldError, StoryboardError
 
@@ -47,7 +57,9 @@ __all__ = [
     "output_stem",
 ]
 
-VisualType = Literal["image", "video"]
+Modality = Literal["image", "video"]
+#: What ``type`` meant before it named the kind of visual.
+_MODALITIES = ("image", "video")
 _NUMERIC_ID = re.compile(r"^(?:scene[-_ ]?)?0*(\d{1,9})$", re.IGNORECASE)
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
@@ -80,13 +92,18 @@ class Character(BaseModel):
 
 
 class Scene(BaseModel):
-    """One scene, normalised from whichever input shape it came in."""
+    """One scene, normalised from whichever input shape it came in.
+
+    ``visual_type`` is the kind of visual (``diagram``, ``example``,
+    ``metaphor``...), ``modality`` a still (``image``) or a clip (``video``).
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str = Field(min_length=1)
     prompt: str = Field(min_length=1)
-    visual_type: VisualType = "image"
+    visual_type: str | None = None
+    modality: Modality = "image"
     negative_prompt: str | None = None
     style_tags: tuple[str, ...] = ()
     characters: tuple[str, ...] = ()
@@ -98,6 +115,16 @@ class Scene(BaseModel):
     @classmethod
     def _id_to_text(cls, value: Any) -> Any:
         return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _modality_from_type(cls, data: Any) -> Any:
+        """``visual_type="video"`` without ``modality`` (a scene of 0.2.0): the modality."""
+        if isinstance(data, dict) and "modality" not in data:
+            kind = data.get("visual_type")
+            if kind in _MODALITIES:
+                return {**data, "visual_type": None, "modality": kind}
+        return data
 
     @property
     def stem(self) -> str:
@@ -161,7 +188,8 @@ class _Visual(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     prompt: str = Field(min_length=1)
-    type: VisualType = "image"
+    type: str | None = Field(default=None, min_length=1)
+    modality: Modality | None = None
     negative_prompt: str | None = None
     style_tags: list[str] = Field(default_factory=list)
 
@@ -187,7 +215,8 @@ class _JsonScene(BaseModel):
     style_tags: list[str] = Field(default_factory=list)
     characters_in_scene: list[str] = Field(default_factory=list)
     narration: str | None = None
-    visual_type: VisualType = "image"
+    visual_type: str | None = Field(default=None, min_length=1)
+    modality: Modality | None = None
     duration: float | None = Field(default=None, gt=0)
     params: dict[str, Any] = Field(default_factory=dict)
 
@@ -227,7 +256,20 @@ def _pydantic_errors(exc: ValidationError, prefix: str, known: Iterable[str]) ->
 _EVERY_FIELD = set(Scene.model_fields)
 
 
-def _convert_scene(raw: Any, index: int) -> tuple[Scene | None, list[FieldError]]:
+def _kind_and_modality(
+    kind: str | None, modality: Modality | None
+) -> tuple[str | None, Modality, bool]:
+    """The kind of visual, the modality, and whether ``kind`` was the modality (the old form)."""
+    if modality is None and kind in _MODALITIES:
+        return None, cast("Modality", kind), True
+    return kind, modality or "image", False
+
+
+def _convert_scene(
+    raw: Any, index: int, old_form: list[str]
+) -> tuple[Scene | None, list[FieldError]]:
+    """One scene in either file shape; appends its label to ``old_form`` if it uses
+    ``type: image|video`` for the modality."""
     label = f"scene {index + 1}"
     if isinstance(raw, Scene):
         return raw, []
@@ -239,11 +281,15 @@ def _convert_scene(raw: Any, index: int) -> tuple[Scene | None, list[FieldError]
     try:
         if "scene_id" in raw or "image_prompt" in raw:
             j = _JsonScene.model_validate(raw)
+            kind, modality, old = _kind_and_modality(j.visual_type, j.modality)
+            if old:
+                old_form.append(f"{j.scene_id} (visual_type)")
             return Scene.model_construct(  # the raw model validated every field
                 _fields_set=_EVERY_FIELD,
                 id=str(j.scene_id),
                 prompt=j.image_prompt,
-                visual_type=j.visual_type,
+                visual_type=kind,
+                modality=modality,
                 negative_prompt=j.negative_prompt,
                 style_tags=tuple(j.style_tags),
                 characters=tuple(j.characters_in_scene),
@@ -253,11 +299,16 @@ def _convert_scene(raw: Any, index: int) -> tuple[Scene | None, list[FieldError]
             ), []
         if "visual" in raw:
             y = _YamlScene.model_validate(raw)
+            scene_id = str(y.id if y.id is not None else index + 1)
+            kind, modality, old = _kind_and_modality(y.visual.type, y.visual.modality)
+            if old:
+                old_form.append(f"{scene_id} (visual.type)")
             return Scene.model_construct(  # the raw model validated every field
                 _fields_set=_EVERY_FIELD,
-                id=str(y.id if y.id is not None else index + 1),
+                id=scene_id,
                 prompt=y.visual.prompt,
-                visual_type=y.visual.type,
+                visual_type=kind,
+                modality=modality,
                 negative_prompt=y.visual.negative_prompt,
                 style_tags=tuple(y.visual.style_tags),
                 characters=tuple(y.characters),
@@ -269,7 +320,9 @@ def _convert_scene(raw: Any, index: int) -> tuple[Scene | None, list[FieldError]
             return Scene.model_validate({"id": index + 1, **raw}), []
     except ValidationError as exc:
         known = _JSON_KEYS if "scene_id" in raw or "image_prompt" in raw else _YAML_KEYS
-        return None, _pydantic_errors(exc, label, known | {"prompt", "type", "negative_prompt"})
+        return None, _pydantic_errors(
+            exc, label, known | {"prompt", "type", "modality", "negative_prompt"}
+        )
     return None, [
         FieldError(
             label,
@@ -323,7 +376,14 @@ def _characters(raw: Any, base: Path | None) -> tuple[dict[str, Character], list
 def _read_file(path: Path) -> Any:
     if not path.is_file():
         raise StoryboardError(str(path), [FieldError("file", "not found")])
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise StoryboardError(
+            str(path), [FieldError("file", f"not UTF-8 text (byte {exc.start}): save it as UTF-8")]
+        ) from None
+    except OSError as exc:
+        raise StoryboardError(str(path), [FieldError("file", f"cannot read: {exc}")]) from None
     try:
         if path.suffix.lower() == ".json":
             return json.loads(text)
@@ -374,8 +434,9 @@ def load_storyboard(source: Any, *, base_dir: Path | None = None) -> Storyboard:
     if not isinstance(raw_scenes, list) or not raw_scenes:
         errors.append(FieldError("scenes", "expected a non-empty list of scenes"))
         raw_scenes = []
+    old_form: list[str] = []
     for index, raw in enumerate(raw_scenes):
-        scene, problems = _convert_scene(raw, index)
+        scene, problems = _convert_scene(raw, index, old_form)
         errors.extend(problems)
         if scene is not None:
             scenes.append(scene)
@@ -409,4 +470,15 @@ def load_storyboard(source: Any, *, base_dir: Path | None = None) -> Storyboard:
     if errors:
         raise StoryboardError(name, errors)
     assert board is not None
+    if old_form:
+        shown = ", ".join(old_form[:5]) + (
+            f" and {len(old_form) - 5} more" if len(old_form) > 5 else ""
+        )
+        warnings.warn(
+            f"{name}: scene {shown}: 'type: image|video' for the modality is deprecated; "
+            "write 'modality: image|video' ('type' now names the kind of visual: diagram, "
+            "example, metaphor...)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
     return board

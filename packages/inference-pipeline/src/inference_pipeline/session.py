@@ -11,7 +11,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from inference_core.errors import InferenceError
+from inference_core.errors import ConfigurationError, InferenceError
 from inference_pipeline.batch import attempt_record, jsonable, success_record
 from inference_pipeline.fingerprint import cache_key
 from inference_pipeline.materialize import (
@@ -30,9 +30,10 @@ if TYPE_CHECKING:
     from inference_pipeline.batch import Job
     from inference_pipeline.execute import AttemptInfo, ChainOutcome, GeneratorInfo
     from inference_pipeline.materialize import StoredFile
+    from inference_pipeline.scenes import Storyboard
     from inference_pipeline.store import AttemptRecord, SceneResult
 
-__all__ = ["FolderSession", "request_key"]
+__all__ = ["FolderSession", "asset_stem", "check_same_storyboard", "request_key"]
 
 T = TypeVar("T")
 _Row = tuple["AttemptRecord | None", "SceneResult | None", "CacheEntry | None"]
@@ -117,13 +118,21 @@ class FolderSession:
         entry = self.store.cache_get(key)
         if entry is None:
             return None
-        blob = self.store.blob_path(entry.sha256)
-        target = safe_output_path(self.out_dir, job.stem, entry.mime_type)
+        facts = entry.assets or [_facts(entry)]
+        places = [
+            (
+                self.store.blob_path(f["sha256"]),
+                safe_output_path(self.out_dir, asset_stem(job.stem, i), f["mime_type"]),
+                f["sha256"],
+            )
+            for i, f in enumerate(facts)
+        ]
         try:
-            if not await self.in_worker(_verify_and_link, blob, target, entry.sha256):
+            if not await self.in_worker(_verify_and_link, places):
                 return None
         except OSError:
             return None
+        target = places[0][1]
         record = success_record(
             job,
             modality,
@@ -135,6 +144,7 @@ class FolderSession:
             attempts=0,
             cached=True,
             batch_id=batch_id,
+            assets=_listed(facts, [p[1] for p in places]),
         )
         attempt = attempt_record(
             job,
@@ -160,21 +170,27 @@ class FolderSession:
     ) -> SceneResult:
         """Write a fresh result: blob and scene file on an I/O thread, then its records."""
         result, info, params = outcome.result, outcome.generator, outcome.params
-        found = result.of_kind(modality)
-        asset = found[0] if found else result.assets[0]
+        assets = result.of_kind(modality) or result.assets  # every one, under its own name
         key = request_key(info, params)
         blob_dir = self.store.blob_dir
 
-        def write() -> tuple[StoredFile, Path]:
+        def write() -> list[tuple[StoredFile, Path]]:
             # Only file work here: it releases the GIL in its system calls.
-            stored = write_blob(blob_dir, asset)
-            target = safe_output_path(self.out_dir, job.stem, stored.mime_type)
-            link_into_place(self.store.blob_path(stored.sha256), target, stored.sha256)
-            return stored, target
+            written = []
+            for index, asset in enumerate(assets):
+                stored = write_blob(blob_dir, asset)
+                target = safe_output_path(
+                    self.out_dir, asset_stem(job.stem, index), stored.mime_type
+                )
+                link_into_place(self.store.blob_path(stored.sha256), target, stored.sha256)
+                written.append((stored, target))
+            return written
 
-        # The file first, then its records: a kill in between costs a repeated
+        # The files first, then their records: a kill in between costs a repeated
         # request, never a record pointing at a bad file.
-        stored, target = await self.in_worker(write)
+        written = await self.in_worker(write)
+        stored, target = written[0]
+        facts = [_facts(s) for s, _ in written]
         usage = result.usage
         entry = CacheEntry(
             key,
@@ -188,6 +204,7 @@ class FolderSession:
             stored.duration,
             jsonable(usage.to_dict()),
             jsonable(result.metadata),
+            facts,
         )
         record = success_record(
             job,
@@ -201,6 +218,7 @@ class FolderSession:
             cached=False,
             fallbacks=[f.to_dict() for f in outcome.fallbacks],
             batch_id=batch_id,
+            assets=_listed(facts, [t for _, t in written]),
         )
         attempt = attempt_record(
             job,
@@ -258,10 +276,72 @@ class FolderSession:
         return thread
 
 
-def _verify_and_link(blob: Path, target: Path, sha256: str) -> bool:
-    if not blob.is_file() or file_sha256(blob) != sha256:
-        return False
-    link_into_place(blob, target, sha256)
+def _identity(source: Any, title: Any, scene_ids: list[str]) -> tuple[str, str, str]:
+    return (str(source or ""), str(title or ""), "\x00".join(scene_ids))
+
+
+def check_same_storyboard(
+    store: HistoryStore, board: Storyboard, source: str | None, out_dir: Path
+) -> None:
+    """Refuse to write ``board`` into a folder that holds another storyboard's results.
+
+    The storyboard of the folder is the one its last batch ran. Two storyboards
+    are the same when they come from the same file (``source``); without a file
+    on both sides, when they have the same title; without titles, the same scene
+    ids. Raises :class:`~inference_core.ConfigurationError` naming both.
+    """
+    manifest = store.last_manifest()
+    if not manifest or not isinstance(manifest.get("storyboard"), dict):
+        return
+    old = manifest["storyboard"]
+    old_ids = [str(s.get("id")) for s in old.get("scenes") or [] if isinstance(s, dict)]
+    before = _identity(manifest.get("source"), old.get("title"), old_ids)
+    now = _identity(source, board.title, [s.id for s in board.scenes])
+    if before[0] and now[0]:
+        same = before[0] == now[0]
+    elif before[1] and now[1]:
+        same = before[1] == now[1]
+    else:
+        same = before[2] == now[2]
+    if same:
+        return
+    held = before[0] or (f"'{before[1]}'" if before[1] else f"{len(old_ids)} scenes")
+    raise ConfigurationError(
+        f"{out_dir} holds the results of another storyboard ({held}); writing this one there "
+        "would overwrite its scene files: use another --out, or pass --allow-mixed to write "
+        "it there anyway"
+    )
+
+
+def asset_stem(stem: str, index: int) -> str:
+    """The file stem of a scene's ``index``-th asset: ``scene-001``, ``scene-001-2``, ..."""
+    return stem if index == 0 else f"{stem}-{index + 1}"
+
+
+def _facts(item: StoredFile | CacheEntry) -> dict[str, Any]:
+    """What the cache keeps of one asset."""
+    return {
+        "sha256": item.sha256,
+        "size": item.size,
+        "mime_type": item.mime_type,
+        "width": item.width,
+        "height": item.height,
+        "duration": item.duration,
+    }
+
+
+def _listed(facts: list[dict[str, Any]], targets: list[Path]) -> list[dict[str, Any]]:
+    """The ``assets`` of a scene record: each asset's facts and its file name."""
+    return [{"path": t.name, **f} for f, t in zip(facts, targets, strict=True)]
+
+
+def _verify_and_link(places: list[tuple[Path, Path, str]]) -> bool:
+    """Put every cached blob in place, if each is still there and sound."""
+    for blob, _, sha256 in places:
+        if not blob.is_file() or file_sha256(blob) != sha256:
+            return False
+    for blob, target, sha256 in places:
+        link_into_place(blob, target, sha256)
     return True
 
 

@@ -142,6 +142,18 @@ ALTER TABLE cache ADD COLUMN folder TEXT NOT NULL DEFAULT '';
 ALTER TABLE cache DROP CONSTRAINT cache_pkey, ADD PRIMARY KEY (folder, key);
 """,
     ),
+    Migration(
+        3,
+        "assets: every file of a multi-asset output",
+        sqlite="""
+ALTER TABLE outputs ADD COLUMN assets TEXT;
+ALTER TABLE cache ADD COLUMN assets TEXT;
+""",
+        postgresql="""
+ALTER TABLE outputs ADD COLUMN assets TEXT;
+ALTER TABLE cache ADD COLUMN assets TEXT;
+""",
+    ),
 )
 #: The name the history's schema version is recorded under in ``schema_versions``.
 COMPONENT = "history"
@@ -182,6 +194,11 @@ class SceneResult:
 
     ``path`` is relative to the output folder; ``params`` are the parameters
     sent (secrets redacted); ``fallbacks`` the generators passed over, with reasons.
+    ``assets`` lists every file of the output (``path``, ``sha256``, ``size``,
+    ``mime_type``, ``width``, ``height``, ``duration``), the first being ``path``:
+    a result with several assets (``n=2``) keeps them all, as ``scene-001.png``,
+    ``scene-001-2.png``... Status ``pending`` marks an output a stopped batch
+    did not get to; it is never stored, so the next run makes it.
     """
 
     scene_id: str
@@ -205,6 +222,7 @@ class SceneResult:
     cache_key: str | None = None
     batch_id: str | None = None
     updated_at: float = 0.0
+    assets: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return _fields(self)
@@ -212,7 +230,11 @@ class SceneResult:
 
 @dataclass(frozen=True, slots=True)
 class CacheEntry:
-    """A cached result; its content is the blob named by ``sha256``."""
+    """A cached result; its content is the blob named by ``sha256``.
+
+    ``assets`` describes every asset of the result (``sha256``, ``size``,
+    ``mime_type``, ``width``, ``height``, ``duration``), the first being the one above.
+    """
 
     key: str
     generator_id: str
@@ -225,9 +247,10 @@ class CacheEntry:
     duration: float | None = None
     usage: dict[str, Any] = field(default_factory=dict)
     metadata: dict[str, Any] = field(default_factory=dict)
+    assets: list[dict[str, Any]] = field(default_factory=list)
 
 
-_JSON_COLUMNS = {"params", "usage", "fallbacks", "metadata"}
+_JSON_COLUMNS = {"params", "usage", "fallbacks", "metadata", "assets"}
 
 
 _NAMES: dict[type, tuple[str, ...]] = {}
@@ -478,6 +501,7 @@ class HistoryStore:
     def _output(self, row: Any) -> SceneResult:
         data = self._row(row, json_cols=_JSON_COLUMNS)
         data["cached"] = bool(data["cached"])
+        data["assets"] = data.get("assets") or []
         return SceneResult(**data)
 
     @staticmethod
@@ -506,7 +530,8 @@ class HistoryStore:
         ).fetchone()
         if row is None:
             return None
-        data = self._row(row, json_cols={"usage", "metadata"})
+        data = self._row(row, json_cols={"usage", "metadata", "assets"})
+        data["assets"] = data.get("assets") or []
         data.pop("created_at")
         entry = CacheEntry(**data)
         blob = self.blob_path(entry.sha256)

@@ -175,9 +175,17 @@ class StoryPipeline:
         ensure_output_dir(self.out_dir)
 
     async def run(
-        self, storyboard: Any, *, scene_ids: list[str] | None = None, failed_only: bool = False
+        self,
+        storyboard: Any,
+        *,
+        scene_ids: list[str] | None = None,
+        failed_only: bool = False,
+        allow_mixed: bool = False,
     ) -> StoryResult:
-        """Generate every frame and narration clip, then join them into ``final.mp4``."""
+        """Generate every frame and narration clip, then join them into ``final.mp4``.
+
+        ``allow_mixed`` writes into a folder that holds another storyboard's results.
+        """
         self.check()
         board = load_storyboard(storyboard)
         runner = BatchRunner(
@@ -189,9 +197,11 @@ class StoryPipeline:
             failed_only=failed_only,
             manifest_extra={"kind": "story", "video_generator": self.video_generator},
             emit_done=False,
+            allow_mixed=allow_mixed,
         )
         result = StoryResult(batch.status, self.out_dir, batch)
-        await self._finish_video(runner, board, result)
+        if batch.status != "stopped":  # stopped: the frames' reason says it all
+            await self._finish_video(runner, board, result)
         runner.bus.emit("done", f"story {result.status}", **result.to_dict())
         await runner.bus.drain()
         return result

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BUILTIN_STYLES",
+    "MODALITY_WORDS",
     "VISUAL_TYPES",
     "EnhancedPrompt",
     "PromptEnhancer",
@@ -66,8 +67,17 @@ BUILTIN_STYLES: dict[str, StyleSpec] = {
     ),
 }
 
-#: Words added for each visual type (what the scene becomes: a still or a clip).
+#: Words added for each kind of visual (a scene's ``visual.type``); a kind not
+#: listed here is added as it is written ("chart", "timeline").
 VISUAL_TYPES: dict[str, str] = {
+    "diagram": "clear explanatory diagram, labelled parts, plain background",
+    "example": "concrete real-world example",
+    "metaphor": "visual metaphor, symbolic imagery",
+    "illustration": "",
+    "photo": "",
+}
+#: Words added for each modality (what the scene becomes: a still or a clip).
+MODALITY_WORDS: dict[str, str] = {
     "image": "",
     "video": "cinematic shot, smooth camera motion",
 }
@@ -119,7 +129,8 @@ class PromptEnhancer:
     """Turns a scene into the prompt sent to a generator.
 
     The prompt is the scene's prompt, then the characters in it with their
-    descriptions, the scene's style tags and the visual type's words, all
+    descriptions, the scene's style tags, the words for its kind of visual
+    (:data:`VISUAL_TYPES`) and for its modality (:data:`MODALITY_WORDS`), all
     wrapped in the style's template. Negative prompts of scene and style are
     joined. Reference images of the scene's characters are collected for
     generators that accept input images.
@@ -165,8 +176,13 @@ class PromptEnhancer:
         if described:
             parts.append("featuring " + ", ".join(described))
         parts.extend(tag for tag in scene.style_tags if tag)
-        if VISUAL_TYPES.get(scene.visual_type):
-            parts.append(VISUAL_TYPES[scene.visual_type])
+        if scene.visual_type:
+            kind = scene.visual_type.strip()
+            words = VISUAL_TYPES.get(kind.lower(), kind)
+            if words:
+                parts.append(words)
+        if MODALITY_WORDS.get(scene.modality):
+            parts.append(MODALITY_WORDS[scene.modality])
         text = ", ".join(parts)
         negatives = [scene.negative_prompt] if scene.negative_prompt else []
         if style:
