@@ -39,6 +39,7 @@ PACKAGES: dict[str, tuple[str, ...]] = {
     "packages/inference-pipeline": (),
     "packages/inference-serve": (),
     "packages/inference-mcp": (),
+    "packages/inference-ray": (),
     "packages/gen-mock-image": (),
     "packages/gen-mock-video": (),
     "packages/gen-espeak-tts": ("formats",),
@@ -59,6 +60,12 @@ NEEDS: dict[str, tuple[str, ...]] = {
     ),
     "packages/inference-llm": ("packages/gen-mock-image", "packages/gen-espeak-tts"),
     "packages/inference-mcp": ("packages/gen-mock-image", "packages/gen-espeak-tts"),
+    "packages/inference-ray": (
+        "packages/inference-pipeline",
+        "packages/gen-mock-image",
+        "packages/gen-espeak-tts",
+        "packages/gen-openai-image",
+    ),
 }
 #: Requirements of one package's tests only (a real browser driver, API fuzzing, SSE client).
 TEST_REQUIRES: dict[str, tuple[str, ...]] = {

@@ -50,6 +50,21 @@ Params = Annotated[
     typer.Option("--param", "-p", help="Generator input for every scene, key=value; repeatable."),
 ]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of progress and tables.")]
+ExecutorName = Annotated[
+    str,
+    typer.Option(
+        "--executor",
+        envvar="INFERENCE_EXECUTOR",
+        help="Where scenes run: local (this process) or an installed executor, e.g. ray.",
+    ),
+]
+Address = Annotated[
+    str | None,
+    typer.Option(
+        "--address",
+        help="Cluster of --executor (ray: host:port; default $RAY_ADDRESS, else a local cluster).",
+    ),
+]
 
 
 def _parse_params(pairs: list[str] | None) -> dict[str, Any]:
@@ -242,6 +257,8 @@ def batch_command(
         bool, typer.Option("--no-cache", help="Make every request even if cached.")
     ] = False,
     as_json: Json = False,
+    executor: ExecutorName = "local",
+    address: Address = None,
 ) -> None:
     """Generate one file per scene of FILE into --out (scene-001.png, ...)."""
     with handle_errors():
@@ -259,12 +276,22 @@ def batch_command(
         modality = _check_chain([generator, *config.fallbacks], [narration_generator])
         if param:
             config.params = {modality: _parse_params(param)}
-        result = _run(
-            lambda cb: BatchRunner(out, config, on_event=cb).run(
-                board, manifest_extra={"source": str(file.resolve())}
-            ),
-            as_json,
-        )
+        if address and executor == "local":
+            fail("--address needs --executor (e.g. --executor ray)", 2)
+        from inference_pipeline.executor import load_executor
+
+        chosen = load_executor(executor, address=address)
+
+        async def go(cb: Callable[[ProgressEvent], None]) -> BatchResult:
+            try:
+                return await BatchRunner(out, config, on_event=cb, executor=chosen).run(
+                    board, manifest_extra={"source": str(file.resolve())}
+                )
+            finally:
+                if chosen is not None:
+                    await chosen.aclose()
+
+        result = _run(go, as_json)
     _report(result, as_json)
 
 

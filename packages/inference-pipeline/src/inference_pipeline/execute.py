@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from inference_core import (
     BaseGenerator,
@@ -49,7 +49,9 @@ __all__ = [
     "ChainOutcome",
     "Fallback",
     "GeneratorInfo",
+    "Limiter",
     "LimiterPool",
+    "Limiters",
     "find_generator",
     "generate_with_fallback",
 ]
@@ -98,6 +100,24 @@ def _declared_fields(cls: type[BaseGenerator]) -> frozenset[str] | None:
         props = cls.get_input_schema().get("properties")
         _FIELDS[cls] = frozenset(props) if isinstance(props, dict) and props else None
     return _FIELDS[cls]
+
+
+class Limiter(Protocol):
+    """What a call needs of a rate limit (:class:`AdaptiveLimiter`, or one shared by a cluster)."""
+
+    async def acquire(self) -> None: ...
+
+    def release_ok(self) -> None: ...
+
+    def release_error(self) -> None: ...
+
+    def release_rate_limited(self, retry_after: float | None = None) -> None: ...
+
+
+class Limiters(Protocol):
+    """One :class:`Limiter` per generator id."""
+
+    def get(self, generator_id: str) -> Limiter: ...
 
 
 class LimiterPool:
@@ -169,7 +189,7 @@ async def _call(
     info: GeneratorInfo,
     params: dict[str, Any],
     *,
-    limiter: AdaptiveLimiter,
+    limiter: Limiter,
     timeout: float | None,
     modality: str,
     clock: list[float],
@@ -212,7 +232,7 @@ async def generate_with_fallback(
     params_for: Callable[[GeneratorInfo], dict[str, Any]],
     *,
     modality: str,
-    limiters: LimiterPool,
+    limiters: Limiters,
     retry: RetryPolicy = DEFAULT_RETRY_POLICY,
     timeout: float | None = None,
     max_rate_limit_waits: int = 100,
@@ -247,7 +267,7 @@ async def generate_with_fallback(
         async def attempt(
             info: GeneratorInfo = info,
             params: dict[str, Any] = params,
-            limiter: AdaptiveLimiter = limiter,
+            limiter: Limiter = limiter,
         ) -> GenerationResult:
             nonlocal counter
             counter += 1
