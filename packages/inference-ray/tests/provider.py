@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "gen-openai-image" / "tests"))
 
-from openai_images_app import KEY, ImagesAPI  # noqa: E402
+from openai_images_app import KEY, ImagesAPI
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -37,13 +37,21 @@ class Provider:
         self, latency: float = 0.0, capacity: int | None = None, retry_after_ms: int = 50
     ) -> None:
         self.api = ImagesAPI(KEY, image_size=(16, 16))
-        self.latency, self.capacity, self.retry_after_ms = latency, capacity, retry_after_ms
         self._lock = threading.Lock()
+        self.configure(latency, capacity, retry_after_ms)
+
+    def configure(
+        self, latency: float = 0.0, capacity: int | None = None, retry_after_ms: int = 50
+    ) -> None:
+        """New settings, counters from zero (between batches, with none running)."""
+        self.latency, self.capacity, self.retry_after_ms = latency, capacity, retry_after_ms
         self.active = self.peak = self.requests = self.ok = self.limited = 0
         self.answered: list[tuple[float, str]] = []  # (time, prompt) of each 200
         self.started: list[tuple[float, str]] = []  # (time, prompt) of each admitted request
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
         if environ["REQUEST_METHOD"] != "POST":
             return self.api(environ, start_response)
         body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))

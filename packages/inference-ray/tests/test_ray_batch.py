@@ -78,7 +78,9 @@ def test_demo_storyboard_same_files_history_and_summary_as_local(
     assert {k: v for k, v in ray_files.items() if k.endswith(".png")} == {
         k: v for k, v in files.items() if k.endswith(".png")
     }
-    assert all(v[:4] == b"RIFF" and v[8:12] == b"WAVE" for v in ray_files.values() if v[:4] != b"\x89PNG")
+    assert all(
+        v[:4] == b"RIFF" and v[8:12] == b"WAVE" for v in ray_files.values() if v[:4] != b"\x89PNG"
+    )
     assert _same(ray_summary) == _same(summary)
     assert summary["status"] == "completed" and summary["requests"] == 8
     assert _same(ray_history["outputs"]) == _same(history["outputs"])
@@ -193,6 +195,8 @@ def test_listing_and_loading_the_executor_import_no_ray() -> None:
 
 
 def test_unknown_executor_is_a_usage_error(tmp_path: Path) -> None:
-    done = _invoke("batch", DEMO, "-g", "mock_image_generator", "-o", tmp_path, "--executor", "dask")
+    done = _invoke(
+        "batch", DEMO, "-g", "mock_image_generator", "-o", tmp_path, "--executor", "dask"
+    )
     assert done.exit_code == 2
     assert "no executor named 'dask'; installed: local, ray" in done.output

@@ -19,7 +19,9 @@ def _installed() -> dict[str, str]:
     from inference_core.plugins import get_plugins
 
     found = get_plugins()
-    return {gid: f"{info.distribution} {info.version}" for gid, (_, info) in found.generators.items()}
+    return {
+        gid: f"{info.distribution} {info.version}" for gid, (_, info) in found.generators.items()
+    }
 
 
 def survey(address: str | None) -> list[dict[str, Any]]:
@@ -32,7 +34,7 @@ def survey(address: str | None) -> list[dict[str, Any]]:
         ray.init(address=address or "auto", log_to_driver=False)
     try:
         probe = ray.remote(_installed)
-        nodes = [n for n in ray.nodes() if n.get("Alive")]
+        nodes = [n for n in ray.nodes() if n.get("Alive")]  # type: ignore[no-untyped-call]
         found = ray.get(
             [
                 probe.options(

@@ -9,7 +9,7 @@ import os
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from inference_core.errors import AllGeneratorsFailed, PluginLoadError
+from inference_core.errors import AllGeneratorsFailed, ConfigurationError, PluginLoadError
 from inference_core.plugins import get_plugins
 from inference_core.provider import RetryAttempt
 from inference_pipeline.execute import AttemptInfo, ChainOutcome, Fallback
@@ -103,7 +103,11 @@ class RayExecutor:
             options: dict[str, Any] = {"log_to_driver": False, "logging_level": logging.ERROR}
             if not (self.address or os.environ.get("RAY_ADDRESS")):
                 options["include_dashboard"] = False  # a local cluster for this run
-            ray.init(address=self.address, **options)  # on the main thread: Ray's signal handlers
+            try:
+                ray.init(address=self.address, **options)  # on the main thread: signal handlers
+            except ConnectionError as exc:
+                where = self.address or os.environ.get("RAY_ADDRESS")
+                raise ConfigurationError(f"cannot reach the Ray cluster at {where}: {exc}") from exc
             self._started_ray = True
         if self._limits is None:
             # Named: the workers look it up by name (a handle among an actor's constructor
@@ -123,7 +127,8 @@ class RayExecutor:
             await self._connect(call.config)
             pool = self._pools.get(key)
             if pool is None:
-                count = self._size(ray.cluster_resources(), resources)
+                cluster = ray.cluster_resources()  # type: ignore[no-untyped-call]
+                count = self._size(cluster, resources)
                 options: dict[str, Any] = {
                     "max_concurrency": max(1, call.config.concurrency),
                     "max_restarts": -1,
@@ -200,7 +205,9 @@ class RayExecutor:
                 continue
             infos[generator_id] = info
             planned.append(Planned(generator_id, params, *_distribution(generator_id)))
-        upcoming = {gid: chain[i + 1] if i + 1 < len(chain) else None for i, gid in enumerate(chain)}
+        upcoming = {
+            gid: chain[i + 1] if i + 1 < len(chain) else None for i, gid in enumerate(chain)
+        }
         fallbacks: list[Fallback] = []
         told: set[str] = set()
 

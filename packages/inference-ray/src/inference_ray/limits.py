@@ -127,4 +127,3 @@ class ClusterLimiters:
                 self.actor, generator_id, self.holder
             )
         return handle
-

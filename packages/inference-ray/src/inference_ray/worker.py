@@ -111,7 +111,8 @@ def node_label() -> str:
     """This process's Ray node, as messages name it: ``ip (hostname)``."""
     import ray
 
-    return f"{ray.util.get_node_ip_address()} ({socket.gethostname()})"
+    ip = ray.util.get_node_ip_address()  # type: ignore[no-untyped-call]
+    return f"{ip} ({socket.gethostname()})"
 
 
 def missing_message(planned: Planned, node: str, found: str | None) -> str:
@@ -131,7 +132,7 @@ def portable(exc: BaseException) -> BaseException:
         clone = pickle.loads(pickle.dumps(exc))
         if type(clone) is type(exc):
             return exc
-    except Exception:  # noqa: S110 - any pickling problem means: send the stand-in
+    except Exception:
         pass
     return ProviderError(f"{type(exc).__name__}: {exc}", retryable=False)
 
@@ -160,7 +161,7 @@ class SceneWorker:
         self.holder = f"{name}:{uuid.uuid4().hex}"
         self.limits = ray.get_actor(limits)
         self.node = node_label()
-        self._registered = self.limits.forget.remote(self.holder)
+        self._registered: Any = self.limits.forget.remote(self.holder)
 
     def pid(self) -> int:
         """This worker's process id."""
