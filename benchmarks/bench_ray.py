@@ -63,12 +63,13 @@ def free_port() -> int:
 class Cluster:
     """``ray start --head --block`` in a process of its own; stopped by its process id."""
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], temp_dir: Path) -> None:
         self.port = free_port()
         self.address = f"127.0.0.1:{self.port}"
         ray = str(Path(sys.executable).parent / "ray")
         cmd = [ray, "start", "--head", "--block", "--port", str(self.port)]
         cmd += ["--num-cpus", str(WORKERS), "--include-dashboard=false", "--disable-usage-stats"]
+        cmd += ["--temp-dir", str(temp_dir)]  # its files (and ray_current_cluster) stay ours
         self.process = subprocess.Popen(
             cmd,
             env=env,
@@ -191,7 +192,7 @@ def main(figures: set[int]) -> int:
         env.update(RAY_AUTH_MODE="token", RAY_AUTH_TOKEN=secrets.token_hex(32))
         env["INFERENCE_RAY_WORKERS"] = str(WORKERS)
         started = time.perf_counter()
-        cluster = Cluster(env)
+        cluster = Cluster(env, root / "ray")
         try:
             cluster.wait()
             scenes = board(root / "scenes.yaml", SCENES)

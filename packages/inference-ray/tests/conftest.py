@@ -17,7 +17,14 @@ def cluster() -> Iterator[Any]:
     two CPUs, no dashboard. Executors made while it runs use it and leave it running."""
     import ray
 
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
+    # address="local": a cluster of its own, even when `ray start` runs on this machine
+    ray.init(
+        address="local",
+        num_cpus=2,
+        include_dashboard=False,
+        log_to_driver=False,
+        logging_level=logging.ERROR,
+    )
     try:
         yield ray
     finally:

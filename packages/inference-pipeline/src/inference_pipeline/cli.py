@@ -62,7 +62,7 @@ Address = Annotated[
     str | None,
     typer.Option(
         "--address",
-        help="Cluster of --executor (ray: host:port; default $RAY_ADDRESS, else a local cluster).",
+        help="Cluster of --executor (ray: host:port, auto; default $RAY_ADDRESS, else a new local one).",
     ),
 ]
 

@@ -60,8 +60,9 @@ class _Pool:
 class RayExecutor:
     """Runs the provider calls of each scene on a Ray cluster; the driver keeps the rest.
 
-    ``address`` is the cluster (``host:port``, ``ray://...``, ``auto``; default
-    ``$RAY_ADDRESS``, else a local cluster started for the run). Each scene is
+    ``address`` is the cluster (``host:port``, ``ray://...``, ``auto`` for the
+    one ``ray start`` runs on this machine; default ``$RAY_ADDRESS``, else a
+    local cluster started for the run and stopped after it). Each scene is
     a call on one of ``workers`` actors (default ``$INFERENCE_RAY_WORKERS``,
     else the cluster's CPU count), each running up to the batch's concurrency
     at once; a generator's declared resources (:func:`declared_resources`) go
@@ -101,10 +102,11 @@ class RayExecutor:
 
         if not ray.is_initialized():
             options: dict[str, Any] = {"log_to_driver": False, "logging_level": logging.ERROR}
-            if not (self.address or os.environ.get("RAY_ADDRESS")):
-                options["include_dashboard"] = False  # a local cluster for this run
+            address = self.address or os.environ.get("RAY_ADDRESS")
+            if not address:  # a local cluster of this run's own ("auto": the one running here)
+                address, options["include_dashboard"] = "local", False
             try:
-                ray.init(address=self.address, **options)  # on the main thread: signal handlers
+                ray.init(address=address, **options)  # on the main thread: signal handlers
             except ConnectionError as exc:
                 where = self.address or os.environ.get("RAY_ADDRESS")
                 raise ConfigurationError(f"cannot reach the Ray cluster at {where}: {exc}") from exc
