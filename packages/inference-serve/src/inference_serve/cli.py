@@ -58,13 +58,30 @@ def serve(
     keepalive: Annotated[
         float, typer.Option(min=0.01, help="Seconds between SSE keep-alive comments.")
     ] = 15.0,
+    executor: Annotated[
+        str,
+        typer.Option(
+            "--executor",
+            envvar="INFERENCE_EXECUTOR",
+            help="Where batch jobs' scenes run: local, or an installed executor (ray).",
+        ),
+    ] = "local",
+    address: Annotated[
+        str | None, typer.Option("--address", help="Cluster of --executor (ray: host:port).")
+    ] = None,
 ) -> None:
     """Serve the API under /v1 (OpenAPI at /docs) and the gallery at /."""
     if ctx.invoked_subcommand is not None:
         return
     import uvicorn
 
+    from inference_pipeline.executor import executor_names
     from inference_serve.app import create_app
+
+    if executor not in executor_names():
+        _fail(f"no executor named {executor!r}; installed: {', '.join(executor_names())}")
+    if address and executor == "local":
+        _fail("--address needs --executor (e.g. --executor ray)")
 
     config = ServeConfig(
         data_dir=data_dir or default_data_dir(),
@@ -73,6 +90,8 @@ def serve(
         max_upload_bytes=int(max_upload_mb * 1024 * 1024),
         cors_origins=list(cor_origins) if (cor_origins := cors_origin) else [],
         keepalive_s=keepalive,
+        executor=executor,
+        executor_address=address,
     )
     typer.echo(f"serving on http://{host}:{port}/ (data in {config.data_dir})", err=True)
     uvicorn.run(

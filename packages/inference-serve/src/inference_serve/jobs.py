@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from inference_core import BaseGenerator, InferenceError, get_registry
 from inference_pipeline import BatchConfig, BatchRunner, ProgressEvent
+from inference_pipeline.executor import load_executor
 from inference_serve.assets import AssetFolder
 from inference_serve.store import ACTIVE, AssetRow, JobRow
 
@@ -69,6 +70,8 @@ class JobManager:
         self._outbox: list[tuple[str, tuple[int, bytes] | None]] = []
         self._stopping = False
         store.after_commit = self._deliver
+        #: Shared by every batch job (one cluster connection, one rate limit); None: local.
+        self.executor = load_executor(config.executor, address=config.executor_address)
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -93,6 +96,8 @@ class JobManager:
         for subs in self._subscribers.values():
             for sub in subs:
                 sub.queue.put_nowait(None)
+        if self.executor is not None:
+            await self.executor.aclose()
 
     # -- requests --------------------------------------------------------------
 
@@ -374,7 +379,7 @@ class JobManager:
                 style=request.get("style"),
                 params=request.get("params") or {},
             )
-            runner = BatchRunner(out, config, on_event=on_event)
+            runner = BatchRunner(out, config, on_event=on_event, executor=self.executor)
             status = (
                 await runner.run(
                     request["storyboard"], scene_ids=scene_ids, failed_only=failed_only
