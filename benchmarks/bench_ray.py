@@ -17,8 +17,9 @@ cluster whose ceiling is 16.
    ``retry-after-ms`` beyond: failed scenes (goal 0), and the wall of the
    generation (the provider's first request to its last answer) against the
    ideal at 8, 256 / 8 x 0.2 s = 6.4 s (goal <= 1.3). Prints the peak the
-   provider saw and its 429 count, and the batch's own time (which also counts
-   connecting to the cluster and starting the workers).
+   provider saw and its 429 count, the batch's own time (which also counts
+   connecting to the cluster and starting the workers), and, for reference,
+   the local executor's generation wall against the same provider.
 2. 256 scenes, no limit: one worker process is killed (SIGKILL) once half the
    scenes are recorded; the batch completes (goal), generation requests in
    total (goal <= 256 + those in flight at the kill), recorded scenes asked
@@ -217,6 +218,15 @@ def main(figures: set[int]) -> int:
                     f"peak at the provider {provider.peak}, {provider.limited} answers 429; batch "
                     f"{summary['elapsed_s']:.2f} s (with connecting and starting workers), command {wall:.2f} s; "
                     f"limit now {summary['limits']['openai_image_generator']}"
+                )
+                # for reference, not a goal: the local executor against the same provider now
+                provider.configure(LATENCY, CAPACITY, retry_after_ms=100)
+                run(command(scenes, root / "fig1-local", "local", cluster.address), env)
+                local = generation_wall(provider)
+                print(
+                    f"   the local executor (one process, -c {CONCURRENCY}) on the same provider: "
+                    f"generation {local:.2f} s ({local / ideal:.2f} x ideal), peak {provider.peak}, "
+                    f"{provider.limited} answers 429"
                 )
                 results.append(
                     report("   failed scenes", summary["failed"], "0", summary["failed"] == 0)
