@@ -31,8 +31,10 @@ Outcome = Literal["ok", "error", "rate_limited"]
 class SharedLimits:
     """The actor's state: a :class:`LimiterPool` and who holds which slots.
 
-    Run as ``ray.remote(SharedLimits).options(max_concurrency=...)``; every
-    method runs on the actor's one event loop.
+    Run as ``ray.remote(SharedLimits).options(max_concurrency=...)``. Every
+    method is a coroutine so that Ray runs it on the actor's event loop, where
+    the limiters' waiters and timers live (Ray runs an async actor's plain
+    methods on another thread).
     """
 
     def __init__(self, ceiling: int) -> None:
@@ -50,7 +52,7 @@ class SharedLimits:
             return
         self.held[(holder, generator_id)] += 1
 
-    def release(
+    async def release(
         self, generator_id: str, holder: str, outcome: Outcome, retry_after: float | None = None
     ) -> None:
         """Give a slot back; ``outcome`` tells the limit how the call went."""
@@ -65,7 +67,7 @@ class SharedLimits:
         else:
             limiter.release_error()
 
-    def forget(self, holder: str) -> int:
+    async def forget(self, holder: str) -> int:
         """``holder`` (``name:incarnation``) starts: give back what earlier lives of ``name`` held."""
         name = holder.rpartition(":")[0]
         before = self.current.get(name)
@@ -81,11 +83,11 @@ class SharedLimits:
                     del self.held[(who, generator_id)]
         return freed
 
-    def stats(self) -> dict[str, dict[str, int]]:
+    async def stats(self) -> dict[str, dict[str, int]]:
         """``limit``, ``lowest`` and ``rate_limited`` per generator, as the local runner reports them."""
         return self.pool.stats()
 
-    def in_flight(self) -> dict[str, int]:
+    async def in_flight(self) -> dict[str, int]:
         """Slots in use per generator."""
         return {gid: self.pool.get(gid).in_flight for gid in self.pool.stats()}
 
