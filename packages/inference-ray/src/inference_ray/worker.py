@@ -16,6 +16,7 @@ the distribution to install.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import os
 import pickle
@@ -159,9 +160,10 @@ class SceneWorker:
 
         self.name = name
         self.holder = f"{name}:{uuid.uuid4().hex}"
-        self.limits = ray.get_actor(limits)
+        self.limits: Any = ray.get_actor(limits)
         self.node = node_label()
         self._registered: Any = self.limits.forget.remote(self.holder)
+        self._ready: dict[str, asyncio.Event] = {}
 
     def pid(self) -> int:
         """This worker's process id."""
@@ -181,10 +183,27 @@ class SceneWorker:
         return problems
 
     async def run(self, request: SceneRequest) -> SceneReply:
-        """Make one scene's output through its chain under the shared limit."""
+        """Make one scene's output through its chain under the shared limit.
+
+        A worker's first scene of a generator runs alone: in a fresh process that
+        call imports the provider's SDK and opens its connections, and the other
+        scenes should not hold slots of the shared limit while it does.
+        """
         if self._registered is not None:
             await self._registered
             self._registered = None
+        first = request.chain[0].generator_id
+        ready = self._ready.get(first)
+        if ready is None:
+            ready = self._ready[first] = asyncio.Event()
+            try:
+                return await self._run(request)
+            finally:
+                ready.set()
+        await ready.wait()
+        return await self._run(request)
+
+    async def _run(self, request: SceneRequest) -> SceneReply:
         planned = {p.generator_id: p for p in request.chain}
         reply = SceneReply(self.node, None, None, 0)
 
