@@ -160,10 +160,10 @@ class SceneWorker:
 
         self.name = name
         self.holder = f"{name}:{uuid.uuid4().hex}"
-        self.limits: Any = ray.get_actor(limits)
-        self.node = node_label()
-        self._registered: Any = self.limits.forget.remote(self.holder)
         self._ready: dict[str, asyncio.Event] = {}
+        self.node = node_label()
+        self.limits: Any = ray.get_actor(limits)
+        self._registered: Any = self.limits.forget.remote(self.holder)
 
     def pid(self) -> int:
         """This worker's process id."""
