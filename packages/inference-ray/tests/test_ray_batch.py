@@ -200,3 +200,16 @@ def test_unknown_executor_is_a_usage_error(tmp_path: Path) -> None:
     )
     assert done.exit_code == 2
     assert "no executor named 'dask'; installed: local, ray" in done.output
+
+
+def test_ray_nodes_lists_each_node_and_its_generators(cluster: Any) -> None:
+    from inference_ray.cli import register as register_ray
+
+    app = typer.Typer()
+    register_ray(app)
+    done = CliRunner().invoke(app, ["ray", "nodes", "--json"])
+    assert done.exit_code == 0, done.output
+    (node,) = json.loads(done.output)
+    assert node["resources"]["CPU"] == 2
+    assert node["generators"]["mock_image_generator"] == "gen-mock-image 0.2.0"
+    assert node["generators"]["openai_image_generator"] == "gen-openai-image 0.2.0"
