@@ -40,6 +40,7 @@ PACKAGES: dict[str, tuple[str, ...]] = {
     "packages/inference-pipeline": ("postgres",),
     "packages/inference-serve": ("postgres",),
     "packages/inference-mcp": (),
+    "packages/inference-ray": (),
     "packages/gen-mock-image": (),
     "packages/gen-mock-video": (),
     "packages/gen-espeak-tts": ("formats",),
@@ -60,6 +61,12 @@ NEEDS: dict[str, tuple[str, ...]] = {
     ),
     "packages/inference-llm": ("packages/gen-mock-image", "packages/gen-espeak-tts"),
     "packages/inference-mcp": ("packages/gen-mock-image", "packages/gen-espeak-tts"),
+    "packages/inference-ray": (
+        "packages/inference-pipeline",
+        "packages/gen-mock-image",
+        "packages/gen-espeak-tts",
+        "packages/gen-openai-image",
+    ),
 }
 #: Property-based tests (the schema validator, the storyboard parser).
 HYPOTHESIS = "hypothesis>=6.100,<7"

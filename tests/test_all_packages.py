@@ -25,7 +25,7 @@ EXPECTED = {
     "gen-openai-image": "openai_image_generator",
     "gen-replicate-sd": "replicate_sd_generator",
 }
-HEAVY = {"openai", "litellm", "httpx", "httpx2", "PIL", "av"}
+HEAVY = {"openai", "litellm", "httpx", "httpx2", "PIL", "av", "ray"}
 
 
 def installed(dist: str) -> bool:

@@ -63,6 +63,21 @@ AllowMixed = Annotated[
         help="Write into a folder that holds another storyboard's results (its files may be replaced).",
     ),
 ]
+ExecutorName = Annotated[
+    str,
+    typer.Option(
+        "--executor",
+        envvar="INFERENCE_EXECUTOR",
+        help="Where scenes run: local (this process) or an installed executor, e.g. ray.",
+    ),
+]
+Address = Annotated[
+    str | None,
+    typer.Option(
+        "--address",
+        help="Cluster of --executor (ray: host:port, auto; default $RAY_ADDRESS, else a new local one).",
+    ),
+]
 
 
 def _parse_params(pairs: list[str] | None) -> dict[str, Any]:
@@ -175,6 +190,8 @@ def batch_command(
     as_json: Json = False,
     verbose: Verbose = False,
     debug: Debug = False,
+    executor: ExecutorName = "local",
+    address: Address = None,
 ) -> None:
     """Generate one file per scene of FILE into --out (scene-001.png, ...)."""
     with handle_errors():
@@ -194,12 +211,24 @@ def batch_command(
         if param:
             config.params = {modality: _parse_params(param)}
         _check_folder(out, board, file, allow_mixed, url)
-        result = run_with_progress(
-            lambda cb: BatchRunner(out, config, on_event=cb, store_url=url).run(
-                board, manifest_extra={"source": str(file.resolve())}, allow_mixed=allow_mixed
-            ),
-            as_json,
-        )
+        if address and executor == "local":
+            fail("--address needs --executor (e.g. --executor ray)", 2)
+        from inference_pipeline.executor import load_executor
+
+        chosen = load_executor(executor, address=address)
+
+        async def go(cb: Callable[[ProgressEvent], None]) -> BatchResult:
+            try:
+                return await BatchRunner(
+                    out, config, on_event=cb, store_url=url, executor=chosen
+                ).run(
+                    board, manifest_extra={"source": str(file.resolve())}, allow_mixed=allow_mixed
+                )
+            finally:
+                if chosen is not None:
+                    await chosen.aclose()
+
+        result = run_with_progress(go, as_json)
     _report(result, as_json)
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from inference_core import (
     BaseGenerator,
@@ -55,7 +55,9 @@ __all__ = [
     "ChainOutcome",
     "Fallback",
     "GeneratorInfo",
+    "Limiter",
     "LimiterPool",
+    "Limiters",
     "find_generator",
     "generate_with_fallback",
 ]
@@ -110,6 +112,24 @@ def _declared_fields(cls: type[BaseGenerator]) -> frozenset[str] | None:
         names = cls.compiled_schema().field_names
         _FIELDS[cls] = frozenset(names) if names else None
     return _FIELDS[cls]
+
+
+class Limiter(Protocol):
+    """What a call needs of a rate limit (:class:`AdaptiveLimiter`, or one shared by a cluster)."""
+
+    async def acquire(self) -> None: ...
+
+    def release_ok(self) -> None: ...
+
+    def release_error(self) -> None: ...
+
+    def release_rate_limited(self, retry_after: float | None = None) -> None: ...
+
+
+class Limiters(Protocol):
+    """One :class:`Limiter` per generator id."""
+
+    def get(self, generator_id: str) -> Limiter: ...
 
 
 class LimiterPool:
@@ -192,7 +212,7 @@ async def _call(
     info: GeneratorInfo,
     params: dict[str, Any],
     *,
-    limiter: AdaptiveLimiter,
+    limiter: Limiter,
     timeout: float | None,
     modality: str,
     clock: list[float],
@@ -235,7 +255,7 @@ async def generate_with_fallback(
     params_for: Callable[[GeneratorInfo], dict[str, Any]],
     *,
     modality: str,
-    limiters: LimiterPool,
+    limiters: Limiters,
     retry: RetryPolicy = DEFAULT_RETRY_POLICY,
     timeout: float | None = None,
     max_rate_limit_waits: int = 100,
@@ -270,7 +290,7 @@ async def generate_with_fallback(
         async def attempt(
             info: GeneratorInfo = info,
             params: dict[str, Any] = params,
-            limiter: AdaptiveLimiter = limiter,
+            limiter: Limiter = limiter,
         ) -> GenerationResult:
             nonlocal counter
             counter += 1

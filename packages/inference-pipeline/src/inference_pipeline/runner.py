@@ -42,10 +42,10 @@ from inference_pipeline.execute import (
     GeneratorInfo,
     LimiterPool,
     find_generator,
-    generate_with_fallback,
 )
 from inference_pipeline.failfast import FailFast
 from inference_pipeline.fingerprint import json_without_secrets, without_secrets
+from inference_pipeline.executor import Executor, LocalExecutor, SceneCall
 from inference_pipeline.jobs import build_jobs, merge_params
 from inference_pipeline.preflight import checked_jobs
 from inference_pipeline.progress import JobProgress
@@ -84,6 +84,7 @@ class BatchRunner:
         on_event: Callable[[ProgressEvent], Any] | None = None,
         enhancer: PromptEnhancer | None = None,
         store_url: str | None = None,
+        executor: Executor | None = None,
     ) -> None:
         self.out_dir = Path(out_dir)
         self.store_url = store_url
@@ -92,6 +93,9 @@ class BatchRunner:
         self._given_enhancer = enhancer
         self.enhancer = enhancer
         self.limiters = LimiterPool(self.config.concurrency)
+        #: Makes the provider calls of each job the cache does not answer (see
+        #: :mod:`inference_pipeline.executor`); its owner closes it.
+        self.executor: Executor = executor or LocalExecutor(self.limiters)
         self._store: HistoryStore | None = None
         self._session: FolderSession | None = None
         self._infos: dict[tuple[str, str], GeneratorInfo] = {}
@@ -227,7 +231,7 @@ class BatchRunner:
                 results,
                 time.perf_counter() - started,
                 self._requests,
-                self.limiters.stats(),
+                await self.executor.limits(),
                 error=self._fail_fast.message(results) if status == "stopped" else None,
             )
             store.finish_batch(self._batch_id, status, result.summary())
@@ -462,21 +466,19 @@ class BatchRunner:
             self._record(attempt=rec)
 
         try:
-            outcome = await generate_with_fallback(
-                job.chain,
-                lambda info: self._params_for(job, info, modality),
-                modality=modality,
-                limiters=self.limiters,
-                retry=self.config.retry,
-                timeout=self.config.timeout,
-                max_rate_limit_waits=self.config.max_rate_limit_waits,
+            call = SceneCall(
+                job,
+                modality,
+                self.config,
+                params_for=lambda info: self._params_for(job, info, modality),
+                resolve=self._resolve,
                 on_attempt=on_attempt,
                 on_retry=lambda info, r: self.progress.retrying(job, info, r),
                 on_fallback=lambda fb, upcoming: self._fail_fast.hold(
                     fb.fatal, lambda: self.progress.fell_back(job, fb, upcoming)
                 ),
-                resolve=self._resolve,
             )
+            outcome = await self.executor.generate(call)
         except AllGeneratorsFailed as exc:
             record = SceneResult(
                 job.scene_id,

@@ -71,13 +71,30 @@ def serve(
         float, typer.Option(min=0.01, help="Seconds between SSE keep-alive comments.")
     ] = 15.0,
     store: Store = None,
+    executor: Annotated[
+        str,
+        typer.Option(
+            "--executor",
+            envvar="INFERENCE_EXECUTOR",
+            help="Where batch jobs' scenes run: local, or an installed executor (ray).",
+        ),
+    ] = "local",
+    address: Annotated[
+        str | None, typer.Option("--address", help="Cluster of --executor (ray: host:port).")
+    ] = None,
 ) -> None:
     """Serve the API under /v1 (OpenAPI at /docs) and the gallery at /."""
     if ctx.invoked_subcommand is not None:
         return
     import uvicorn
 
+    from inference_pipeline.executor import executor_names
     from inference_serve.app import create_app
+
+    if executor not in executor_names():
+        _fail(f"no executor named {executor!r}; installed: {', '.join(executor_names())}")
+    if address and executor == "local":
+        _fail("--address needs --executor (e.g. --executor ray)")
 
     url = _store_url(store)
     if url is not None:  # fail before serving: a bad URL or an unreachable server is one line
@@ -90,6 +107,8 @@ def serve(
         max_upload_bytes=int(max_upload_mb * 1024 * 1024),
         cors_origins=list(cor_origins) if (cor_origins := cors_origin) else [],
         keepalive_s=keepalive,
+        executor=executor,
+        executor_address=address,
     )
     where = f"{config.data_dir}, jobs in {redact_url(url)}" if url else str(config.data_dir)
     typer.echo(f"serving on http://{host}:{port}/ (data in {where})", err=True)

@@ -29,6 +29,8 @@ class ServeConfig:
     ``max_running_per_token`` of them (the rest wait, queued). Request bodies
     over ``max_upload_bytes`` get 413. CORS stays off unless ``cors_origins``
     names origins. SSE streams send a keep-alive comment every ``keepalive_s``.
+    Batch jobs run their scenes' provider calls on ``executor`` (``local``, or an
+    installed one such as ``ray``, on the cluster at ``executor_address``).
     """
 
     data_dir: Path = field(default_factory=default_data_dir)
@@ -41,6 +43,8 @@ class ServeConfig:
     #: Jobs and job histories in this PostgreSQL database (``None``: ``$INFERENCE_STORE_URL``,
     #: else SQLite in ``data_dir``); never printed with its password.
     store_url: str | None = None
+    executor: str = "local"
+    executor_address: str | None = None
 
     @property
     def assets_dir(self) -> Path:

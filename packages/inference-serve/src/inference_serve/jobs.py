@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from inference_core import BaseGenerator, InferenceError, get_registry
 from inference_pipeline import BatchConfig, BatchRunner, ProgressEvent
+from inference_pipeline.executor import load_executor
 from inference_serve.assets import AssetFolder
 from inference_serve.store import ACTIVE, AssetRow, JobRow
 
@@ -74,6 +75,8 @@ class JobManager:
         self._stopping = False
         self._jobs_prefix = f"{config.jobs_dir}{os.sep}"
         store.after_commit = self._deliver
+        #: Shared by every batch job (one cluster connection, one rate limit); None: local.
+        self.executor = load_executor(config.executor, address=config.executor_address)
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -98,6 +101,8 @@ class JobManager:
         for subs in self._subscribers.values():
             for sub in subs:
                 sub.queue.put_nowait(None)
+        if self.executor is not None:
+            await self.executor.aclose()
 
     # -- requests --------------------------------------------------------------
 
@@ -390,7 +395,9 @@ class JobManager:
                 style=request.get("style"),
                 params=request.get("params") or {},
             )
-            runner = BatchRunner(out, config, on_event=on_event, store_url=self.store.url)
+            runner = BatchRunner(
+                out, config, on_event=on_event, store_url=self.store.url, executor=self.executor
+            )
             status = (
                 await runner.run(
                     request["storyboard"], scene_ids=scene_ids, failed_only=failed_only
