@@ -43,9 +43,9 @@ from inference_pipeline.execute import (
     LimiterPool,
     find_generator,
 )
+from inference_pipeline.executor import Executor, LocalExecutor, SceneCall
 from inference_pipeline.failfast import FailFast
 from inference_pipeline.fingerprint import json_without_secrets, without_secrets
-from inference_pipeline.executor import Executor, LocalExecutor, SceneCall
 from inference_pipeline.jobs import build_jobs, merge_params
 from inference_pipeline.preflight import checked_jobs
 from inference_pipeline.progress import JobProgress

@@ -264,10 +264,9 @@ class ServeStore:
         self._writes.flush()
 
     def _commit(self, pending: list[tuple[str, tuple[Any, ...]]]) -> None:
-        with self._lock:
-            with self._db.transaction():
-                for sql, args in pending:
-                    self._db.execute(sql, args)
+        with self._lock, self._db.transaction():
+            for sql, args in pending:
+                self._db.execute(sql, args)
 
     # -- tokens --------------------------------------------------------------
 
