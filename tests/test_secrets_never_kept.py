@@ -110,7 +110,11 @@ def test_a_planted_key_is_nowhere_a_run_writes_or_prints(
     runs.append(_infer(env, work, "history", "--out", "rejected", "--json"))
     runs.append(_infer(env, work, "history", "--out", "frames", "--json"))
 
-    if route != "param":  # a key given with -p is no input the plugin takes: it never calls
+    if route == "param":  # a key is no input the plugin takes: refused before anything is written
+        assert [r.returncode for r in runs[:3]] == [2, 2, 2], [r.stderr for r in runs]
+        assert "infer keys set openai" in runs[1].stderr, runs[1].stderr
+        assert posts == []
+    else:
         assert runs[1].returncode == 0, runs[1].stderr
         assert (work / "frames" / "scene-002.png").is_file()
         assert {r.header("authorization") for r in posts} == {f"Bearer {KEY}"}
@@ -121,7 +125,7 @@ def test_a_planted_key_is_nowhere_a_run_writes_or_prints(
         assert "Traceback" not in run.stderr
     written = [p for p in work.rglob("*") if p.is_file() and (work / "secrets") not in p.parents]
     names = {p.name for p in written}
-    assert {"history.sqlite", "results.json"} <= names
+    assert route == "param" or {"history.sqlite", "results.json"} <= names
     leaked = [
         str(p.relative_to(work))
         for p in written

@@ -40,13 +40,14 @@ def _invoke(*args: Any) -> Any:
 SPOKEN = {"sha256", "size", "duration", "usage"}
 
 
-def _same(value: Any) -> Any:
-    """``value`` without what differs between runs."""
+def _same(value: Any, spoken: bool = False) -> Any:
+    """``value`` without what differs between runs (for a narration, its assets' too)."""
     if isinstance(value, dict):
-        drop = PER_RUN | (SPOKEN if value.get("role") == "narration" else set())
-        return {k: _same(v) for k, v in value.items() if k not in drop}
+        spoken = spoken or value.get("role") == "narration"
+        drop = PER_RUN | (SPOKEN if spoken else set())
+        return {k: _same(v, spoken) for k, v in value.items() if k not in drop}
     if isinstance(value, list):
-        return [_same(v) for v in value]
+        return [_same(v, spoken) for v in value]
     return value
 
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from inference_core import ConfigurationError, InputValidationError
 from inference_core.errors import FieldError, PluginError
+from inference_pipeline.fingerprint import is_secret_name
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -105,6 +106,18 @@ def _known(infos: Iterable[GeneratorInfo]) -> set[str] | None:
     return names
 
 
+def _key_hint(infos: Sequence[GeneratorInfo]) -> str:
+    """How to give a key instead of as a parameter (where it would be stored and shown)."""
+    specs = [k for i in infos if (k := i.instance.metadata.key) is not None]
+    if not specs:
+        return "a key is no input of these generators: give it where keys live"
+    spec = specs[0]
+    return (
+        f"a key is no input: set {spec.env_var}, or run 'infer keys set {spec.name}' "
+        "(keys given as parameters would end up in the history)"
+    )
+
+
 def check_params(
     source: str, params: Mapping[str, Any] | None, infos: Sequence[GeneratorInfo]
 ) -> None:
@@ -118,6 +131,8 @@ def check_params(
     for name in sorted(set(params) - known):
         close = difflib.get_close_matches(name, sorted(known), n=1)
         hint = f"did you mean {close[0]!r}?" if close else "known: " + ", ".join(sorted(known))
+        if is_secret_name(name):
+            hint = _key_hint(infos)
         takers = ", ".join(i.id for i in infos)
         problems.append(FieldError(name, f"unknown field ({source}; no input of {takers})", hint))
     if problems:

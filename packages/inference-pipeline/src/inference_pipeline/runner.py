@@ -370,8 +370,13 @@ class BatchRunner:
         results: list[SceneResult | None] = [None] * total
         self._fail_fast = fail_fast = FailFast(total)
 
+        in_flight: dict[int, Job] = {}  # to name the outputs a stopped batch leaves pending
+
         async def run(index: int, job: Job) -> None:
-            results[index] = await self._run_job(job, force)
+            try:
+                results[index] = await self._run_job(job, force)
+            finally:
+                in_flight.pop(index, None)
 
         # At most `window` jobs exist as tasks at once, enough to keep every generator's
         # limiter busy: memory stays flat in the number of scenes, and the first jobs'
@@ -390,6 +395,7 @@ class BatchRunner:
             for index, job in enumerate(jobs):
                 if len(running) >= window:
                     await settle()
+                in_flight[index] = job  # drawn: named pending below if never started
                 if fail_fast.stopped:
                     break
                 running.add(asyncio.ensure_future(run(index, job)))
@@ -407,8 +413,14 @@ class BatchRunner:
         if fail_fast.stopped:  # the outputs not made stay pending: recorded nowhere, made next time
             for task in running:
                 task.cancel()
+            stopped = dict(in_flight)
             await asyncio.gather(*running, return_exceptions=True)
-            return [r or self._pending(job) for r, job in zip(results, jobs, strict=True)]
+            # Every output before the last one started is done or was in flight; the
+            # rest are the jobs not drawn yet, in order.
+            return [
+                r or self._pending(stopped[i] if i in stopped else next(jobs))
+                for i, r in enumerate(results)
+            ]
         fail_fast.flush()
         return cast("list[SceneResult]", results)
 
