@@ -6,7 +6,7 @@ import hashlib
 import re
 from pathlib import Path
 
-from conftest import Server, Tokens
+from conftest import Server, Tokens, wait_done
 
 
 def test_health_needs_no_token_and_everything_else_does(server: Server) -> None:
@@ -199,3 +199,26 @@ def test_openapi_at_docs_with_every_file_served_here(server: Server) -> None:
         "/v1/jobs/{job_id}/events",
         "/v1/assets/{sha256}",
     } <= paths.keys()
+
+
+def test_a_key_in_a_batch_request_is_never_stored(server: Server, tokens: Tokens) -> None:
+    key = "sk-planted-in-a-request-71c3"
+    with server.client(tokens.alice) as client:
+        job = client.post(
+            "/v1/batches",
+            json={
+                "generator": "mock_image_generator",
+                "params": {"image": {"api_key": key}},
+                "storyboard": {
+                    "defaults": {"image": {"api_key": key}},
+                    "scenes": [{"id": 1, "visual": {"prompt": "p"}, "params": {"token": key}}],
+                },
+            },
+        )
+        assert job.status_code in (201, 202), job.text
+        done = wait_done(client, job.json()["id"])
+        assert done["status"] == "failed"  # a key is no input: refused before any request
+        assert "infer keys set" in str(done["error"]) or "no input" in str(done["error"])
+        assert key not in client.get(f"/v1/jobs/{job.json()['id']}").text
+    stored = b"".join(p.read_bytes() for p in server.data_dir.glob("serve.sqlite*") if p.is_file())
+    assert stored and key.encode() not in stored

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from inference_pipeline.database import Database, Migration, migrate, resolve_store_url
+from inference_pipeline.fingerprint import json_without_secrets
 from inference_serve._writes import WriteBehind
 
 if TYPE_CHECKING:
@@ -145,6 +146,12 @@ class _Ids:
 
 
 new_id = _Ids()
+
+
+def _stored(request: dict[str, Any]) -> str:
+    """A job's request as stored: never a key (a running job keeps its own copy in memory;
+    one resumed after a restart finds keys where keys live)."""
+    return json_without_secrets(json.dumps(request))
 
 
 def hash_token(token: str) -> str:
@@ -346,7 +353,7 @@ class ServeStore:
         )
         self._defer(  # committed with the next batch of writes; the API flushes before answering
             "INSERT INTO jobs (id, token_id, kind, status, request, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (job.id, token_id, kind, job.status, json.dumps(request), job.created_at),
+            (job.id, token_id, kind, job.status, _stored(request), job.created_at),
         )
         return job
 
@@ -381,7 +388,7 @@ class ServeStore:
                 job.error,
                 job.started_at,
                 job.finished_at,
-                json.dumps(job.request),
+                _stored(job.request),
                 job.id,
             ),
         )
