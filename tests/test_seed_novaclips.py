@@ -8,7 +8,6 @@ OpenAI's images protocol; ``provider="mock"`` uses the offline generator.
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -161,9 +160,8 @@ def test_a_failed_attempt_is_retried(project: Path, openai_server: LoopbackServe
 
 def test_the_cli_equivalents(project: Path, openai_server: LoopbackServer) -> None:
     # novaclips visuals generate --project . --provider openai / regenerate --scene 3.
-    # Not yet with the seed's visual.type values (diagram, example, metaphor): infer batch
-    # refuses them today (the boundaries issue), so this scenes file leaves them out.
-    Path("planning/scenes.yaml").write_text(re.sub(r"type: \w+, ", "", SCENES))
+    # The seed's own scenes file, visual.type values (diagram, example, ...) included.
+    Path("planning/scenes.yaml").write_text(SCENES)
 
     def infer(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -187,4 +185,5 @@ def test_the_cli_equivalents(project: Path, openai_server: LoopbackServer) -> No
     ]
     bodies = [r.json() for r in openai_server.requests_to("/v1/images/generations")]
     assert len(bodies) == 4 and {b["size"] for b in bodies} == {"1792x1024"}
-    assert bodies[3]["prompt"] == "a lighthouse guiding ships"
+    # visual.type is the kind of visual: its words join the prompt, as the seed's enhancer adds them
+    assert bodies[3]["prompt"] == "a lighthouse guiding ships, visual metaphor, symbolic imagery"
