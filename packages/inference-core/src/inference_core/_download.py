@@ -35,14 +35,12 @@ which makes creating one cheap. (``image_dimensions`` is re-exported from
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import io
 import pathlib
 import threading
 import time
-import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -52,10 +50,9 @@ from inference_core._media import image_dimensions, sniff_mime
 from inference_core.errors import ConfigurationError
 
 if TYPE_CHECKING:
-    import asyncio
     import os
     import ssl
-    from collections.abc import AsyncIterator, Collection, Mapping
+    from collections.abc import Collection, Mapping
     from typing import IO
 
     import httpx
@@ -145,37 +142,6 @@ def async_http_client(
     return client
 
 
-class _LoopClients:
-    """The pooled async clients of one event loop, closed when the loop shuts down.
-
-    ``asyncio.run`` (and ``asyncio.Runner``) close every async generator the
-    loop started before closing the loop: :meth:`_closer` is one such
-    generator, started on first use, whose ``finally`` closes the clients
-    while the loop still runs, so no connection outlives its loop.
-    """
-
-    def __init__(self) -> None:
-        self.clients: dict[Any, Any] = {}
-        self.closer = self._closer()
-        step: Any = self.closer.__anext__()  # registers with the running loop
-        with contextlib.suppress(StopIteration):
-            step.send(None)  # runs to the yield (nothing there awaits)
-
-    async def _closer(self) -> AsyncIterator[None]:
-        try:
-            yield
-        finally:
-            clients, self.clients = list(self.clients.values()), {}
-            for client in clients:
-                with contextlib.suppress(Exception):
-                    await client.aclose()
-
-
-_loop_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopClients] = (
-    weakref.WeakKeyDictionary()
-)
-
-
 def loop_http_client(
     *, timeout: float = 60.0, headers: Mapping[str, str] | None = None
 ) -> httpx.AsyncClient:
@@ -189,17 +155,10 @@ def loop_http_client(
         client = loop_http_client(timeout=60.0, headers={"Authorization": f"Bearer {key}"})
         response = await client.post(url, json=body)
     """
-    import asyncio
+    from inference_core._loop_clients import loop_client
 
-    loop = asyncio.get_running_loop()
-    per_loop = _loop_clients.get(loop)
-    if per_loop is None:
-        per_loop = _loop_clients[loop] = _LoopClients()
-    key = (timeout, tuple(sorted((headers or {}).items())))
-    client: httpx.AsyncClient | None = per_loop.clients.get(key)
-    if client is None:
-        client = per_loop.clients[key] = async_http_client(timeout=timeout, headers=headers)
-    return client
+    key = ("httpx", timeout, tuple(sorted((headers or {}).items())))
+    return loop_client(key, lambda: async_http_client(timeout=timeout, headers=headers))
 
 
 def _accepted(mime: str, accept: Collection[str]) -> bool:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import sys
-import weakref
 from typing import TYPE_CHECKING, Any
 
 from inference_core import InferenceError, ProviderError
@@ -19,8 +18,7 @@ from inference_core._http_errors import error_for_status
 from inference_core._keys import redact
 
 if TYPE_CHECKING:
-    import asyncio
-    from collections.abc import AsyncIterator, Iterator
+    from collections.abc import Iterator
 
     from openai import AsyncOpenAI, OpenAI
 
@@ -46,37 +44,6 @@ def openai_client(api_key: str, base_url: str, timeout: float) -> OpenAI:
     return client
 
 
-class _LoopClients:
-    """The async clients of one event loop, closed when the loop shuts down.
-
-    ``asyncio.run`` (and ``asyncio.Runner``) close every async generator the
-    loop started before closing the loop: :meth:`_closer` is one such
-    generator, started on first use, whose ``finally`` closes the clients
-    while the loop still runs, so no connection outlives its loop.
-    """
-
-    def __init__(self) -> None:
-        self.clients: dict[tuple[str, str, float], AsyncOpenAI] = {}
-        self.closer = self._closer()
-        step: Any = self.closer.__anext__()  # registers with the running loop
-        with contextlib.suppress(StopIteration):
-            step.send(None)  # runs to the yield (nothing there awaits)
-
-    async def _closer(self) -> AsyncIterator[None]:
-        try:
-            yield
-        finally:
-            clients, self.clients = list(self.clients.values()), {}
-            for client in clients:
-                with contextlib.suppress(Exception):
-                    await client.close()
-
-
-_loop_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopClients] = (
-    weakref.WeakKeyDictionary()
-)
-
-
 def async_openai_client(api_key: str, base_url: str, timeout: float) -> AsyncOpenAI:
     """An ``openai.AsyncOpenAI`` client for these settings on the running event loop.
 
@@ -85,23 +52,17 @@ def async_openai_client(api_key: str, base_url: str, timeout: float) -> AsyncOpe
     concurrent calls share one pool (as many connections at once as calls in
     flight); closed when the loop shuts down. SDK retries are off.
     """
-    import asyncio
-
     from inference_core._download import import_sdk
+    from inference_core._loop_clients import loop_client
 
     import_sdk("httpx")  # whole, before the SDK: see openai_client
     openai = import_sdk("openai")
-    loop = asyncio.get_running_loop()
-    per_loop = _loop_clients.get(loop)
-    if per_loop is None:
-        per_loop = _loop_clients[loop] = _LoopClients()
-    key = (api_key, base_url, timeout)
-    client = per_loop.clients.get(key)
-    if client is None:
-        client = openai.AsyncOpenAI(
+    client: AsyncOpenAI = loop_client(
+        ("openai", api_key, base_url, timeout),
+        lambda: openai.AsyncOpenAI(
             api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0
-        )
-        per_loop.clients[key] = client
+        ),
+    )
     return client
 
 
