@@ -7,6 +7,7 @@ OpenAI's images protocol; ``provider="mock"`` uses the offline generator.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -18,6 +19,8 @@ import pytest
 if TYPE_CHECKING:
     from inference_core.testing import LoopbackServer
 
+#: The seed's ``planning/scenes.yaml``: the shape its ImageGenerator reads (visual.prompt, and
+#: visual.type, the kind of visual handed to the prompt enhancer; the pipeline reads it the same way).
 SCENES = """\
 scenes:
   - id: 1
@@ -160,9 +163,7 @@ def test_a_failed_attempt_is_retried(project: Path, openai_server: LoopbackServe
 
 def test_the_cli_equivalents(project: Path, openai_server: LoopbackServer) -> None:
     # novaclips visuals generate --project . --provider openai / regenerate --scene 3.
-    # The seed's own scenes file, visual.type values (diagram, example, ...) included.
-    Path("planning/scenes.yaml").write_text(SCENES)
-
+    # The seed's own scenes file (the fixture's), visual.type values (diagram, ...) included.
     def infer(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "inference_core", *args],
@@ -187,3 +188,40 @@ def test_the_cli_equivalents(project: Path, openai_server: LoopbackServer) -> No
     assert len(bodies) == 4 and {b["size"] for b in bodies} == {"1792x1024"}
     # visual.type is the kind of visual: its words join the prompt, as the seed's enhancer adds them
     assert bodies[3]["prompt"] == "a lighthouse guiding ships, visual metaphor, symbolic imagery"
+
+
+def _infer(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "inference_core", *args],
+        capture_output=True, text=True, env=dict(os.environ), timeout=300,
+    )  # fmt: skip
+
+
+def test_the_seed_scenes_file_runs_unchanged_through_infer_batch(project: Path) -> None:
+    done = _infer("batch", "planning/scenes.yaml", "-g", "mock_image_generator",
+                  "--out", "frames", "--style", "photorealistic", "--json")  # fmt: skip
+
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""  # no note: this is the current form
+    assert sorted(p.name for p in (project / "frames").glob("scene-*")) == [
+        "scene-001.png",
+        "scene-002.png",
+        "scene-003.png",
+    ]
+    prompts = [r["params"]["prompt"] for r in json.loads(done.stdout)["results"]]
+    assert "how a neural network learns, clear explanatory diagram" in prompts[0]
+    assert "a cat recognised in a photo, concrete real-world example" in prompts[1]
+    assert "a lighthouse guiding ships, visual metaphor" in prompts[2]
+    assert all("photorealistic" in p for p in prompts)
+
+
+def test_a_storyboard_with_type_image_still_runs_with_a_note(seed_env: Path) -> None:
+    (seed_env / "old.yaml").write_text(
+        "scenes:\n  - id: 1\n    visual: {type: image, prompt: a fox}\n"
+        "  - id: 2\n    visual: {type: video, prompt: a river}\n"
+    )
+    done = _infer("batch", "old.yaml", "-g", "mock_image_generator", "--out", "o")
+    assert done.returncode == 0, done.stderr
+    (note,) = [line for line in done.stderr.splitlines() if line.startswith("note:")]
+    assert "scene 1 (visual.type), 2 (visual.type)" in note and "modality" in note
+    assert (seed_env / "o" / "scene-002.png").is_file()
