@@ -7,8 +7,15 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from inference_core import ContentPolicyError
+from inference_core import (
+    BaseImageGenerator,
+    ContentPolicyError,
+    GenerationResult,
+    GeneratorMetadata,
+    MediaAsset,
+)
 from inference_pipeline.cli import register
+from inference_pipeline.testing import placeholder_png
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -187,3 +194,30 @@ def test_a_large_batch_summary_shows_counts_and_failures_not_every_scene(
     assert len(result.output.splitlines()) < 30
     assert "failed scenes: 121\n" in result.output
     assert len(list(out.glob("scene-*.png"))) == 120
+
+
+def test_with_json_standard_output_holds_only_the_json_document(
+    cli: Any, register_generator: Any, scenes_file: Path, tmp_path: Path
+) -> None:
+    # A plugin that prints while it works (from a worker thread, as Ray's
+    # "(raylet) A worker died" line comes from a thread of its own).
+    class ChattyImage(BaseImageGenerator):
+        metadata = GeneratorMetadata(
+            id="chatty_image",
+            name="Chatty image",
+            description="prints while it works",
+            version="1.0.0",
+            input_schema={"prompt": {"type": "string", "required": True}},
+        )
+
+        def generate(self, **inputs: Any) -> GenerationResult:
+            print("chatty: working on", inputs["prompt"])
+            png = placeholder_png(4, 4, inputs["prompt"])
+            return GenerationResult(assets=[MediaAsset(data=png, mime_type="image/png")])
+
+    register_generator(ChattyImage)
+    done = cli("batch", scenes_file, "-g", "chatty_image", "--out", tmp_path / "out", "--json")
+
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout)["status"] == "completed"
+    assert done.stderr.count("chatty: working on") == 2

@@ -4,6 +4,8 @@ a progress bar fed by the pipeline's events, and the summary tables."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sys
 from typing import TYPE_CHECKING, Any
 
 from inference_core.cli import verbose_enabled
@@ -136,7 +138,13 @@ class _Progress:
 def run_with_progress(
     coro_factory: Callable[[Callable[[ProgressEvent], None]], Coroutine[Any, Any, Any]], quiet: bool
 ) -> Any:
-    with _Progress(not quiet) as progress:
+    """Run a batch with a progress bar; standard output is kept for what the command prints at the end.
+
+    While the batch runs, anything else written to standard output (a plugin's
+    ``print``, Ray's ``(raylet) A worker died ...``) goes to standard error, so
+    that with ``--json`` standard output holds the JSON document and nothing else.
+    """
+    with _Progress(not quiet) as progress, contextlib.redirect_stdout(sys.stderr):
         return asyncio.run(coro_factory(progress))
 
 
