@@ -63,6 +63,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "packages/inference-mcp": ("packages/gen-mock-image", "packages/gen-espeak-tts"),
     "packages/inference-ray": (
         "packages/inference-pipeline",
+        "packages/inference-serve",
         "packages/gen-mock-image",
         "packages/gen-espeak-tts",
         "packages/gen-openai-image",

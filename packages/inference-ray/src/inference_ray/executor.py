@@ -6,6 +6,8 @@ import asyncio
 import logging
 import math
 import os
+import signal
+import threading
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -57,6 +59,23 @@ class _Pool:
         return min(range(len(self.handles)), key=self.load.__getitem__)
 
 
+def _init_keeping_sigterm(ray: Any, address: str, options: dict[str, Any]) -> None:
+    """``ray.init``, leaving the process's SIGTERM handling as it was.
+
+    ``ray.init`` on the main thread replaces the SIGTERM handler with one that
+    calls ``sys.exit`` wherever the main thread happens to be: ``infer serve``
+    would then die in the middle of its event loop instead of shutting down
+    gracefully (finishing its writes, stopping the workers).
+    """
+    main = threading.current_thread() is threading.main_thread()
+    before = signal.getsignal(signal.SIGTERM) if main else None
+    try:
+        ray.init(address=address, **options)
+    finally:
+        if main and before is not None:
+            signal.signal(signal.SIGTERM, before)
+
+
 class RayExecutor:
     """Runs the provider calls of each scene on a Ray cluster; the driver keeps the rest.
 
@@ -106,7 +125,7 @@ class RayExecutor:
             if not address:  # a local cluster of this run's own ("auto": the one running here)
                 address, options["include_dashboard"] = "local", False
             try:
-                ray.init(address=address, **options)  # on the main thread: signal handlers
+                _init_keeping_sigterm(ray, address, options)
             except ConnectionError as exc:
                 where = self.address or os.environ.get("RAY_ADDRESS")
                 raise ConfigurationError(f"cannot reach the Ray cluster at {where}: {exc}") from exc
