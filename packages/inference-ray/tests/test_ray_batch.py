@@ -140,7 +140,13 @@ def test_worker_killed_half_way_batch_completes_without_asking_again(
     assert len(recorded) >= SCENES // 2
     asked_again = {_scene(p) for t, p in provider.started if t > killed_at} & recorded
     assert asked_again == set()
-    assert provider.ok <= SCENES + in_flight
+    # Only a scene asked before the kill and not yet recorded can have been answered twice
+    # (the dead worker's answer lost on its way back). How many requests were in flight at
+    # the instant of the kill does not bound that on a loaded machine: an answer can be on
+    # its way back for a while.
+    unrecorded = {_scene(p) for t, p in provider.started if t <= killed_at} - recorded
+    assert in_flight <= len(unrecorded)
+    assert provider.ok <= SCENES + len(unrecorded)
 
 
 def test_worker_without_the_plugin_names_node_and_distribution(
