@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from inference_core.cli import verbose_enabled
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Coroutine
+    from collections.abc import Callable, Coroutine, Sequence
     from pathlib import Path
 
     from rich.console import Console
@@ -152,27 +152,35 @@ def run_with_progress(
 SUMMARY_ROWS = 50
 
 
-def summary_table(results: list[SceneResult], out: Path, title: str) -> None:
-    """One row per output, or counts and the first failures above :data:`SUMMARY_ROWS`."""
+def summary_table(results: Sequence[SceneResult], out: Path, title: str) -> None:
+    """One row per output, or counts and the first failures above :data:`SUMMARY_ROWS`
+    (the results are gone over once, and only those failures are held)."""
     from rich.console import Console
     from rich.table import Table
 
-    shown = results
+    shown: Sequence[SceneResult] = results
     if len(results) > SUMMARY_ROWS:
-        ok = [r for r in results if r.status == "ok"]
-        cached = sum(1 for r in ok if r.cached)
-        fell_back = sum(1 for r in ok if r.fallbacks)
-        failed = [r for r in results if r.status != "ok"]
+        ok = cached = fell_back = failed = 0
+        first_failures: list[SceneResult] = []
+        for r in results:
+            if r.status == "ok":
+                ok += 1
+                cached += r.cached
+                fell_back += bool(r.fallbacks)
+                continue
+            failed += 1
+            if len(first_failures) < SUMMARY_ROWS:
+                first_failures.append(r)
         Console().print(
-            f"{title}: {len(results)} outputs, {len(ok)} ok ({cached} from the cache, "
-            f"{fell_back} from a fallback), {len(failed)} failed",
+            f"{title}: {len(results)} outputs, {ok} ok ({cached} from the cache, "
+            f"{fell_back} from a fallback), {failed} failed",
             highlight=False,
             soft_wrap=True,
         )
         if not failed:
             return
-        shown = failed[:SUMMARY_ROWS]
-        title = "failures" if len(failed) == len(shown) else f"the first {len(shown)} failures"
+        shown = first_failures
+        title = "failures" if failed == len(shown) else f"the first {len(shown)} failures"
     table = Table(title=title)
     for column in ("scene", "role", "status", "file", "generator", "attempts", "note"):
         table.add_column(column)

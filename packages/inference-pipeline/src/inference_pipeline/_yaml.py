@@ -8,13 +8,22 @@ libyaml, when PyYAML has it), with the safe loader's own resolver and scalar
 constructors, so peak memory is about that of the result. Documents using
 what this does not handle (explicit tags on collections, recursive aliases)
 are loaded with the safe loader as usual.
+
+``items`` is given each item of the top-level ``scenes`` list as soon as the
+item is built, with its index, and what it returns takes the item's place: a
+storyboard's scenes become their models one at a time, and the whole tree of
+raw mappings never exists at once. (When the safe loader has to take over, the
+items are plain again.)
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 __all__ = ["load_yaml"]
 
@@ -26,8 +35,9 @@ class _Unsupported(Exception):
     pass
 
 
-def load_yaml(text: str) -> Any:
-    """The single YAML document in ``text`` as Python objects, like ``yaml.safe_load``."""
+def load_yaml(text: str, *, items: Callable[[Any, int], Any] | None = None) -> Any:
+    """The single YAML document in ``text`` as Python objects, like ``yaml.safe_load``
+    (``items``: see the module docstring)."""
     loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     loader = loader_class(text)
     try:
@@ -35,7 +45,7 @@ def load_yaml(text: str) -> Any:
         if loader.check_event(yaml.StreamEndEvent):
             return None
         loader.get_event()  # document start
-        value = _Builder(loader).value()
+        value = _Builder(loader, items).value(top=True)
         loader.get_event()  # document end
         if not loader.check_event(yaml.StreamEndEvent):
             event = loader.get_event()
@@ -53,11 +63,12 @@ def load_yaml(text: str) -> Any:
 
 
 class _Builder:
-    def __init__(self, loader: Any) -> None:
+    def __init__(self, loader: Any, items: Callable[[Any, int], Any] | None = None) -> None:
         self.loader = loader
         self.anchors: dict[str, Any] = {}
+        self.items = items
 
-    def value(self) -> Any:
+    def value(self, *, top: bool = False) -> Any:
         loader = self.loader
         event = loader.get_event()
         if isinstance(event, yaml.AliasEvent):
@@ -92,6 +103,9 @@ class _Builder:
                     merged = {**_merge_source(self.value()), **merged}
                     continue
                 key = self.value()
+                if top and key == "scenes" and self.items is not None and self._plain_list():
+                    value[key] = self._items(self.items)
+                    continue
                 try:
                     value[key] = self.value()
                 except TypeError as exc:  # an unhashable key: let the safe loader say so
@@ -101,6 +115,29 @@ class _Builder:
                 value.setdefault(key, item)
             return value
         self._anchor(event, value)
+        return value
+
+    def _plain_list(self) -> bool:
+        """Whether a list without anchor or tag comes next (nothing can refer to it)."""
+        event = self.loader.peek_event()
+        return (
+            isinstance(event, yaml.SequenceStartEvent)
+            and event.anchor is None
+            and event.tag in _DEFAULT_TAGS
+        )
+
+    def _items(self, each: Callable[[Any, int], Any]) -> list[Any]:
+        """The list that comes next, each item passed through ``each`` once built (an item
+        with an anchor stays as it is: another part of the document may refer to it)."""
+        loader = self.loader
+        loader.get_event()
+        value: list[Any] = []
+        while not loader.check_event(yaml.SequenceEndEvent):
+            event = loader.peek_event()
+            anchored = getattr(event, "anchor", None) is not None
+            item = self.value()
+            value.append(item if anchored else each(item, len(value)))
+        loader.get_event()
         return value
 
     def _anchor(self, event: Any, value: Any) -> None:

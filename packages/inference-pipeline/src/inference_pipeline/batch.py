@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from inference_core import Usage
 from inference_core.provider import DEFAULT_RETRY_POLICY, RetryPolicy
 from inference_pipeline.fingerprint import redact, redact_text, secret_values
+from inference_pipeline.results import ResultSpool, Tally, tally
 from inference_pipeline.store import AttemptRecord, SceneResult
 
 if TYPE_CHECKING:
@@ -96,6 +97,10 @@ class Job:
 class BatchResult:
     """What a run produced: status, one :class:`SceneResult` per output, counts.
 
+    ``results`` is a sequence in job order; the runner keeps a large batch's
+    results in a :class:`~inference_pipeline.results.ResultSpool` (on disk, not
+    in memory), so count with :meth:`tally` rather than by going over them.
+
     Status ``stopped``: the first outputs all failed the same way, for a reason
     the others would share (no key, a refused key); ``error`` says which, and
     the outputs not made are ``pending`` (made by the next run).
@@ -107,7 +112,7 @@ class BatchResult:
     #: Left out of the repr: ``asyncio.run`` formats the repr of the task that returned the
     #: result (CPython 3.11 does it while restoring the SIGINT handler), and one line holding
     #: every result would be tens of megabytes for a large batch.
-    results: list[SceneResult] = field(repr=False)
+    results: Sequence[SceneResult] = field(repr=False)
     elapsed_s: float
     requests: int = 0
     limits: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -115,6 +120,8 @@ class BatchResult:
 
     @property
     def failed(self) -> list[SceneResult]:
+        if isinstance(self.results, ResultSpool):
+            return self.results.failed()
         return [r for r in self.results if r.status not in ("ok", "pending")]
 
     @property
@@ -126,17 +133,22 @@ class BatchResult:
     def succeeded(self) -> list[SceneResult]:
         return [r for r in self.results if r.status == "ok"]
 
+    def tally(self) -> Tally:
+        """How many outputs there are, ok (cached, from a fallback), failed and pending."""
+        return tally(self.results)
+
     def summary(self) -> dict[str, Any]:
+        counts = self.tally()
         return {
             "batch_id": self.batch_id,
             "status": self.status,
             "out_dir": str(self.out_dir),
-            "total": len(self.results),
-            "ok": len(self.succeeded),
-            "cached": sum(1 for r in self.results if r.status == "ok" and r.cached),
-            "failed": len(self.failed),
-            "failed_scenes": [r.scene_id for r in self.failed],
-            "pending": len(self.pending),
+            "total": counts.total,
+            "ok": counts.ok,
+            "cached": counts.cached,
+            "failed": counts.failed,
+            "failed_scenes": [r.scene_id for r in self.failed] if counts.failed else [],
+            "pending": counts.pending,
             "error": self.error,
             "requests": self.requests,
             "elapsed_s": round(self.elapsed_s, 3),
@@ -148,10 +160,10 @@ class BatchResult:
 
 
 def batch_status(results: Sequence[SceneResult]) -> BatchStatus:
-    ok = sum(1 for r in results if r.status == "ok")
-    if results and ok == len(results):
+    counts = tally(results)
+    if counts.total and counts.ok == counts.total:
         return "completed"
-    return "partial" if ok else "failed"
+    return "partial" if counts.ok else "failed"
 
 
 def success_record(

@@ -383,7 +383,7 @@ def _story_report(result: StoryResult, as_json: bool) -> None:
         fail(result.batch.error or "story stopped", 1)
     if not as_json:
         summary_table(
-            result.batch.results + ([result.final] if result.final else []),
+            [*result.batch.results, *([result.final] if result.final else [])],
             result.out_dir,
             f"story {result.status}",
         )

@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from inference_pipeline.execute import Fallback
-    from inference_pipeline.store import SceneResult
 
 __all__ = ["FailFast"]
 
@@ -77,10 +76,9 @@ class FailFast:
         self._held.clear()
         return True
 
-    def message(self, results: Sequence[SceneResult]) -> str:
-        """The one line saying why the batch stopped and what is left."""
-        failed = sum(1 for r in results if r.status == "failed")
-        pending = sum(1 for r in results if r.status == "pending")
+    def message(self, failed: int, pending: int) -> str:
+        """The one line saying why the batch stopped and what is left (``failed`` outputs
+        failed, ``pending`` were not made)."""
         return (
             f"batch stopped: the first {failed} outputs all failed the same way "
             f"({self.reason}); {pending} left pending: fix this and run the same command again"

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from inference_pipeline.batch import Job
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Iterator, Mapping
     from pathlib import Path
 
     from inference_pipeline.batch import BatchConfig
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from inference_pipeline.store import HistoryStore
     from inference_pipeline.styles import PromptEnhancer
 
-__all__ = ["build_jobs", "merge_params"]
+__all__ = ["build_jobs", "iter_jobs", "merge_params"]
 
 
 def _visual_inputs(
@@ -59,31 +59,35 @@ def build_jobs(
     ``failed_only`` leaves out outputs whose last result is ok and whose file is there
     (it needs the folder's ``store``).
     """
+    jobs = iter_jobs(board, config, enhancer, style=style, wanted=wanted)
+    if failed_only and store is not None:
+        return [j for j in jobs if not _done(store, out_dir, j)]
+    return list(jobs)
+
+
+def iter_jobs(
+    board: Storyboard,
+    config: BatchConfig,
+    enhancer: PromptEnhancer,
+    *,
+    style: str | None,
+    wanted: set[str] | None,
+) -> Iterator[Job]:
+    """:func:`build_jobs` (without ``failed_only``), each job made as it is asked for: the
+    jobs of a large storyboard need not all be held at once."""
     visual_chain = tuple(x for x in [config.generator, *config.fallbacks] if x)
     narration_chain = tuple(
         x for x in [config.narration_generator, *config.narration_fallbacks] if x
     )
-    jobs: list[Job] = []
     for scene in board.scenes:
         if wanted is not None and scene.id not in wanted:
             continue
-        candidates: list[Job] = []
         if visual_chain:
             inputs = _visual_inputs(scene, board, enhancer, style)
-            candidates.append(
-                Job(scene.id, "visual", "", scene.stem, inputs, visual_chain, dict(scene.params))
-            )
+            yield Job(scene.id, "visual", "", scene.stem, inputs, visual_chain, dict(scene.params))
         if narration_chain and scene.narration:
             text = {"text": scene.narration}
-            candidates.append(
-                Job(scene.id, "narration", "audio", scene.stem, text, narration_chain)
-            )
-        jobs.extend(
-            j
-            for j in candidates
-            if not (failed_only and store is not None and _done(store, out_dir, j))
-        )
-    return jobs
+            yield Job(scene.id, "narration", "audio", scene.stem, text, narration_chain)
 
 
 def merge_params(

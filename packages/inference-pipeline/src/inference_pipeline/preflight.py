@@ -32,11 +32,11 @@ if TYPE_CHECKING:
     from inference_pipeline.styles import PromptEnhancer
 
 __all__ = [
+    "check_board",
     "check_chain_modality",
     "check_numbers",
     "check_params",
     "check_run",
-    "checked_jobs",
 ]
 
 #: The modalities each role of a job may be made with.
@@ -142,14 +142,22 @@ def check_params(
 def check_run(
     config: BatchConfig,
     defaults: Mapping[str, Mapping[str, Any]],
-    jobs: Sequence[Job],
+    jobs: Iterable[Job],
     *,
     resolve: Callable[[str, str | None], GeneratorInfo],
     params_for: Callable[[Job, GeneratorInfo, str], dict[str, Any]],
-) -> None:
-    """Everything above, for a run of ``jobs``; the first problem is raised."""
+) -> int:
+    """Everything above, for a run of ``jobs`` (gone over once, as they come); the first
+    problem is raised. Returns the number of jobs."""
     check_numbers(config)
     chains: dict[tuple[str, tuple[str, ...]], list[GeneratorInfo]] = {}
+
+    def check_given(role: str, infos: list[GeneratorInfo]) -> None:
+        if infos and role != "final":
+            modality = infos[0].modality
+            check_params("--param", config.params.get(modality), infos)
+            check_params("the storyboard's defaults", defaults.get(modality), infos)
+
     # The chains the run was given, whether or not a scene needs them, then any other a job has.
     for role, chain in (
         ("visual", (config.generator, *config.fallbacks)),
@@ -158,19 +166,17 @@ def check_run(
         named = tuple(g for g in chain if g)
         if named:
             chains[(role, named)] = check_chain_modality(role, named, resolve)
-    for job in jobs:
-        key = (job.role, job.chain)
-        if key not in chains:
-            chains[key] = check_chain_modality(job.role, job.chain, resolve)
     for (role, _), infos in chains.items():
-        if not infos:
-            continue
-        modality = infos[0].modality
-        if role != "final":
-            check_params("--param", config.params.get(modality), infos)
-            check_params("the storyboard's defaults", defaults.get(modality), infos)
+        check_given(role, infos)
+    count = 0
     for job in jobs:
-        infos = chains[(job.role, job.chain)]
+        count += 1
+        infos = chains.get((job.role, job.chain))
+        if infos is None:
+            infos = chains[(job.role, job.chain)] = check_chain_modality(
+                job.role, job.chain, resolve
+            )
+            check_given(job.role, infos)
         if not infos:
             continue
         if job.params:
@@ -179,6 +185,7 @@ def check_run(
         given = {*config.params.get(modality, {}), *defaults.get(modality, {}), *job.params}
         for info in infos:
             _check_values(info, params_for(job, info, modality), given, job)
+    return count
 
 
 def _check_values(info: GeneratorInfo, params: dict[str, Any], given: set[str], job: Job) -> None:
@@ -201,7 +208,7 @@ def _top(field: str) -> str:
     return field.partition("[")[0].partition(".")[0]
 
 
-def checked_jobs(
+def check_board(
     board: Storyboard,
     config: BatchConfig,
     enhancer: PromptEnhancer,
@@ -209,25 +216,22 @@ def checked_jobs(
     wanted: set[str] | None,
     out_dir: Path,
     resolve: Callable[[str, str | None], GeneratorInfo],
-) -> list[Job]:
-    """The jobs of every selected scene, once :func:`check_run` passed and ``out_dir`` can be
-    written (created if missing): what :meth:`BatchRunner.run` checks before it opens the folder.
+) -> int:
+    """:func:`check_run` over the jobs of every selected scene (made one at a time and let
+    go), then make sure ``out_dir`` can be written (created if missing): what
+    :meth:`BatchRunner.run` checks before it opens the folder. Returns the number of jobs.
     """
     from inference_core.provider import ensure_output_dir
-    from inference_pipeline.jobs import build_jobs, merge_params
+    from inference_pipeline.jobs import iter_jobs, merge_params
 
-    jobs = build_jobs(
-        board, config, enhancer, style=style, wanted=wanted, failed_only=False, store=None,
-        out_dir=out_dir,
-    )  # fmt: skip
-    check_run(
+    count = check_run(
         config,
         board.defaults,
-        jobs,
+        iter_jobs(board, config, enhancer, style=style, wanted=wanted),
         resolve=resolve,
         params_for=lambda job, info, modality: merge_params(
             job, info, modality, defaults=board.defaults, config=config
         ),
     )
     ensure_output_dir(out_dir)
-    return jobs
+    return count

@@ -46,10 +46,11 @@ from inference_pipeline.execute import (
 from inference_pipeline.executor import Executor, LocalExecutor, SceneCall
 from inference_pipeline.failfast import FailFast
 from inference_pipeline.fingerprint import json_without_secrets, without_secrets
-from inference_pipeline.jobs import build_jobs, merge_params
-from inference_pipeline.preflight import checked_jobs
+from inference_pipeline.jobs import build_jobs, iter_jobs, merge_params
+from inference_pipeline.preflight import check_board
 from inference_pipeline.progress import JobProgress
 from inference_pipeline.scenes import Storyboard, load_storyboard
+from inference_pipeline.results import ResultSpool
 from inference_pipeline.session import FolderSession, check_same_storyboard
 from inference_pipeline.store import (
     AttemptRecord,
@@ -101,7 +102,7 @@ class BatchRunner:
         self._infos: dict[tuple[str, str], GeneratorInfo] = {}
         self._defaults: dict[str, dict[str, Any]] = {}
         self._batch_id: str | None = None
-        self._planned: list[Job] | None = None
+        self._planned: int | None = None
         self.result: BatchResult | None = None
         self._requests = 0
         self.progress = JobProgress(self.bus)
@@ -204,25 +205,25 @@ class BatchRunner:
             )
             self._defaults = board.defaults
             assert self.enhancer is not None
-            planned, self._planned = self._planned, None
-            jobs = (
-                planned  # the jobs the checks went over: every selected scene
-                if planned is not None and not failed_only
-                else build_jobs(
-                    board,
-                    self.config,
-                    self.enhancer,
-                    style=style,
-                    wanted=wanted,
-                    failed_only=failed_only,
-                    store=store,
-                    out_dir=self.out_dir,
+            total, self._planned = self._planned, None  # how many jobs the checks went over
+            if failed_only or total is None:
+                queue = deque(
+                    build_jobs(
+                        board,
+                        self.config,
+                        self.enhancer,
+                        style=style,
+                        wanted=wanted,
+                        failed_only=failed_only,
+                        store=store,
+                        out_dir=self.out_dir,
+                    )
                 )
-            )
-            total = len(jobs)
-            queue = deque(jobs)  # each job is let go once it has run: memory stays flat
-            del jobs
-            results = await self._run_all(_consume(queue), total, force=force, title=board.title)
+                total, jobs = len(queue), _consume(queue)  # each let go once it has run
+            else:  # each job made as it is started: memory stays flat in the number of scenes
+                jobs = iter_jobs(board, self.config, self.enhancer, style=style, wanted=wanted)
+            results = await self._run_all(jobs, total, force=force, title=board.title)
+            counts = results.tally()
             status: BatchStatus = "stopped" if self._fail_fast.stopped else batch_status(results)
             result = BatchResult(
                 self._batch_id,
@@ -232,18 +233,17 @@ class BatchRunner:
                 time.perf_counter() - started,
                 self._requests,
                 await self.executor.limits(),
-                error=self._fail_fast.message(results) if status == "stopped" else None,
+                error=self._fail_fast.message(counts.failed, counts.pending)
+                if status == "stopped"
+                else None,
             )
-            store.finish_batch(self._batch_id, status, result.summary())
+            summary = result.summary()
+            store.finish_batch(self._batch_id, status, summary)
             self._write_results()
             if result.error:
-                self.bus.emit("error", result.error, status="stopped", pending=len(result.pending))
+                self.bus.emit("error", result.error, status="stopped", pending=counts.pending)
             if emit_done:
-                self.bus.emit(
-                    "done",
-                    f"batch {status}: {len(result.succeeded)}/{len(results)} ok",
-                    **result.summary(),
-                )
+                self.bus.emit("done", f"batch {status}: {counts.ok}/{counts.total} ok", **summary)
             await self.bus.drain()
             return result
         except asyncio.CancelledError:
@@ -281,7 +281,7 @@ class BatchRunner:
     def _preflight(self, board: Storyboard, style: str | None, wanted: set[str] | None) -> None:
         """Check everything before anything is spent (:mod:`inference_pipeline.preflight`)."""
         assert self.enhancer is not None
-        self._planned = checked_jobs(
+        self._planned = check_board(
             board, self.config, self.enhancer, style, wanted, self.out_dir, self._resolve
         )
 
@@ -353,12 +353,17 @@ class BatchRunner:
         self, jobs: Sequence[Job], *, force: bool = False, title: str = ""
     ) -> list[SceneResult]:
         """Run jobs concurrently (bounded per generator) and return their results in order."""
-        return await self._run_all(iter(jobs), len(jobs), force=force, title=title)
+        spool = await self._run_all(iter(jobs), len(jobs), force=force, title=title)
+        try:
+            return list(spool)
+        finally:
+            spool.close()
 
     async def _run_all(
         self, jobs: Iterator[Job], total: int, *, force: bool, title: str = ""
-    ) -> list[SceneResult]:
-        """:meth:`run_jobs` over ``total`` jobs drawn from ``jobs`` as they are started."""
+    ) -> ResultSpool:
+        """:meth:`run_jobs` over ``total`` jobs drawn from ``jobs`` as they are started; their
+        results are kept on disk as they come (a :class:`ResultSpool`), not in memory."""
         self.progress.total += total
         self.bus.emit(
             "stage_update",
@@ -367,14 +372,15 @@ class BatchRunner:
             stage="generate",
             total=total,
         )
-        results: list[SceneResult | None] = [None] * total
+        assert self._store is not None
+        results = ResultSpool(total, self._store.state_dir)
         self._fail_fast = fail_fast = FailFast(total)
 
         in_flight: dict[int, Job] = {}  # to name the outputs a stopped batch leaves pending
 
         async def run(index: int, job: Job) -> None:
             try:
-                results[index] = await self._run_job(job, force)
+                results.put(index, await self._run_job(job, force))
             finally:
                 in_flight.pop(index, None)
 
@@ -417,12 +423,12 @@ class BatchRunner:
             await asyncio.gather(*running, return_exceptions=True)
             # Every output before the last one started is done or was in flight; the
             # rest are the jobs not drawn yet, in order.
-            return [
-                r or self._pending(stopped[i] if i in stopped else next(jobs))
-                for i, r in enumerate(results)
-            ]
+            for i in range(total):
+                if not results.has(i):
+                    results.put(i, self._pending(stopped[i] if i in stopped else next(jobs)))
+            return results
         fail_fast.flush()
-        return cast("list[SceneResult]", results)
+        return results
 
     def _pending(self, job: Job) -> SceneResult:
         return SceneResult(

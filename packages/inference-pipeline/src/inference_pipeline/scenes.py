@@ -373,6 +373,14 @@ def _characters(raw: Any, base: Path | None) -> tuple[dict[str, Character], list
     return out, errors
 
 
+def _convert_sound(raw: Any, index: int) -> Any:
+    """``raw`` as its :class:`Scene` when it converts without a problem or a deprecation,
+    else ``raw`` itself (converted again, with its problems, by :func:`load_storyboard`)."""
+    old_form: list[str] = []
+    scene, problems = _convert_scene(raw, index, old_form)
+    return scene if scene is not None and not problems and not old_form else raw
+
+
 def _read_file(path: Path) -> Any:
     if not path.is_file():
         raise StoryboardError(str(path), [FieldError("file", "not found")])
@@ -389,7 +397,9 @@ def _read_file(path: Path) -> Any:
             return json.loads(text)
         from inference_pipeline._yaml import load_yaml  # imports yaml: on use
 
-        return load_yaml(text)  # libyaml's parser when PyYAML has it, no node graph in memory
+        # libyaml's parser when PyYAML has it, no node graph in memory, and each scene
+        # converted as it is read: a large storyboard is never held as raw mappings.
+        return load_yaml(text, items=_convert_sound)
     except (ValueError, ImportError) as exc:  # json.JSONDecodeError is a ValueError
         raise StoryboardError(str(path), [FieldError("file", f"cannot parse: {exc}")]) from exc
     except Exception as exc:  # yaml.YAMLError

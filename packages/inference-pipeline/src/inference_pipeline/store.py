@@ -520,8 +520,13 @@ class HistoryStore:
 
     def cache_keys(self) -> set[str]:
         """Every key the cache holds (cheap: one index scan)."""
+        return set(self.iter_cache_keys())
+
+    def iter_cache_keys(self) -> Iterator[str]:
+        """:meth:`cache_keys` one at a time (rows are read as they are used)."""
         rows = self._db.execute("SELECT key FROM cache WHERE folder = ?", (self.folder,))
-        return {row["key"] for row in rows}
+        for row in rows:
+            yield row["key"]
 
     def cache_get(self, key: str) -> CacheEntry | None:
         """The cache entry for ``key`` if its blob is still there, else ``None``."""
