@@ -196,12 +196,14 @@ class BatchRunner:
         store = self._store
         assert store is not None
         try:
-            # Kept to replay the batch (regenerate): never a key, however it was given.
+            # Kept to replay the batch (regenerate): never a key, however it was given. Values
+            # left at their defaults are left out (validating it again puts them back): a
+            # 10,000-scene storyboard is a third of the text, and of the memory writing it takes.
             self._batch_id = store.start_batch(
                 without_secrets(
                     {"kind": "batch", "config": self.config.to_dict(), **(manifest_extra or {})}
                 ),
-                storyboard=json_without_secrets(board.model_dump_json()),
+                storyboard=json_without_secrets(board.model_dump_json(exclude_defaults=True)),
             )
             self._defaults = board.defaults
             assert self.enhancer is not None
