@@ -45,3 +45,26 @@ def test_a_large_board() -> None:
         f"  - id: {i}\n    visual: {{prompt: scene {i}}}\n" for i in range(1, 2001)
     )
     assert load_yaml(text) == yaml.safe_load(text)
+
+
+def test_items_of_the_top_level_scenes_list_are_handed_over_one_at_a_time() -> None:
+    text = (
+        "title: t\nscenes:\n  - {id: 1}\n  - &two {id: 2}\n  - *two\n  - [3]\n"
+        "other:\n  scenes: [{id: 9}]\n"
+    )
+    seen: list[tuple[object, int]] = []
+
+    def each(item: object, index: int) -> object:
+        seen.append((item, index))
+        return ("made", index)
+
+    loaded = load_yaml(text, items=each)
+
+    # The anchored item and the alias to it stay as they are (the document may refer to
+    # them); nested lists named "scenes" are not the storyboard's.
+    assert seen == [({"id": 1}, 0), ([3], 3)]
+    assert loaded == {
+        "title": "t",
+        "scenes": [("made", 0), {"id": 2}, {"id": 2}, ("made", 3)],
+        "other": {"scenes": [{"id": 9}]},
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from inference_pipeline.batch import Job
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
     from inference_pipeline.store import HistoryStore
     from inference_pipeline.styles import PromptEnhancer
 
-__all__ = ["build_jobs", "iter_jobs", "merge_params"]
+__all__ = ["build_jobs", "iter_jobs", "merge_params", "run_jobs_of"]
 
 
 def _visual_inputs(
@@ -114,3 +115,40 @@ def merge_params(
     if dropped and on_dropped is not None:
         on_dropped(info, dropped)
     return params
+
+
+def run_jobs_of(
+    board: Storyboard,
+    config: BatchConfig,
+    enhancer: PromptEnhancer,
+    *,
+    style: str | None,
+    wanted: set[str] | None,
+    failed_only: bool,
+    store: HistoryStore,
+    out_dir: Path,
+    checked: int | None,
+) -> tuple[Iterator[Job], int]:
+    """The jobs of a run, and how many. Each is made as it is drawn when the checks counted
+    them (``checked``): memory stays flat in the number of scenes. Otherwise (``failed_only``
+    asks the history about each) they are listed first, each let go once drawn."""
+    if checked is not None and not failed_only:
+        return iter_jobs(board, config, enhancer, style=style, wanted=wanted), checked
+    queue = deque(
+        build_jobs(
+            board,
+            config,
+            enhancer,
+            style=style,
+            wanted=wanted,
+            failed_only=failed_only,
+            store=store,
+            out_dir=out_dir,
+        )
+    )
+    return _consume(queue), len(queue)
+
+
+def _consume(queue: deque[Job]) -> Iterator[Job]:
+    while queue:
+        yield queue.popleft()

@@ -20,6 +20,7 @@ results was::
 
 from __future__ import annotations
 
+import asyncio
 import pickle
 import tempfile
 import weakref
@@ -29,12 +30,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, overload
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Awaitable, Callable, Iterable, Iterator
     from pathlib import Path
 
+    from inference_pipeline.batch import Job
+    from inference_pipeline.failfast import FailFast
     from inference_pipeline.store import SceneResult
 
-__all__ = ["ResultSpool", "Tally", "tally"]
+__all__ = ["ResultSpool", "Tally", "fill", "tally"]
 
 #: The statuses that are neither made nor left for the next run.
 _DONE_OR_PENDING = ("ok", "pending")
@@ -81,9 +84,7 @@ class _Counts:
             self.failed += 1
 
     def freeze(self) -> Tally:
-        return Tally(
-            self.total, self.ok, self.cached, self.fell_back, self.failed, self.pending
-        )
+        return Tally(self.total, self.ok, self.cached, self.fell_back, self.failed, self.pending)
 
 
 class ResultSpool(Sequence["SceneResult"]):
@@ -94,7 +95,7 @@ class ResultSpool(Sequence["SceneResult"]):
     """
 
     def __init__(self, total: int, directory: Path | None = None) -> None:
-        self._file = tempfile.TemporaryFile(dir=directory)
+        self._file = tempfile.TemporaryFile(dir=directory)  # noqa: SIM115 (closed by finalize)
         # Closed when the spool is collected (or at exit): no file object left to the GC.
         self._close = weakref.finalize(self, self._file.close)
         self._offsets = array("q", [-1]) * total
@@ -162,3 +163,74 @@ class ResultSpool(Sequence["SceneResult"]):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (list, (list(self),))  # a copy or a pickle of it is a plain list
+
+
+async def fill(
+    results: ResultSpool,
+    jobs: Iterator[Job],
+    run_one: Callable[[Job], Awaitable[SceneResult]],
+    *,
+    step: int,
+    fail_fast: FailFast,
+    pending: Callable[[Job], SceneResult],
+) -> ResultSpool:
+    """Run the jobs drawn from ``jobs`` with ``run_one``, ``step`` started per turn of the
+    event loop, and put each result in its place in ``results``.
+
+    When ``fail_fast`` stops the batch, the jobs running are cancelled and every
+    output not made is put as ``pending(job)``. An unexpected error of a job
+    cancels the others and is raised.
+    """
+    total = len(results)
+    in_flight: dict[int, Job] = {}  # to name the outputs a stopped batch leaves pending
+
+    async def run(index: int, job: Job) -> None:
+        try:
+            results.put(index, await run_one(job))
+        finally:
+            in_flight.pop(index, None)
+
+    # At most `window` jobs exist as tasks at once, enough to keep every generator's
+    # limiter busy: memory stays flat in the number of scenes, and the first jobs'
+    # files are written while later jobs have not been started yet.
+    window = max(64, 4 * step)
+    running: set[asyncio.Future[None]] = set()
+
+    async def settle() -> None:
+        nonlocal running
+        done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            task.result()  # a job's unexpected error stops the batch, as before
+
+    try:
+        for index, job in enumerate(jobs):
+            if len(running) >= window:
+                await settle()
+            in_flight[index] = job  # drawn: named pending below if never started
+            if fail_fast.stopped:
+                break
+            running.add(asyncio.ensure_future(run(index, job)))
+            if (index + 1) % step == 0:
+                # Start jobs a batch per loop turn: the first requests reach the
+                # network (connect, send) while later jobs do their cache lookups.
+                await asyncio.sleep(0)
+        while running and not fail_fast.stopped:
+            await settle()
+    except BaseException:
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
+        raise
+    if fail_fast.stopped:  # the outputs not made stay pending: recorded nowhere, made next time
+        for task in running:
+            task.cancel()
+        stopped = dict(in_flight)
+        await asyncio.gather(*running, return_exceptions=True)
+        # Every output before the last one started is done or was in flight; the
+        # rest are the jobs not drawn yet, in order.
+        for i in range(total):
+            if not results.has(i):
+                results.put(i, pending(stopped[i] if i in stopped else next(jobs)))
+        return results
+    fail_fast.flush()
+    return results

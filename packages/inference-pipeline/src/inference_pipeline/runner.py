@@ -20,9 +20,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import deque
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from inference_core import BaseGenerator
 from inference_pipeline.batch import (
@@ -46,11 +45,11 @@ from inference_pipeline.execute import (
 from inference_pipeline.executor import Executor, LocalExecutor, SceneCall
 from inference_pipeline.failfast import FailFast
 from inference_pipeline.fingerprint import json_without_secrets, without_secrets
-from inference_pipeline.jobs import build_jobs, iter_jobs, merge_params
+from inference_pipeline.jobs import merge_params, run_jobs_of
 from inference_pipeline.preflight import check_board
 from inference_pipeline.progress import JobProgress
+from inference_pipeline.results import ResultSpool, fill
 from inference_pipeline.scenes import Storyboard, load_storyboard
-from inference_pipeline.results import ResultSpool
 from inference_pipeline.session import FolderSession, check_same_storyboard
 from inference_pipeline.store import (
     AttemptRecord,
@@ -65,8 +64,6 @@ if TYPE_CHECKING:
 
 
 __all__ = ["BatchRunner"]
-
-T = TypeVar("T")
 
 
 class BatchRunner:
@@ -207,23 +204,18 @@ class BatchRunner:
             )
             self._defaults = board.defaults
             assert self.enhancer is not None
-            total, self._planned = self._planned, None  # how many jobs the checks went over
-            if failed_only or total is None:
-                queue = deque(
-                    build_jobs(
-                        board,
-                        self.config,
-                        self.enhancer,
-                        style=style,
-                        wanted=wanted,
-                        failed_only=failed_only,
-                        store=store,
-                        out_dir=self.out_dir,
-                    )
-                )
-                total, jobs = len(queue), _consume(queue)  # each let go once it has run
-            else:  # each job made as it is started: memory stays flat in the number of scenes
-                jobs = iter_jobs(board, self.config, self.enhancer, style=style, wanted=wanted)
+            checked, self._planned = self._planned, None  # how many jobs the checks went over
+            jobs, total = run_jobs_of(
+                board,
+                self.config,
+                self.enhancer,
+                style=style,
+                wanted=wanted,
+                failed_only=failed_only,
+                store=store,
+                out_dir=self.out_dir,
+                checked=checked,
+            )
             results = await self._run_all(jobs, total, force=force, title=board.title)
             counts = results.tally()
             status: BatchStatus = "stopped" if self._fail_fast.stopped else batch_status(results)
@@ -323,10 +315,6 @@ class BatchRunner:
         if self._session is not None:
             self._session.flush()
 
-    async def _in_worker(self, fn: Callable[..., T], *args: Any) -> T:
-        assert self._session is not None
-        return await self._session.in_worker(fn, *args)
-
     async def run_more(self, jobs: Sequence[Job], *, force: bool = False) -> list[SceneResult]:
         """Run further jobs in the same folder after :meth:`run` (a final video built from its outputs)."""
         self._open()
@@ -378,59 +366,18 @@ class BatchRunner:
         results = ResultSpool(total, self._store.state_dir)
         self._fail_fast = fail_fast = FailFast(total)
 
-        in_flight: dict[int, Job] = {}  # to name the outputs a stopped batch leaves pending
-
-        async def run(index: int, job: Job) -> None:
-            try:
-                results.put(index, await self._run_job(job, force))
-            finally:
-                in_flight.pop(index, None)
-
-        # At most `window` jobs exist as tasks at once, enough to keep every generator's
-        # limiter busy: memory stays flat in the number of scenes, and the first jobs'
-        # files are written while later jobs have not been started yet.
-        step = max(1, self.config.concurrency)
-        window = max(64, 4 * step)
-        running: set[asyncio.Future[None]] = set()
-
-        async def settle() -> None:
-            nonlocal running
-            done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
-                task.result()  # a job's unexpected error stops the batch, as before
-
         try:
-            for index, job in enumerate(jobs):
-                if len(running) >= window:
-                    await settle()
-                in_flight[index] = job  # drawn: named pending below if never started
-                if fail_fast.stopped:
-                    break
-                running.add(asyncio.ensure_future(run(index, job)))
-                if (index + 1) % step == 0:
-                    # Start jobs a batch per loop turn: the first requests reach the
-                    # network (connect, send) while later jobs do their cache lookups.
-                    await asyncio.sleep(0)
-            while running and not fail_fast.stopped:
-                await settle()
+            return await fill(
+                results,
+                jobs,
+                lambda job: self._run_job(job, force),
+                step=max(1, self.config.concurrency),
+                fail_fast=fail_fast,
+                pending=self._pending,
+            )
         except BaseException:
-            for task in running:
-                task.cancel()
-            await asyncio.gather(*running, return_exceptions=True)
+            results.close()
             raise
-        if fail_fast.stopped:  # the outputs not made stay pending: recorded nowhere, made next time
-            for task in running:
-                task.cancel()
-            stopped = dict(in_flight)
-            await asyncio.gather(*running, return_exceptions=True)
-            # Every output before the last one started is done or was in flight; the
-            # rest are the jobs not drawn yet, in order.
-            for i in range(total):
-                if not results.has(i):
-                    results.put(i, self._pending(stopped[i] if i in stopped else next(jobs)))
-            return results
-        fail_fast.flush()
-        return results
 
     def _pending(self, job: Job) -> SceneResult:
         return SceneResult(
@@ -559,9 +506,3 @@ class BatchRunner:
     def _write_results(self) -> None:
         assert self._session is not None
         self._session.write_results()
-
-
-def _consume(queue: deque[Job]) -> Iterator[Job]:
-    """The jobs of ``queue`` in order, each removed from it as it is handed out."""
-    while queue:
-        yield queue.popleft()
