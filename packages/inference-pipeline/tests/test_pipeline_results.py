@@ -59,8 +59,9 @@ def test_a_key_filter_says_no_only_for_keys_never_added() -> None:
 def test_a_large_batch_keeps_every_result_out_of_memory_and_lists_each_in_results_json(
     tmp_path: Path, generators: Any
 ) -> None:
-    generators["scripted"].script = {"scene 7 ": [ContentPolicyError("refused", retryable=False)]}
-    board = {"scenes": [{"id": i, "visual": {"prompt": f"scene {i} "}} for i in range(1, 121)]}
+    generators["scripted"].script = {"owl": [ContentPolicyError("refused", retryable=False)]}
+    prompts = {i: f"scene {i}" + (", an owl" if i == 7 else "") for i in range(1, 121)}
+    board = {"scenes": [{"id": i, "visual": {"prompt": p}} for i, p in prompts.items()]}
     out = tmp_path / "out"
     runner = BatchRunner(out, BatchConfig(generator="scripted_image", retry=FAST))
 
@@ -77,7 +78,7 @@ def test_a_large_batch_keeps_every_result_out_of_memory_and_lists_each_in_result
     assert sorted(r["scene_id"] for r in listed) == sorted(str(i) for i in range(1, 121))
     with HistoryStore(out) as history:
         assert len(history.outputs()) == 120 and len(history.attempts()) == 120
-    assert not any(p.is_file() for p in (out / ".inference").iterdir())  # no spool left
+    assert not [p for p in (out / ".inference").iterdir() if p.name.startswith("tmp")]
 
 
 def test_the_manifest_keeps_the_storyboard_without_defaults_and_replays_it(
@@ -96,3 +97,20 @@ def test_the_manifest_keeps_the_storyboard_without_defaults_and_replays_it(
         manifest["storyboard"], scene_ids=["1"]
     )
     assert again.status == "completed" and again.results[0].params["prompt"] == "a fox"
+
+
+@pytest.mark.parametrize("count", [0, 1, 3])
+def test_batch_json_is_written_a_result_at_a_time_as_json_dumps_would(
+    count: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from inference_pipeline.batch import BatchResult
+    from inference_pipeline.cli import _echo_json
+
+    spool = ResultSpool(count, tmp_path)
+    for i in range(count):
+        spool.put(i, record(str(i), params={"prompt": f"line\n{i}"}, assets=[{"path": "a"}]))
+    result = BatchResult("b1", "completed", tmp_path, spool, 1.5, limits={"g": {"limit": 2}})
+
+    _echo_json(result)
+
+    assert capsys.readouterr().out == json.dumps(result.to_dict(), indent=2, default=str) + "\n"

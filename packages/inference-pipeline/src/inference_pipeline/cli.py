@@ -141,9 +141,20 @@ def _check_chain(*chains: list[str | None]) -> str:
     return modality
 
 
+def _echo_json(result: BatchResult) -> None:
+    """``json.dumps(result.to_dict(), indent=2)``, written a result at a time: the results
+    of a large batch are never all in memory at once."""
+    head = json.dumps(result.summary(), indent=2, default=str)
+    typer.echo(head[: -len("\n}")] + ',\n  "results": [', nl=False)
+    for index, record in enumerate(result.results):
+        item = json.dumps(record.to_dict(), indent=2, default=str).replace("\n", "\n    ")
+        typer.echo(("," if index else "") + "\n    " + item, nl=False)
+    typer.echo("\n  ]\n}" if result.results else "]\n}")
+
+
 def _report(result: BatchResult, as_json: bool) -> None:
     if as_json:
-        typer.echo(json.dumps(result.to_dict(), indent=2, default=str))
+        _echo_json(result)
     if result.status == "stopped":
         fail(result.error or "batch stopped", 1)  # the one line, on stderr
     if not as_json:
