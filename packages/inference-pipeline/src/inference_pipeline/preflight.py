@@ -166,8 +166,8 @@ def check_run(
         named = tuple(g for g in chain if g)
         if named:
             chains[(role, named)] = check_chain_modality(role, named, resolve)
-    for (role, _), infos in chains.items():
-        check_given(role, infos)
+    for (role, _), named_infos in chains.items():
+        check_given(role, named_infos)
     count = 0
     for job in jobs:
         count += 1

@@ -27,17 +27,18 @@ import weakref
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable, Iterator
     from pathlib import Path
 
-    from inference_pipeline.batch import Job
     from inference_pipeline.failfast import FailFast
     from inference_pipeline.store import SceneResult
 
 __all__ = ["ResultSpool", "Tally", "fill", "tally"]
+
+J = TypeVar("J")  # a job (:class:`~inference_pipeline.batch.Job`, which imports this module)
 
 #: The statuses that are neither made nor left for the next run.
 _DONE_OR_PENDING = ("ok", "pending")
@@ -167,12 +168,12 @@ class ResultSpool(Sequence["SceneResult"]):
 
 async def fill(
     results: ResultSpool,
-    jobs: Iterator[Job],
-    run_one: Callable[[Job], Awaitable[SceneResult]],
+    jobs: Iterator[J],
+    run_one: Callable[[J], Awaitable[SceneResult]],
     *,
     step: int,
     fail_fast: FailFast,
-    pending: Callable[[Job], SceneResult],
+    pending: Callable[[J], SceneResult],
 ) -> ResultSpool:
     """Run the jobs drawn from ``jobs`` with ``run_one``, ``step`` started per turn of the
     event loop, and put each result in its place in ``results``.
@@ -182,9 +183,9 @@ async def fill(
     cancels the others and is raised.
     """
     total = len(results)
-    in_flight: dict[int, Job] = {}  # to name the outputs a stopped batch leaves pending
+    in_flight: dict[int, J] = {}  # to name the outputs a stopped batch leaves pending
 
-    async def run(index: int, job: Job) -> None:
+    async def run(index: int, job: J) -> None:
         try:
             results.put(index, await run_one(job))
         finally:
