@@ -5,8 +5,6 @@ from __future__ import annotations
 import io
 import os
 import pathlib
-import shutil
-import tempfile
 from typing import TYPE_CHECKING, Any
 
 from inference_core import (
@@ -230,6 +228,9 @@ class MockVideoGenerator(BaseVideoGenerator):
             )
         else:
             frames = _frames.text_frames(prompt, width, height, count, fps, seed=inputs["seed"])
+
+        import shutil  # with tempfile, imported on use: listing stays light
+        import tempfile
 
         out_dir = pathlib.Path(tempfile.mkdtemp(dir=scratch_dir(self.metadata.id)))
         target = out_dir / "mock_video.mp4"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import threading
 import time
@@ -312,6 +310,9 @@ class OpenAIImageGenerator(BaseImageGenerator):
         return assets
 
     def _decode(self, b64: str, errors: HTTPErrorContext) -> MediaAsset:
+        import base64  # on use: listing stays light
+        import binascii
+
         self._check_size(len(b64), errors)
         try:
             data = base64.b64decode(b64, validate=True)

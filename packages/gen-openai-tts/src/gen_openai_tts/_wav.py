@@ -10,8 +10,7 @@ never the audio itself.
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -25,9 +24,8 @@ HEADER_PROBE = 4096
 _MAX_U32 = 0xFFFFFFFF
 
 
-@dataclass(frozen=True)
-class WavLayout:
-    """Where the samples start and how they are encoded."""
+class WavLayout(NamedTuple):
+    """Where the samples start and how they are encoded (a named tuple: cheap to define at listing)."""
 
     data_offset: int
     channels: int

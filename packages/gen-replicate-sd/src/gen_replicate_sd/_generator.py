@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import re
-import shutil
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -38,6 +36,7 @@ from inference_core.provider import (
 
 if TYPE_CHECKING:
     import os
+    from datetime import datetime
 
     import httpx
 
@@ -185,6 +184,8 @@ class ReplicateSDGenerator(BaseImageGenerator):
         self, client: httpx.AsyncClient, base: str, body: dict[str, Any], errors: HTTPErrorContext
     ) -> dict[str, Any]:
         """Create once; after an ambiguous failure, look for the prediction instead of creating another."""
+        from datetime import datetime, timedelta  # on use: listing stays light
+
         since = datetime.now().astimezone() - timedelta(minutes=2)
 
         async def attempt() -> dict[str, Any]:
@@ -219,6 +220,8 @@ class ReplicateSDGenerator(BaseImageGenerator):
         since: datetime,
         errors: HTTPErrorContext,
     ) -> dict[str, Any] | None:
+        from datetime import UTC, datetime
+
         try:
             listed = await self._get(client, f"{base}/v1/predictions", errors)
         except ProviderError:
@@ -268,6 +271,8 @@ class ReplicateSDGenerator(BaseImageGenerator):
         urls = output if isinstance(output, list) else [output]
         if not urls or not all(isinstance(u, str) for u in urls):
             raise errors.invalid(f"prediction {pred['id']} succeeded without output files")
+        import shutil  # on use: listing stays light
+
         folder = Path(self.output_dir or scratch_dir(self.metadata.id)) / pred["id"]
         assets = []
         try:

@@ -36,7 +36,6 @@ which makes creating one cheap. (``image_dimensions`` is re-exported from
 from __future__ import annotations
 
 import functools
-import hashlib
 import io
 import pathlib
 import threading
@@ -191,6 +190,8 @@ class _Sink:
         self.size = 0
         self.head = b""
         self.mime: str | None = None
+        import hashlib  # on the first download, not when a plugin imports the toolkit
+
         self.digest = hashlib.sha256()
 
     def start(self, response: httpx.Response) -> None:

@@ -20,9 +20,8 @@ from __future__ import annotations
 import json
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 __all__ = ["CACHE_ENV", "PluginEntryPoint", "cache_file", "plugin_entry_points"]
 
@@ -31,9 +30,12 @@ _FORMAT = 1
 _RACY_NS = 2_000_000_000
 
 
-@dataclass(frozen=True, slots=True)
-class PluginEntryPoint:
-    """One entry point: its name, ``module:attr`` value and the distribution declaring it."""
+class PluginEntryPoint(NamedTuple):
+    """One entry point: its name, ``module:attr`` value and the distribution declaring it.
+
+    A named tuple rather than a dataclass: it is made on every listing, where a
+    dataclass costs more to define than the whole index takes to read.
+    """
 
     name: str
     value: str

@@ -38,14 +38,12 @@ Example::
 
 from __future__ import annotations
 
-import logging
 import os
 import pathlib
 import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from inference_core import config
 from inference_core._paths import CONFIG_ENV_VAR, config_path
 from inference_core.errors import MissingAPIKeyError
 
@@ -73,6 +71,7 @@ _dotenv_paths: dict[str, tuple[float, pathlib.Path | None]] = {}
 _DOTENV_TTL = 2.0
 
 if TYPE_CHECKING:
+    import logging
     from collections.abc import Callable
 
 
@@ -118,11 +117,13 @@ def redact(text: str, *secrets: str | None) -> str:
     return text
 
 
-class RedactingFilter(logging.Filter):
+class RedactingFilter:
     """A logging filter that redacts remembered secrets from each record's message.
 
     Attach it to a handler: ``handler.addFilter(RedactingFilter())``. The
-    message is formatted once (with its arguments) and then redacted.
+    message is formatted once (with its arguments) and then redacted. (Any
+    object with a ``filter(record)`` method is a logging filter: not subclassing
+    :class:`logging.Filter` keeps :mod:`logging` out of a plain import of the core.)
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -162,6 +163,8 @@ def load_config(path: pathlib.Path | None = None) -> dict[str, Any]:
         DeprecationWarning,
         stacklevel=2,
     )
+    from inference_core import config
+
     return config.user_config(path)
 
 
@@ -171,6 +174,8 @@ def dotenv_values(start: pathlib.Path | None = None) -> dict[str, str]:
     Where the nearest ``.env`` is gets remembered for a second or two per
     folder; its content is re-read whenever the file changes.
     """
+    from inference_core import config  # with its parsers, on the first lookup
+
     folder = start or pathlib.Path.cwd()
     now = time.monotonic()
     with _known_lock:
@@ -191,6 +196,8 @@ def _lookup(name: str, section: str) -> str | None:
 
 def _find(name: str, section: str, store_name: str | None = None) -> tuple[str | None, str]:
     """The value of ``name`` and where it came from (``"not set"`` when nowhere)."""
+    from inference_core import config
+
     if store_name is not None:
         from inference_core._keystore import keys_path, stored_keys
 

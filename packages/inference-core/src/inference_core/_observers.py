@@ -6,15 +6,12 @@ one truthiness check.
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from inference_core._result import GenerationResult
-
-logger = logging.getLogger("inference_core")
 
 _started: tuple[Callable[..., Any], ...] = ()
 _finished: tuple[Callable[..., Any], ...] = ()
@@ -38,7 +35,9 @@ def _call_each(functions: Sequence[Callable[..., Any]], **kwargs: Any) -> None:
         try:
             function(**kwargs)
         except Exception:
-            logger.exception(
+            import logging  # on failure only: importing the core stays light
+
+            logging.getLogger("inference_core").exception(
                 "generation observer %s.%s failed; ignored",
                 getattr(function, "__module__", "?"),
                 getattr(function, "__qualname__", function),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 import threading
 from typing import TYPE_CHECKING, Any
@@ -236,6 +235,8 @@ def _not_found(generator_id: str, modality: str | None, found: plugins.PluginSet
             return failure.as_error()
     searched = [modality] if modality is not None else list(MODALITIES)
     known = sorted({g for name in searched for g in _registries[name].list_generators()})
+    import difflib  # only for an unknown id
+
     close = difflib.get_close_matches(generator_id, known, n=3, cutoff=0.5)
     kind = f"{modality} generator" if modality is not None else "generator"
     message = f"no {kind} {generator_id!r}"

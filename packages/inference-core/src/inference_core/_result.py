@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import pathlib
-import shutil
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -91,6 +88,8 @@ class MediaAsset:
     def sha256(self) -> str:
         """Hex SHA-256 of the content, computed once."""
         if self.digest is None:
+            import hashlib  # hashing, copying and base64 are imported on use: listing stays light
+
             hasher = hashlib.sha256()
             for chunk in self.iter_bytes():
                 hasher.update(chunk)
@@ -112,12 +111,16 @@ class MediaAsset:
                 handle.write(self.data)
             else:
                 assert self.path is not None
+                import shutil
+
                 with self.path.open("rb") as source:
                     shutil.copyfileobj(source, handle, _CHUNK)
         return path
 
     def to_base64(self) -> str:
         """The content as a base64 string."""
+        import base64
+
         return base64.b64encode(self.read_bytes()).decode("ascii")
 
     def to_data_url(self) -> str:

@@ -43,9 +43,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import logging
 import math
-import random
 import time
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
@@ -67,8 +65,6 @@ __all__ = [
 
 P = ParamSpec("P")
 T = TypeVar("T")
-
-logger = logging.getLogger("inference_core._retry")
 
 
 def is_retryable(exc: BaseException) -> bool:
@@ -148,6 +144,13 @@ def _default_asleep(seconds: float) -> Awaitable[None]:
     return asyncio.sleep(seconds)
 
 
+def _default_random() -> float:
+    """``random.random()``; :mod:`random` is imported on the first backoff, not with the core."""
+    import random
+
+    return random.random()
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """Retry retryable errors with ``Retry-After`` support and jittered exponential backoff.
@@ -177,7 +180,7 @@ class RetryPolicy:
     sleep: Callable[[float], object] = field(default=time.sleep, repr=False)
     asleep: Callable[[float], Awaitable[object]] = field(default=_default_asleep, repr=False)
     clock: Callable[[], float] = field(default=time.monotonic, repr=False)
-    random: Callable[[], float] = field(default=random.random, repr=False)
+    random: Callable[[], float] = field(default=_default_random, repr=False)
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
@@ -215,8 +218,10 @@ class RetryPolicy:
                 f"retry budget of {self.total_timeout:g}s exhausted after {attempt} attempt(s)"
             )
             return None
+        import logging  # imported when an attempt fails, not with the core
+
         # INFO, not WARNING: the attempt is not the outcome (``infer -v`` shows it).
-        logger.info(
+        logging.getLogger("inference_core._retry").info(
             "attempt %d/%d failed (%s: %s); retrying in %.2fs",
             attempt,
             self.max_attempts,
