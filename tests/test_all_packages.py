@@ -69,6 +69,24 @@ def test_listing_everything_imports_no_provider_sdk() -> None:
     assert set(json.loads(done.stdout.replace("'", '"'))) & HEAVY == set()
 
 
+def test_json_listing_of_every_plugin_loads_no_generation_only_module() -> None:
+    """Entry modules keep what only generating needs (logging, temporary files, random numbers,
+    asyncio) out of their imports, so that `infer list --json` stays fast with every plugin."""
+    code = (
+        "import contextlib, io, sys\n"
+        "sys.argv = ['infer', 'list', '--json']\n"
+        "from inference_core._launcher import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    main()\n"
+        "print(' '.join(sorted(sys.modules)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = set(done.stdout.split())
+    assert "inference_core.plugins" in loaded
+    generation_only = {"asyncio", "difflib", "logging", "random", "shutil", "tempfile"}
+    assert loaded & generation_only == set()
+
+
 def test_json_listing_matches_the_table_listing() -> None:
     rows = json.loads(infer("list", "--json").stdout)
     table = infer("list", COLUMNS="250").stdout

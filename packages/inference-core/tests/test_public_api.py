@@ -67,3 +67,50 @@ def test_import_and_listing_stay_light() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+#: Standard-library modules only generating needs: importing the package and a JSON listing load
+#: none of them (each costs a few milliseconds of every `infer list --json`).
+GENERATION_ONLY = {
+    "asyncio",
+    "base64",
+    "difflib",
+    "hashlib",
+    "logging",
+    "random",
+    "shutil",
+    "tempfile",
+}
+
+
+def _modules_after(code: str) -> set[str]:
+    probe = f"{code}\nimport sys\nprint(' '.join(sorted(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    return set(done.stdout.split())
+
+
+def test_importing_the_package_imports_its_names_on_first_use() -> None:
+    loaded = _modules_after("import inference_core")
+    assert sorted(m for m in loaded if m.startswith("inference_core")) == [
+        "inference_core",
+        "inference_core.lazy",
+    ]
+    assert loaded & GENERATION_ONLY == set()
+    assert "pluggy" not in loaded
+    used = _modules_after("from inference_core import FieldError")
+    assert "inference_core.errors" in used
+    assert "inference_core.plugins" not in used
+
+
+def test_json_listing_loads_no_generation_only_module() -> None:
+    listing = (
+        "import contextlib, io, sys\n"
+        "sys.argv = ['infer', 'list', '--json']\n"
+        "from inference_core._launcher import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    main()\n"
+    )
+    loaded = _modules_after(listing)
+    assert "inference_core.plugins" in loaded  # it did list
+    assert loaded & GENERATION_ONLY == set()
+    assert "typer" not in loaded

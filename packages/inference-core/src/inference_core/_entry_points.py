@@ -33,8 +33,8 @@ _RACY_NS = 2_000_000_000
 class PluginEntryPoint(NamedTuple):
     """One entry point: its name, ``module:attr`` value and the distribution declaring it.
 
-    A named tuple rather than a dataclass: it is made on every listing, where a
-    dataclass costs more to define than the whole index takes to read.
+    A named tuple rather than a dataclass: every listing defines it, and defining a
+    dataclass costs more than reading the whole index.
     """
 
     name: str

@@ -19,8 +19,7 @@ import dataclasses
 import os
 import re
 import threading
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import pluggy
 
@@ -54,15 +53,19 @@ def normalize_name(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-@dataclass(frozen=True, slots=True)
-class PluginFailure:
+# The records below are a named tuple and plain classes, not dataclasses: every `infer list`
+# defines them, and defining a dataclass (its methods are compiled from source, about half a
+# millisecond each class on Python 3.11) costs more than loading a small plugin.
+
+
+class PluginFailure(NamedTuple):
     """A plugin that could not be used, and why."""
 
     distribution: str
     version: str
     entry_point: str
     error: str
-    exception: BaseException | None = field(default=None, compare=False, repr=False)
+    exception: BaseException | None = None
 
     def as_error(self) -> PluginLoadError:
         """The failure as the exception raised when someone asks for its generators."""
@@ -77,25 +80,47 @@ class PluginFailure:
         return error
 
 
-@dataclass(slots=True)
 class PluginInfo:
     """One loaded entry point: its distribution and the generator ids it registered."""
 
-    distribution: str
-    version: str
-    entry_point: str
-    generators: list[str] = field(default_factory=list)
+    __slots__ = ("distribution", "entry_point", "generators", "version")
+
+    def __init__(
+        self,
+        distribution: str,
+        version: str,
+        entry_point: str,
+        generators: list[str] | None = None,
+    ) -> None:
+        self.distribution = distribution
+        self.version = version
+        self.entry_point = entry_point
+        self.generators: list[str] = [] if generators is None else generators
+
+    def __repr__(self) -> str:
+        return (
+            f"PluginInfo({self.distribution!r}, {self.version!r}, {self.entry_point!r}, "
+            f"generators={self.generators!r})"
+        )
 
 
-@dataclass(slots=True)
 class PluginSet:
     """Everything discovery found: plugins, generator classes by id, failures, duplicates."""
 
-    manager: pluggy.PluginManager
-    plugins: list[PluginInfo] = field(default_factory=list)
-    generators: dict[str, tuple[type[BaseGenerator], PluginInfo]] = field(default_factory=dict)
-    failures: list[PluginFailure] = field(default_factory=list)
-    duplicates: dict[str, list[str]] = field(default_factory=dict)
+    __slots__ = ("duplicates", "failures", "generators", "manager", "plugins")
+
+    def __init__(self, manager: pluggy.PluginManager) -> None:
+        self.manager = manager
+        self.plugins: list[PluginInfo] = []
+        self.generators: dict[str, tuple[type[BaseGenerator], PluginInfo]] = {}
+        self.failures: list[PluginFailure] = []
+        self.duplicates: dict[str, list[str]] = {}
+
+    def __repr__(self) -> str:
+        return (
+            f"<PluginSet: {len(self.plugins)} plugins, {len(self.generators)} generators, "
+            f"{len(self.failures)} failures>"
+        )
 
     def duplicate_error(self, generator_id: str) -> DuplicateGeneratorError:
         owners = self.duplicates[generator_id]
