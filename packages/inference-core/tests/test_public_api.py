@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import inference_core
 
@@ -70,7 +73,7 @@ def test_import_and_listing_stay_light() -> None:
 
 
 #: Standard-library modules only generating needs: importing the package and a JSON listing load
-#: none of them (each costs a few milliseconds of every `infer list --json`).
+#: none of them (each costs a millisecond or more of every `infer list --json`).
 GENERATION_ONLY = {
     "asyncio",
     "base64",
@@ -82,10 +85,25 @@ GENERATION_ONLY = {
     "tempfile",
 }
 
+LISTING = (
+    "import contextlib, io, sys\n"
+    "sys.argv = ['infer', 'list', '--json']\n"
+    "from inference_core._launcher import main\n"
+    "with contextlib.redirect_stdout(io.StringIO()):\n"
+    "    main()\n"
+)
 
-def _modules_after(code: str) -> set[str]:
+
+def _modules_after(code: str, cwd: Path | None = None, **env: str) -> set[str]:
     probe = f"{code}\nimport sys\nprint(' '.join(sorted(sys.modules)))"
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=cwd,
+        env={**os.environ, **env},
+    )
     return set(done.stdout.split())
 
 
@@ -102,15 +120,15 @@ def test_importing_the_package_imports_its_names_on_first_use() -> None:
     assert "inference_core.plugins" not in used
 
 
-def test_json_listing_loads_no_generation_only_module() -> None:
-    listing = (
-        "import contextlib, io, sys\n"
-        "sys.argv = ['infer', 'list', '--json']\n"
-        "from inference_core._launcher import main\n"
-        "with contextlib.redirect_stdout(io.StringIO()):\n"
-        "    main()\n"
-    )
-    loaded = _modules_after(listing)
+def test_json_listing_loads_no_generation_only_module(tmp_path: Path) -> None:
+    cwd = tmp_path / "cwd"  # on sys.path (''): dated back, so the entry-point index is kept
+    cwd.mkdir()
+    old = time.time() - 10
+    os.utime(cwd, (old, old))
+    cache = str(tmp_path / "cache")
+    _modules_after(LISTING, cwd, XDG_CACHE_HOME=cache)  # writes the index, as any first listing
+    loaded = _modules_after(LISTING, cwd, XDG_CACHE_HOME=cache)
     assert "inference_core.plugins" in loaded  # it did list
+    assert "importlib.metadata" not in loaded  # from the index
     assert loaded & GENERATION_ONLY == set()
     assert "typer" not in loaded
