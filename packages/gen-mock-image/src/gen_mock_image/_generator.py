@@ -27,8 +27,9 @@ DEFAULT_LONG_SIDE = 1024
 MIN_SIDE, MAX_SIDE = 16, 4096
 MAX_INPUT_BYTES = 50 * 1024 * 1024
 MIME_TYPES = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
-_RATIO = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*[:/x]\s*(\d+(?:\.\d+)?)\s*$")
-_SIZE = re.compile(r"^\s*(\d+)\s*[xX*]\s*(\d+)\s*$")
+# Patterns, compiled (and cached by `re`) on first use rather than when listing imports this.
+_RATIO = r"^\s*(\d+(?:\.\d+)?)\s*[:/x]\s*(\d+(?:\.\d+)?)\s*$"
+_SIZE = r"^\s*(\d+)\s*[xX*]\s*(\d+)\s*$"
 
 INPUT_SCHEMA: dict[str, dict[str, Any]] = {
     "prompt": {
@@ -94,7 +95,7 @@ def _invalid(*errors: FieldError) -> InputValidationError:
 
 
 def _parse_ratio(text: str) -> float:
-    match = _RATIO.match(text)
+    match = re.match(_RATIO, text)
     if not match or float(match[1]) == 0 or float(match[2]) == 0:
         raise _invalid(
             FieldError("aspect_ratio", f"{text!r} is not a ratio", 'use "W:H", e.g. "16:9"')
@@ -107,7 +108,7 @@ def resolve_size(params: Mapping[str, Any]) -> tuple[int, int]:
     width: int | None = params.get("width")
     height: int | None = params.get("height")
     if params.get("size"):
-        match = _SIZE.match(params["size"])
+        match = re.match(_SIZE, params["size"])
         if not match:
             raise _invalid(
                 FieldError("size", f"{params['size']!r} is not WIDTHxHEIGHT", 'e.g. "1024x768"')
