@@ -24,6 +24,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sse_starlette import EventSourceResponse
 
 from inference_serve import __version__
+from inference_serve._json import dumps_bytes
 from inference_serve._metrics import METRICS
 from inference_serve.assets import file_response
 from inference_serve.checks import (
@@ -35,7 +36,6 @@ from inference_serve.checks import (
 )
 from inference_serve.jobs import asset_url
 from inference_serve.models import (
-    AssetOut,
     BatchRequest,
     ErrorOut,
     GenerationRequest,
@@ -102,36 +102,38 @@ def _own_job(manager: JobManager, token: TokenRow, job_id: str) -> JobRow:
     return job
 
 
-def job_out(manager: JobManager, job: JobRow) -> JobOut:
+def job_body(manager: JobManager, job: JobRow) -> dict[str, Any]:
+    """A job as the API shows it (:class:`JobOut`'s fields), as plain JSON-ready data."""
     assets = [
-        AssetOut(
-            sha256=a.sha256,
-            url=asset_url(a.sha256),
-            mime_type=a.mime_type,
-            size=a.size,
-            width=a.width,
-            height=a.height,
-            scene_id=a.scene_id,
-            role=a.role,
-        )
+        {
+            "sha256": a.sha256,
+            "url": asset_url(a.sha256),
+            "mime_type": a.mime_type,
+            "size": a.size,
+            "width": a.width,
+            "height": a.height,
+            "scene_id": a.scene_id,
+            "role": a.role,
+        }
         for a in manager.store.assets_of(job)
     ]
-    request = {k: v for k, v in job.request.items() if k != "rerun"}
-    return JobOut.model_validate(
-        {
-            "id": job.id,
-            "kind": job.kind,
-            "status": job.status,
-            "created_at": job.created_at,
-            "started_at": job.started_at,
-            "finished_at": job.finished_at,
-            "request": request,
-            "result": job.result,
-            "error": job.error,
-            "events_url": f"/v1/jobs/{job.id}/events",
-            "assets": assets,
-        }
-    )
+    return {
+        "id": job.id,
+        "kind": job.kind,
+        "status": job.status,
+        "created_at": job.created_at,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
+        "request": {k: v for k, v in job.request.items() if k != "rerun"},
+        "result": job.result,
+        "error": job.error,
+        "events_url": f"/v1/jobs/{job.id}/events",
+        "assets": assets,
+    }
+
+
+def job_out(manager: JobManager, job: JobRow) -> JobOut:
+    return JobOut.model_validate(job_body(manager, job))
 
 
 def _invalid(exc: RequestInvalid) -> JSONResponse:
@@ -200,7 +202,7 @@ def _wait(prefer: str | None, limit: float) -> float | None:
     return min(float(match[1]), limit) if match else None
 
 
-async def _answer(request: Request, job: JobRow, prefer: str | None) -> JSONResponse:
+async def _answer(request: Request, job: JobRow, prefer: str | None) -> Response:
     manager = _manager(request)
     wait = _wait(prefer, request.app.state.config.max_wait_s)
     headers = {"Location": f"/v1/jobs/{job.id}"}
@@ -209,9 +211,11 @@ async def _answer(request: Request, job: JobRow, prefer: str | None) -> JSONResp
         await manager.wait(job.id, wait)
     await manager.store.settle()  # the job is stored before anyone is told about it
     done = job.status not in ACTIVE  # ``job`` is the object the worker updates
-    body = job_out(manager, job).model_dump(mode="json")
-    return JSONResponse(
-        body, status_code=200 if done and wait is not None else 202, headers=headers
+    return Response(
+        dumps_bytes(job_body(manager, job)),
+        status_code=200 if done and wait is not None else 202,
+        headers=headers,
+        media_type="application/json",
     )
 
 
@@ -231,7 +235,7 @@ async def create_generation(
     body: GenerationRequest,
     token: Caller,
     prefer: Annotated[str | None, Header()] = None,
-) -> JSONResponse:
+) -> Response:
     """Validate, then run one generation as a job. ``Prefer: wait=N`` answers when done within N s."""
     try:
         job_request = check_generation(body)
@@ -249,7 +253,7 @@ async def create_batch(
     body: BatchRequest,
     token: Caller,
     prefer: Annotated[str | None, Header()] = None,
-) -> JSONResponse:
+) -> Response:
     """Run a storyboard (object, or YAML/JSON text) as a batch job."""
     try:
         job_request = check_batch(body)
@@ -273,7 +277,7 @@ async def upload_batch(
     style: Annotated[str, Form()] = "",
     concurrency: Annotated[int, Form(ge=1, le=64)] = 4,
     prefer: Annotated[str | None, Header()] = None,
-) -> JSONResponse:
+) -> Response:
     """A storyboard file upload (YAML or JSON) run as a batch job."""
     limit = request.app.state.config.max_upload_bytes
     data = await file.read(limit + 1)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import time
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from inference_core import BaseGenerator, InferenceError, get_registry
 from inference_pipeline import BatchConfig, BatchRunner, ProgressEvent
 from inference_pipeline.executor import load_executor
+from inference_serve._json import dumps
 from inference_serve.assets import AssetFolder
 from inference_serve.store import ACTIVE, AssetRow, JobRow
 
@@ -133,7 +133,7 @@ class JobManager:
         """Run a finished batch again in its folder: the given scenes, or those that failed."""
         job.request["rerun"] = {"scene_ids": scene_ids} if scene_ids else {"failed_only": True}
         job.status, job.error, job.finished_at = "queued", None, None
-        self.store.update_job(job)
+        self.store.update_job(job, request=True)
         self._finished.pop(job.id, None)
         self._pending.append(job)
         self._schedule()
@@ -236,12 +236,12 @@ class JobManager:
 
     def _event(self, job: JobRow, event: ProgressEvent) -> None:
         payload = event.seed_dict(asset_url=lambda data: asset_url(str(data.get("sha256"))))
-        data = _json(payload)
+        data = dumps(payload)
         prefix = f"{self._jobs_prefix}{job.id}{os.sep}"
         # Most events hold no server path: look for one in the JSON before walking the payload.
-        if any(needle in data for needle in (*_PRIVATE_KEYS, json.dumps(prefix)[1:-1])):
+        if any(needle in data for needle in (*_PRIVATE_KEYS, dumps(prefix)[1:-1])):
             payload = _scrub(payload, prefix)
-            data = _json(payload)
+            data = dumps(payload)
         self._track(job, event, payload)
         seq = self.store.add_event(job, event.type, data)
         if job.id in self._subscribers:
@@ -423,7 +423,3 @@ def _scrub(value: Any, prefix: str) -> Any:
 
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
-
-
-def _json(payload: dict[str, Any]) -> str:
-    return json.dumps(payload, default=str, separators=(",", ":"))
