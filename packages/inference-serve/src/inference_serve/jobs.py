@@ -10,7 +10,6 @@ the pipeline's history and cache make a resumed job skip finished scenes.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import time
@@ -151,11 +150,25 @@ class JobManager:
         job = self.current(job_id)
         if job is None or job.status not in ACTIVE:
             return
+        loop = asyncio.get_running_loop()
         finished = self._finished.get(job_id)
         if finished is None:
-            finished = self._finished[job_id] = asyncio.get_running_loop().create_future()
-        with contextlib.suppress(TimeoutError):  # shielded: other waiters keep theirs
-            await asyncio.wait_for(asyncio.shield(finished), timeout)
+            finished = self._finished[job_id] = loop.create_future()
+        # One future per waiter, woken by the job's end or by the timer: the job's own
+        # future is shared by every waiter and never cancelled by one of them.
+        waiter = loop.create_future()
+
+        def wake(_: object = None) -> None:
+            if not waiter.done():
+                waiter.set_result(None)
+
+        finished.add_done_callback(wake)
+        timer = loop.call_later(timeout, wake)
+        try:
+            await waiter
+        finally:
+            timer.cancel()
+            finished.remove_done_callback(wake)
 
     def subscribe(
         self, job_id: str, after: int

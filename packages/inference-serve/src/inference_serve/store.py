@@ -147,9 +147,11 @@ class _Ids:
         with self._lock:
             if self._at >= len(self._buffer):
                 self._buffer, self._at = os.urandom(16 * 256), 0
-            raw = self._buffer[self._at : self._at + 16]
+            raw = bytearray(self._buffer[self._at : self._at + 16])
             self._at += 16
-        return uuid.UUID(bytes=raw, version=4).hex
+        raw[6] = raw[6] & 0x0F | 0x40  # version 4, RFC 4122 variant: what uuid.uuid4().hex gives
+        raw[8] = raw[8] & 0x3F | 0x80
+        return raw.hex()
 
 
 new_id = _Ids()
