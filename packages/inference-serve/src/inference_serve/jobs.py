@@ -366,7 +366,7 @@ class JobManager:
             "total": 1,
             "ok": 1,
             "elapsed_s": round(elapsed, 4),
-            "usage": dict(result.usage),
+            "usage": result.usage.to_dict(),
             "generator_id": generator_id,
         }
         self._event(job, ProgressEvent("done", "generation completed", summary))
