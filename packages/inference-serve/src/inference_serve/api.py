@@ -6,6 +6,7 @@ a job or asset of another token answers 404, as one that does not exist.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -77,14 +78,18 @@ def _manager(request: Request) -> JobManager:
     return manager
 
 
-async def caller(request: Request) -> TokenRow:
-    """The token of the request (``Authorization: Bearer``, else the gallery's cookie); 401 without."""
+async def _token(request: Request) -> TokenRow | None:
     header = request.headers.get("authorization", "")
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         secret = request.cookies.get(COOKIE, "")
     store: ServeStore = request.app.state.store
-    token = await store.atoken_for(secret.strip()) if secret.strip() else None
+    return await store.atoken_for(secret.strip()) if secret.strip() else None
+
+
+async def caller(request: Request) -> TokenRow:
+    """The token of the request (``Authorization: Bearer``, else the gallery's cookie); 401 without."""
+    token = await _token(request)
     if token is None:
         raise HTTPException(
             401, "a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"}
@@ -236,13 +241,38 @@ async def create_generation(
     token: Caller,
     prefer: Annotated[str | None, Header()] = None,
 ) -> Response:
-    """Validate, then run one generation as a job. ``Prefer: wait=N`` answers when done within N s."""
+    """Validate, then run one generation as a job. ``Prefer: wait=N`` answers when done within N s.
+
+    A request this accepts is mostly answered by :func:`fast_generation` (see
+    :mod:`inference_serve._fastpath`), through the same code.
+    """
     try:
         job_request = check_generation(body)
     except RequestInvalid as exc:
         return _invalid(exc)
+    return await _generate(request, token, job_request, prefer)
+
+
+async def _generate(
+    request: Request, token: TokenRow, job_request: dict[str, Any], prefer: str | None
+) -> Response:
     job = _manager(request).submit(token.id, "generation", job_request)
     return await _answer(request, job, prefer)
+
+
+async def fast_generation(request: Request, body: bytes) -> Response | None:
+    """:func:`create_generation`'s answer to a request it accepts; ``None`` for any other
+    (the route then answers it, errors included). ``body`` is the request's body."""
+    if request.headers.get("content-type", "").partition(";")[0].strip() != "application/json":
+        return None
+    token = await _token(request)
+    if token is None:
+        return None
+    try:  # as FastAPI reads it: json.loads, then the model's validation
+        job_request = check_generation(GenerationRequest.model_validate(json.loads(body)))
+    except (ValueError, RequestInvalid):  # pydantic's ValidationError is a ValueError
+        return None
+    return await _generate(request, token, job_request, request.headers.get("prefer"))
 
 
 @router.post(

@@ -36,7 +36,6 @@ __all__ = [
 ]
 
 
-
 class RequestInvalid(Exception):
     """A request the API answers with 422; ``errors`` in FastAPI's shape."""
 
