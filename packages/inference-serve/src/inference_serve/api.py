@@ -211,10 +211,12 @@ async def _answer(request: Request, job: JobRow, prefer: str | None) -> Response
     manager = _manager(request)
     wait = _wait(prefer, request.app.state.config.max_wait_s)
     headers = {"Location": f"/v1/jobs/{job.id}"}
+    stored = False  # the job is stored before anyone is told about it
     if wait is not None:
         headers["Preference-Applied"] = f"wait={wait:g}"
-        await manager.wait(job.id, wait)
-    await manager.store.settle()  # the job is stored before anyone is told about it
+        stored = await manager.wait(job.id, wait)
+    if not stored:
+        await manager.store.settle()
     done = job.status not in ACTIVE  # ``job`` is the object the worker updates
     return Response(
         dumps_bytes(job_body(manager, job)),

@@ -71,6 +71,8 @@ class JobManager:
         self._runs: dict[str, JobRow] = {}
         #: ``(write number, job id, event or None to end)``, delivered once that write is stored.
         self._outbox: list[tuple[int, str, tuple[int, bytes] | None]] = []
+        #: ``(write number, future)``: a finished job's waiters, woken once its end is stored.
+        self._ends: list[tuple[int, asyncio.Future[None]]] = []
         self._stopping = False
         self._jobs_prefix = f"{config.jobs_dir}{os.sep}"
         store.after_commit = self._deliver
@@ -145,11 +147,12 @@ class JobManager:
                 return row
         return self._runs.get(job_id) or self.store.job(job_id)
 
-    async def wait(self, job_id: str, timeout: float) -> None:
-        """Wait until the job finishes or ``timeout`` seconds pass."""
+    async def wait(self, job_id: str, timeout: float) -> bool:
+        """Wait until the job finishes or ``timeout`` seconds pass; ``True`` when it finished
+        while waiting (its last state is then stored)."""
         job = self.current(job_id)
         if job is None or job.status not in ACTIVE:
-            return
+            return False
         loop = asyncio.get_running_loop()
         finished = self._finished.get(job_id)
         if finished is None:
@@ -169,6 +172,7 @@ class JobManager:
         finally:
             timer.cancel()
             finished.remove_done_callback(wake)
+        return finished.done()
 
     def subscribe(
         self, job_id: str, after: int
@@ -243,7 +247,7 @@ class JobManager:
             self._outbox.append((self.store.queued, job.id, None))
         finished = self._finished.pop(job.id, None)
         if finished is not None and not finished.done():
-            finished.set_result(None)
+            self._ends.append((self.store.queued, finished))
 
     # -- events ------------------------------------------------------------------
 
@@ -266,7 +270,8 @@ class JobManager:
         self._deliver()
 
     def _deliver(self) -> None:
-        """Hand stored events to their followers (called after each commit)."""
+        """Hand stored events to their followers and wake the waiters of jobs whose end is
+        stored (called after each commit)."""
         committed = self.store.committed
         ready = 0
         while ready < len(self._outbox) and self._outbox[ready][0] <= committed:
@@ -279,6 +284,12 @@ class JobManager:
                 continue
             for sub in self._subscribers.get(job_id, ()):
                 sub.queue.put_nowait(item)
+        if self._ends:
+            ends = [end for end in self._ends if end[0] <= committed]
+            self._ends = [end for end in self._ends if end[0] > committed]
+            for _, finished in ends:
+                if not finished.done():
+                    finished.set_result(None)
 
     def _track(self, job: JobRow, event: ProgressEvent, payload: dict[str, Any]) -> None:
         """Keep the job's per-scene state and register the files its events announce."""
