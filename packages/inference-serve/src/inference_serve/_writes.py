@@ -60,6 +60,10 @@ class WriteBehind(Generic[T]):
             wake, self._signalled = not self._signalled, True
         if self._writer is None and not self._start():
             self.flush()
+        elif wake and self._loop is not None and threading.get_ident() == self._loop_thread:
+            # Woken once this turn of the loop is over: what the loop's other callbacks queue
+            # meanwhile goes in the same transaction (fewer commits, fewer wake-ups both ways).
+            self._loop.call_soon(self._signals.put, None)
         elif wake:
             self._signals.put(None)
 

@@ -6,6 +6,7 @@ a job or asset of another token answers 404, as one that does not exist.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -24,6 +25,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sse_starlette import EventSourceResponse
 
 from inference_serve import __version__
+from inference_serve._json import dumps_bytes
 from inference_serve._metrics import METRICS
 from inference_serve.assets import file_response
 from inference_serve.checks import (
@@ -35,7 +37,6 @@ from inference_serve.checks import (
 )
 from inference_serve.jobs import asset_url
 from inference_serve.models import (
-    AssetOut,
     BatchRequest,
     ErrorOut,
     GenerationRequest,
@@ -77,14 +78,18 @@ def _manager(request: Request) -> JobManager:
     return manager
 
 
-async def caller(request: Request) -> TokenRow:
-    """The token of the request (``Authorization: Bearer``, else the gallery's cookie); 401 without."""
+async def _token(request: Request) -> TokenRow | None:
     header = request.headers.get("authorization", "")
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         secret = request.cookies.get(COOKIE, "")
     store: ServeStore = request.app.state.store
-    token = await store.atoken_for(secret.strip()) if secret.strip() else None
+    return await store.atoken_for(secret.strip()) if secret.strip() else None
+
+
+async def caller(request: Request) -> TokenRow:
+    """The token of the request (``Authorization: Bearer``, else the gallery's cookie); 401 without."""
+    token = await _token(request)
     if token is None:
         raise HTTPException(
             401, "a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"}
@@ -102,36 +107,38 @@ def _own_job(manager: JobManager, token: TokenRow, job_id: str) -> JobRow:
     return job
 
 
-def job_out(manager: JobManager, job: JobRow) -> JobOut:
+def job_body(manager: JobManager, job: JobRow) -> dict[str, Any]:
+    """A job as the API shows it (:class:`JobOut`'s fields), as plain JSON-ready data."""
     assets = [
-        AssetOut(
-            sha256=a.sha256,
-            url=asset_url(a.sha256),
-            mime_type=a.mime_type,
-            size=a.size,
-            width=a.width,
-            height=a.height,
-            scene_id=a.scene_id,
-            role=a.role,
-        )
+        {
+            "sha256": a.sha256,
+            "url": asset_url(a.sha256),
+            "mime_type": a.mime_type,
+            "size": a.size,
+            "width": a.width,
+            "height": a.height,
+            "scene_id": a.scene_id,
+            "role": a.role,
+        }
         for a in manager.store.assets_of(job)
     ]
-    request = {k: v for k, v in job.request.items() if k != "rerun"}
-    return JobOut.model_validate(
-        {
-            "id": job.id,
-            "kind": job.kind,
-            "status": job.status,
-            "created_at": job.created_at,
-            "started_at": job.started_at,
-            "finished_at": job.finished_at,
-            "request": request,
-            "result": job.result,
-            "error": job.error,
-            "events_url": f"/v1/jobs/{job.id}/events",
-            "assets": assets,
-        }
-    )
+    return {
+        "id": job.id,
+        "kind": job.kind,
+        "status": job.status,
+        "created_at": job.created_at,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
+        "request": {k: v for k, v in job.request.items() if k != "rerun"},
+        "result": job.result,
+        "error": job.error,
+        "events_url": f"/v1/jobs/{job.id}/events",
+        "assets": assets,
+    }
+
+
+def job_out(manager: JobManager, job: JobRow) -> JobOut:
+    return JobOut.model_validate(job_body(manager, job))
 
 
 def _invalid(exc: RequestInvalid) -> JSONResponse:
@@ -200,18 +207,22 @@ def _wait(prefer: str | None, limit: float) -> float | None:
     return min(float(match[1]), limit) if match else None
 
 
-async def _answer(request: Request, job: JobRow, prefer: str | None) -> JSONResponse:
+async def _answer(request: Request, job: JobRow, prefer: str | None) -> Response:
     manager = _manager(request)
     wait = _wait(prefer, request.app.state.config.max_wait_s)
     headers = {"Location": f"/v1/jobs/{job.id}"}
+    stored = False  # the job is stored before anyone is told about it
     if wait is not None:
         headers["Preference-Applied"] = f"wait={wait:g}"
-        await manager.wait(job.id, wait)
-    await manager.store.settle()  # the job is stored before anyone is told about it
+        stored = await manager.wait(job.id, wait)
+    if not stored:
+        await manager.store.settle()
     done = job.status not in ACTIVE  # ``job`` is the object the worker updates
-    body = job_out(manager, job).model_dump(mode="json")
-    return JSONResponse(
-        body, status_code=200 if done and wait is not None else 202, headers=headers
+    return Response(
+        dumps_bytes(job_body(manager, job)),
+        status_code=200 if done and wait is not None else 202,
+        headers=headers,
+        media_type="application/json",
     )
 
 
@@ -231,14 +242,39 @@ async def create_generation(
     body: GenerationRequest,
     token: Caller,
     prefer: Annotated[str | None, Header()] = None,
-) -> JSONResponse:
-    """Validate, then run one generation as a job. ``Prefer: wait=N`` answers when done within N s."""
+) -> Response:
+    """Validate, then run one generation as a job. ``Prefer: wait=N`` answers when done within N s.
+
+    A request this accepts is mostly answered by :func:`fast_generation` (see
+    :mod:`inference_serve._fastpath`), through the same code.
+    """
     try:
         job_request = check_generation(body)
     except RequestInvalid as exc:
         return _invalid(exc)
+    return await _generate(request, token, job_request, prefer)
+
+
+async def _generate(
+    request: Request, token: TokenRow, job_request: dict[str, Any], prefer: str | None
+) -> Response:
     job = _manager(request).submit(token.id, "generation", job_request)
     return await _answer(request, job, prefer)
+
+
+async def fast_generation(request: Request, body: bytes) -> Response | None:
+    """:func:`create_generation`'s answer to a request it accepts; ``None`` for any other
+    (the route then answers it, errors included). ``body`` is the request's body."""
+    if request.headers.get("content-type", "").partition(";")[0].strip() != "application/json":
+        return None
+    token = await _token(request)
+    if token is None:
+        return None
+    try:  # as FastAPI reads it: json.loads, then the model's validation
+        job_request = check_generation(GenerationRequest.model_validate(json.loads(body)))
+    except (ValueError, RequestInvalid):  # pydantic's ValidationError is a ValueError
+        return None
+    return await _generate(request, token, job_request, request.headers.get("prefer"))
 
 
 @router.post(
@@ -249,7 +285,7 @@ async def create_batch(
     body: BatchRequest,
     token: Caller,
     prefer: Annotated[str | None, Header()] = None,
-) -> JSONResponse:
+) -> Response:
     """Run a storyboard (object, or YAML/JSON text) as a batch job."""
     try:
         job_request = check_batch(body)
@@ -273,7 +309,7 @@ async def upload_batch(
     style: Annotated[str, Form()] = "",
     concurrency: Annotated[int, Form(ge=1, le=64)] = 4,
     prefer: Annotated[str | None, Header()] = None,
-) -> JSONResponse:
+) -> Response:
     """A storyboard file upload (YAML or JSON) run as a batch job."""
     limit = request.app.state.config.max_upload_bytes
     data = await file.read(limit + 1)

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 
 from inference_serve import __version__
+from inference_serve._fastpath import GenerationFastPath
 from inference_serve._metrics import METRICS
 from inference_serve.api import router
 from inference_serve.config import ServeConfig
@@ -108,6 +109,8 @@ def create_app(config: ServeConfig | None = None) -> FastAPI:
         swagger_ui_parameters={"validatorUrl": None},
     )
 
+    # Innermost of the middlewares added here: the body limit and CORS apply to it too.
+    app.add_middleware(GenerationFastPath)
     app.add_middleware(BodyLimit, limit=config.max_upload_bytes)
     if config.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware

@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from inference_core import InferenceError, InputValidationError, PluginError, get_registry
+from inference_core import (
+    InferenceError,
+    InputValidationError,
+    PluginError,
+    find_generator_class,
+    get_registry,
+)
 
 if TYPE_CHECKING:
     from inference_core import BaseGenerator
@@ -28,8 +34,6 @@ __all__ = [
     "public_info",
     "secret_fields",
 ]
-
-MODALITIES = ("image", "video", "audio")
 
 
 class RequestInvalid(Exception):
@@ -54,11 +58,10 @@ def _error(loc: list[str | int], msg: str, hint: str | None = None) -> dict[str,
 
 def find_class(generator_id: str) -> type[BaseGenerator]:
     """The generator class of any modality; raises the image registry's not-found error."""
-    for modality in MODALITIES:
-        registry = get_registry(modality)
-        if generator_id in registry.list_generators():
-            return registry.get_generator_class(generator_id)
-    return get_registry("image").get_generator_class(generator_id)
+    try:
+        return find_generator_class(generator_id)
+    except PluginError:
+        return get_registry("image").get_generator_class(generator_id)
 
 
 def _resolve(

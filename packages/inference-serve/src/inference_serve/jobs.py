@@ -10,8 +10,6 @@ the pipeline's history and cache make a resumed job skip finished scenes.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import json
 import logging
 import os
 import time
@@ -21,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from inference_core import BaseGenerator, InferenceError, get_registry
 from inference_pipeline import BatchConfig, BatchRunner, ProgressEvent
 from inference_pipeline.executor import load_executor
+from inference_serve._json import dumps
 from inference_serve.assets import AssetFolder
 from inference_serve.store import ACTIVE, AssetRow, JobRow
 
@@ -72,6 +71,8 @@ class JobManager:
         self._runs: dict[str, JobRow] = {}
         #: ``(write number, job id, event or None to end)``, delivered once that write is stored.
         self._outbox: list[tuple[int, str, tuple[int, bytes] | None]] = []
+        #: ``(write number, future)``: a finished job's waiters, woken once its end is stored.
+        self._ends: list[tuple[int, asyncio.Future[None]]] = []
         self._stopping = False
         self._jobs_prefix = f"{config.jobs_dir}{os.sep}"
         store.after_commit = self._deliver
@@ -133,7 +134,7 @@ class JobManager:
         """Run a finished batch again in its folder: the given scenes, or those that failed."""
         job.request["rerun"] = {"scene_ids": scene_ids} if scene_ids else {"failed_only": True}
         job.status, job.error, job.finished_at = "queued", None, None
-        self.store.update_job(job)
+        self.store.update_job(job, request=True)
         self._finished.pop(job.id, None)
         self._pending.append(job)
         self._schedule()
@@ -146,16 +147,32 @@ class JobManager:
                 return row
         return self._runs.get(job_id) or self.store.job(job_id)
 
-    async def wait(self, job_id: str, timeout: float) -> None:
-        """Wait until the job finishes or ``timeout`` seconds pass."""
+    async def wait(self, job_id: str, timeout: float) -> bool:
+        """Wait until the job finishes or ``timeout`` seconds pass; ``True`` when it finished
+        while waiting (its last state is then stored)."""
         job = self.current(job_id)
         if job is None or job.status not in ACTIVE:
-            return
+            return False
+        loop = asyncio.get_running_loop()
         finished = self._finished.get(job_id)
         if finished is None:
-            finished = self._finished[job_id] = asyncio.get_running_loop().create_future()
-        with contextlib.suppress(TimeoutError):  # shielded: other waiters keep theirs
-            await asyncio.wait_for(asyncio.shield(finished), timeout)
+            finished = self._finished[job_id] = loop.create_future()
+        # One future per waiter, woken by the job's end or by the timer: the job's own
+        # future is shared by every waiter and never cancelled by one of them.
+        waiter = loop.create_future()
+
+        def wake(_: object = None) -> None:
+            if not waiter.done():
+                waiter.set_result(None)
+
+        finished.add_done_callback(wake)
+        timer = loop.call_later(timeout, wake)
+        try:
+            await waiter
+        finally:
+            timer.cancel()
+            finished.remove_done_callback(wake)
+        return finished.done()
 
     def subscribe(
         self, job_id: str, after: int
@@ -230,18 +247,18 @@ class JobManager:
             self._outbox.append((self.store.queued, job.id, None))
         finished = self._finished.pop(job.id, None)
         if finished is not None and not finished.done():
-            finished.set_result(None)
+            self._ends.append((self.store.queued, finished))
 
     # -- events ------------------------------------------------------------------
 
     def _event(self, job: JobRow, event: ProgressEvent) -> None:
         payload = event.seed_dict(asset_url=lambda data: asset_url(str(data.get("sha256"))))
-        data = _json(payload)
+        data = dumps(payload)
         prefix = f"{self._jobs_prefix}{job.id}{os.sep}"
         # Most events hold no server path: look for one in the JSON before walking the payload.
-        if any(needle in data for needle in (*_PRIVATE_KEYS, json.dumps(prefix)[1:-1])):
+        if any(needle in data for needle in (*_PRIVATE_KEYS, dumps(prefix)[1:-1])):
             payload = _scrub(payload, prefix)
-            data = _json(payload)
+            data = dumps(payload)
         self._track(job, event, payload)
         seq = self.store.add_event(job, event.type, data)
         if job.id in self._subscribers:
@@ -253,7 +270,8 @@ class JobManager:
         self._deliver()
 
     def _deliver(self) -> None:
-        """Hand stored events to their followers (called after each commit)."""
+        """Hand stored events to their followers and wake the waiters of jobs whose end is
+        stored (called after each commit)."""
         committed = self.store.committed
         ready = 0
         while ready < len(self._outbox) and self._outbox[ready][0] <= committed:
@@ -266,6 +284,12 @@ class JobManager:
                 continue
             for sub in self._subscribers.get(job_id, ()):
                 sub.queue.put_nowait(item)
+        if self._ends:
+            ends = [end for end in self._ends if end[0] <= committed]
+            self._ends = [end for end in self._ends if end[0] > committed]
+            for _, finished in ends:
+                if not finished.done():
+                    finished.set_result(None)
 
     def _track(self, job: JobRow, event: ProgressEvent, payload: dict[str, Any]) -> None:
         """Keep the job's per-scene state and register the files its events announce."""
@@ -353,7 +377,7 @@ class JobManager:
             "total": 1,
             "ok": 1,
             "elapsed_s": round(elapsed, 4),
-            "usage": dict(result.usage),
+            "usage": result.usage.to_dict(),
             "generator_id": generator_id,
         }
         self._event(job, ProgressEvent("done", "generation completed", summary))
@@ -423,7 +447,3 @@ def _scrub(value: Any, prefix: str) -> Any:
 
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
-
-
-def _json(payload: dict[str, Any]) -> str:
-    return json.dumps(payload, default=str, separators=(",", ":"))

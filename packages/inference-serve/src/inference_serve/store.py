@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from inference_pipeline.database import Database, Migration, migrate, resolve_store_url
 from inference_pipeline.fingerprint import json_without_secrets
+from inference_serve._json import dumps
 from inference_serve._writes import WriteBehind
 
 if TYPE_CHECKING:
@@ -52,6 +53,12 @@ TOKEN_TTL = 2.0
 #: A job's columns and its last event number (the events table is the truth after a crash).
 _JOB = (
     "SELECT *, (SELECT coalesce(max(seq), 0) FROM events WHERE job_id = jobs.id) AS seq FROM jobs"
+)
+
+_UPDATE = "UPDATE jobs SET status = ?, result = ?, error = ?, started_at = ?, finished_at = ? WHERE id = ?"
+_UPDATE_WITH_REQUEST = (
+    "UPDATE jobs SET status = ?, result = ?, error = ?, started_at = ?, finished_at = ?, "
+    "request = ? WHERE id = ?"
 )
 
 #: Version 1 is the 0.2.0 schema. PostgreSQL keys assets by an index over
@@ -140,9 +147,11 @@ class _Ids:
         with self._lock:
             if self._at >= len(self._buffer):
                 self._buffer, self._at = os.urandom(16 * 256), 0
-            raw = self._buffer[self._at : self._at + 16]
+            raw = bytearray(self._buffer[self._at : self._at + 16])
             self._at += 16
-        return uuid.UUID(bytes=raw, version=4).hex
+        raw[6] = raw[6] & 0x0F | 0x40  # version 4, RFC 4122 variant: what uuid.uuid4().hex gives
+        raw[8] = raw[8] & 0x3F | 0x80
+        return raw.hex()
 
 
 new_id = _Ids()
@@ -151,7 +160,7 @@ new_id = _Ids()
 def _stored(request: dict[str, Any]) -> str:
     """A job's request as stored: never a key (a running job keeps its own copy in memory;
     one resumed after a restart finds keys where keys live)."""
-    return json_without_secrets(json.dumps(request))
+    return json_without_secrets(dumps(request))
 
 
 def hash_token(token: str) -> str:
@@ -378,20 +387,19 @@ class ServeStore:
         ).fetchall()
         return [_job(r) for r in rows]
 
-    def update_job(self, job: JobRow) -> None:
-        self._defer(
-            "UPDATE jobs SET status = ?, result = ?, error = ?, started_at = ?, finished_at = ?, "
-            "request = ? WHERE id = ?",
-            (
-                job.status,
-                json.dumps(job.result, default=str) if job.result is not None else None,
-                job.error,
-                job.started_at,
-                job.finished_at,
-                _stored(job.request),
-                job.id,
-            ),
+    def update_job(self, job: JobRow, *, request: bool = False) -> None:
+        """Store the job's state; ``request=True`` stores its request too (after it changed)."""
+        state = (
+            job.status,
+            dumps(job.result) if job.result is not None else None,
+            job.error,
+            job.started_at,
+            job.finished_at,
         )
+        if request:
+            self._defer(_UPDATE_WITH_REQUEST, (*state, _stored(job.request), job.id))
+        else:
+            self._defer(_UPDATE, (*state, job.id))
 
     def counts_by_status(self) -> dict[str, int]:
         rows = self._exec("SELECT status, count(*) AS n FROM jobs GROUP BY status").fetchall()
