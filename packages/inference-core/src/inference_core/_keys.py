@@ -176,16 +176,16 @@ def dotenv_values(start: pathlib.Path | None = None) -> dict[str, str]:
     """
     from inference_core import config  # with its parsers, on the first lookup
 
-    folder = start or pathlib.Path.cwd()
+    folder = str(start) if start is not None else os.getcwd()
     now = time.monotonic()
     with _known_lock:
-        hit = _dotenv_paths.get(str(folder))
+        hit = _dotenv_paths.get(folder)
     if hit is None or now - hit[0] > _DOTENV_TTL:
-        hit = (now, config.find_file_upwards(".env", folder))
+        hit = (now, config.find_file_upwards(".env", pathlib.Path(folder)))
         with _known_lock:
             if len(_dotenv_paths) > 64:
                 _dotenv_paths.clear()
-            _dotenv_paths[str(folder)] = hit
+            _dotenv_paths[folder] = hit
     path = hit[1]
     return {} if path is None else _cached(path, config.parse_env_file)
 

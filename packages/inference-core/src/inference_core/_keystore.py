@@ -9,6 +9,7 @@ maps a key's name (``openai``, the name a generator declares with
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import pathlib
@@ -29,12 +30,17 @@ _cache_lock = threading.Lock()
 
 def keys_path() -> pathlib.Path:
     """The key store in use: ``$INFERENCE_CORE_KEYS``, else ``keys.json`` beside the config file."""
+    from inference_core._paths import config_path, expanded_path
+
     explicit = os.environ.get(KEYS_ENV_VAR)
     if explicit:
-        return pathlib.Path(explicit).expanduser()
-    from inference_core._paths import config_path
+        return expanded_path(explicit)
+    return _beside(config_path())
 
-    return config_path().parent / "keys.json"
+
+@functools.lru_cache(maxsize=8)
+def _beside(config: pathlib.Path) -> pathlib.Path:
+    return config.parent / "keys.json"
 
 
 def stored_keys(path: pathlib.Path | None = None) -> dict[str, str]:

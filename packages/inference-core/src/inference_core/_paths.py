@@ -6,7 +6,7 @@ import functools
 import os
 import pathlib
 
-__all__ = ["CONFIG_ENV_VAR", "config_path"]
+__all__ = ["CONFIG_ENV_VAR", "config_path", "expanded_path"]
 
 CONFIG_ENV_VAR = "INFERENCE_CORE_CONFIG"
 #: What platformdirs reads to place the user config folder (Linux, macOS, Windows).
@@ -17,8 +17,20 @@ def config_path() -> pathlib.Path:
     """The config file in use: ``$INFERENCE_CORE_CONFIG`` or the platform's user config file."""
     explicit = os.environ.get(CONFIG_ENV_VAR)
     if explicit:
-        return pathlib.Path(explicit).expanduser()
-    return _platform_config_file(*(os.environ.get(name) for name in _PLATFORM_ENV))
+        return expanded_path(explicit)
+    environ = os.environ
+    return _platform_config_file(*[environ.get(name) for name in _PLATFORM_ENV])
+
+
+def expanded_path(value: str) -> pathlib.Path:
+    """``Path(value).expanduser()``, remembered: keys and settings are looked up on every
+    request, and building the same path again each time costs more than the lookup."""
+    return _expanded(value, os.environ.get("HOME") if value.startswith("~") else None)
+
+
+@functools.lru_cache(maxsize=16)
+def _expanded(value: str, home: str | None) -> pathlib.Path:  # noqa: ARG001  (part of the key)
+    return pathlib.Path(value).expanduser()
 
 
 @functools.lru_cache(maxsize=8)

@@ -45,6 +45,9 @@ _INTS = (
     "characters",
 )
 _FLOATS = ("seconds", "cost_usd")
+#: Each field and the 0.1 key that means it (the first one in ``_ALIASES``).
+_ALIAS_OF = {target: alias for alias, target in reversed(_ALIASES.items())}
+_KNOWN_KEYS = frozenset({*_INTS, *_FLOATS, *_ALIASES, "completion_tokens_details"})
 
 
 def _get(obj: Any, name: str) -> Any:
@@ -132,7 +135,7 @@ class Usage:
         for name in (*_INTS, *_FLOATS):
             value = _get(raw, name)
             if value is None:
-                alias = next((a for a, target in _ALIASES.items() if target == name), None)
+                alias = _ALIAS_OF.get(name)
                 value = _get(raw, alias) if alias else None
             number = _number(value)
             if number is not None:
@@ -143,8 +146,7 @@ class Usage:
             values["reasoning_tokens"] = int(reasoning)
         extra: dict[str, Any] = {}
         if isinstance(raw, Mapping):
-            known = {*_INTS, *_FLOATS, *_ALIASES, "completion_tokens_details"}
-            extra = {str(k): v for k, v in raw.items() if k not in known and v is not None}
+            extra = {str(k): v for k, v in raw.items() if k not in _KNOWN_KEYS and v is not None}
             image_tokens = _get(details, "image_tokens") if details is not None else None
             if image_tokens is not None:
                 extra.setdefault("image_tokens", image_tokens)
