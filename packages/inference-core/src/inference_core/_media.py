@@ -282,8 +282,10 @@ def parse_data_url(url: str, *, field: str = "media") -> DataURL:
     text = url.strip()
     if not text.startswith("data:"):
         raise MediaError(f"not a data: URL (it starts {text[:16]!r})", field=field)
-    header, sep, payload = text[5:].partition(",")
-    if not sep:
+    comma = text.find(",", 5)  # not text[5:].partition(","): that copies a large payload twice
+    header = text[5:comma] if comma >= 0 else text[5:]
+    payload = text[comma + 1 :] if comma >= 0 else ""
+    if comma < 0:
         shown = header if len(header) <= 40 else header[:37] + "..."
         raise MediaError(f"malformed data URL: no comma after the header {shown!r}", field=field)
     params = header.split(";")
