@@ -402,14 +402,16 @@ class HTTPErrorContext:
                 raise self.invalid(
                     f"the response is {announced} bytes, over the {max_bytes}-byte cap"
                 )
-            buffer = bytearray()
+            chunks: list[bytes] = []
+            size = 0
             for chunk in response.iter_bytes():
-                buffer += chunk
-                if len(buffer) > max_bytes:
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > max_bytes:
                     raise self.invalid(
                         f"the response exceeds the {max_bytes}-byte cap", status_code=code
                     )
-            raw = bytes(buffer)
+            raw = b"".join(chunks)  # no copy when the body came in one chunk
         try:
             return json.loads(raw)
         except ValueError as exc:

@@ -29,7 +29,7 @@ def expanded_path(value: str) -> pathlib.Path:
 
 
 @functools.lru_cache(maxsize=16)
-def _expanded(value: str, home: str | None) -> pathlib.Path:  # noqa: ARG001  (part of the key)
+def _expanded(value: str, home: str | None) -> pathlib.Path:  # home: part of the cache key
     return pathlib.Path(value).expanduser()
 
 

@@ -51,7 +51,7 @@ _KNOWN_KEYS = frozenset({*_INTS, *_FLOATS, *_ALIASES, "completion_tokens_details
 
 
 def _get(obj: Any, name: str) -> Any:
-    if isinstance(obj, Mapping):
+    if type(obj) is dict or isinstance(obj, Mapping):  # a plain dict skips the ABC check
         return obj.get(name)
     return getattr(obj, name, None)
 

@@ -37,6 +37,10 @@ __all__ = ["FolderSession", "KeyFilter", "asset_stem", "check_same_storyboard", 
 
 T = TypeVar("T")
 _Row = tuple["AttemptRecord | None", "SceneResult | None", "CacheEntry | None"]
+#: The threads still closing a session, by folder: a new session on the same folder in this
+#: process waits for its predecessor's instead of finding the folder lock taken.
+_closing: dict[str, threading.Thread] = {}
+_closing_lock = threading.Lock()
 
 
 class KeyFilter:
@@ -90,6 +94,11 @@ class FolderSession:
         on_wait: Callable[[int | None], object] | None = None,
     ) -> None:
         self.out_dir = out_dir
+        self._folder = os.path.abspath(out_dir)
+        with _closing_lock:
+            previous = _closing.get(self._folder)
+        if previous is not None:
+            previous.join()
         self.lock = FolderLock(out_dir / STATE_DIR)
         self.lock.acquire(on_wait=on_wait)
         try:
@@ -104,6 +113,7 @@ class FolderSession:
         self.known_keys = KeyFilter(self.store.iter_cache_keys())
         self._pending: list[_Row] = []
         self._closed = False
+        self._written = threading.Event()  # set once the I/O threads are done, on close
 
     def record(
         self,
@@ -283,28 +293,41 @@ class FolderSession:
 
     async def aclose(self) -> None:
         """:meth:`close`, returning once the writes still running on the I/O threads
-        (after a cancel) are finished, so that no temporary file outlives the run."""
-        await asyncio.to_thread(self.close().join)
+        (after a cancel) are finished, so that no temporary file outlives the run.
+
+        The database closes (SQLite checkpoints its log) after that, in the background:
+        the next session on this folder, in this process or another, waits for it.
+        """
+        self.close()
+        await asyncio.to_thread(self._written.wait)
 
     def close(self) -> threading.Thread:
         """Commit, then close the database and release the lock in the background.
 
         Writes still running on the I/O threads (after a cancel) finish first;
         the next run on this folder waits for the lock, so nothing overlaps.
-        Returns the thread doing it (:meth:`aclose` waits for it).
+        Returns the thread doing it.
         """
         self.flush()
         self._closed = True
-        store, lock, workers = self.store, self.lock, self.workers
+        store, lock, workers, written = self.store, self.lock, self.workers, self._written
 
         def close() -> None:
             try:
-                workers.shutdown(wait=True)
+                try:
+                    workers.shutdown(wait=True)
+                finally:
+                    written.set()
                 store.close()
             finally:
                 lock.release()
+                with _closing_lock:
+                    if _closing.get(self._folder) is thread:
+                        del _closing[self._folder]
 
         thread = threading.Thread(target=close, name="inference-core-close")
+        with _closing_lock:
+            _closing[self._folder] = thread
         thread.start()
         return thread
 
