@@ -267,9 +267,8 @@ def main(figures: set[int]) -> int:
                 os.kill(workers[0], signal.SIGKILL)
                 stdout, stderr = proc.communicate(timeout=900)
                 try:
-                    # Ray prints a worker's death on the driver's stdout ("(raylet) A worker
-                    # died ..."), before the summary: read the JSON object that ends the output.
-                    summary = json.loads(stdout[stdout.rindex("\n{\n") + 1 :])
+                    # Ray's "(raylet) A worker died ..." goes to stderr: stdout is the JSON alone.
+                    summary = json.loads(stdout)
                 except ValueError:
                     raise SystemExit(
                         f"infer batch failed ({proc.returncode}):\n{stdout[:1500]!r}\n{stderr[-3000:]}"
