@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from inference_pipeline.store import HistoryStore
     from inference_pipeline.styles import PromptEnhancer
 
-__all__ = ["build_jobs", "iter_jobs", "merge_params", "run_jobs_of"]
+__all__ = ["iter_jobs", "merge_params", "run_jobs_of"]
 
 
 def _visual_inputs(
@@ -44,28 +44,6 @@ def _done(store: HistoryStore, out_dir: Path, job: Job) -> bool:
     )
 
 
-def build_jobs(
-    board: Storyboard,
-    config: BatchConfig,
-    enhancer: PromptEnhancer,
-    *,
-    style: str | None,
-    wanted: set[str] | None,
-    failed_only: bool,
-    store: HistoryStore | None,
-    out_dir: Path,
-) -> list[Job]:
-    """A ``visual`` job per selected scene and a ``narration`` job per scene with narration.
-
-    ``failed_only`` leaves out outputs whose last result is ok and whose file is there
-    (it needs the folder's ``store``).
-    """
-    jobs = iter_jobs(board, config, enhancer, style=style, wanted=wanted)
-    if failed_only and store is not None:
-        return [j for j in jobs if not _done(store, out_dir, j)]
-    return list(jobs)
-
-
 def iter_jobs(
     board: Storyboard,
     config: BatchConfig,
@@ -74,8 +52,8 @@ def iter_jobs(
     style: str | None,
     wanted: set[str] | None,
 ) -> Iterator[Job]:
-    """:func:`build_jobs` (without ``failed_only``), each job made as it is asked for: the
-    jobs of a large storyboard need not all be held at once."""
+    """A ``visual`` job per selected scene and a ``narration`` job per scene with narration,
+    each made as it is asked for: the jobs of a large storyboard need not all be held at once."""
     visual_chain = tuple(x for x in [config.generator, *config.fallbacks] if x)
     narration_chain = tuple(
         x for x in [config.narration_generator, *config.narration_fallbacks] if x
@@ -134,18 +112,9 @@ def run_jobs_of(
     asks the history about each) they are listed first, each let go once drawn."""
     if checked is not None and not failed_only:
         return iter_jobs(board, config, enhancer, style=style, wanted=wanted), checked
-    queue = deque(
-        build_jobs(
-            board,
-            config,
-            enhancer,
-            style=style,
-            wanted=wanted,
-            failed_only=failed_only,
-            store=store,
-            out_dir=out_dir,
-        )
-    )
+    jobs = iter_jobs(board, config, enhancer, style=style, wanted=wanted)
+    # failed_only leaves out outputs whose last result is ok and whose file is there
+    queue = deque(j for j in jobs if not (failed_only and _done(store, out_dir, j)))
     return _consume(queue), len(queue)
 
 
